@@ -1,0 +1,1 @@
+# deploy area: chart, plain manifests, certificate script, Dockerfile tests.

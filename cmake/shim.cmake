@@ -1,0 +1,1 @@
+# shim area: the static libc-only runtime shim and its tests.

@@ -1,0 +1,12 @@
+/* PLACEHOLDER until the owning module lands: replaced by the real implementation. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int gmw_cmd_certs(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fputs("gomemlimit-webhook: 'certs' is not built yet\n", stderr);
+    return 2;
+}

@@ -1,0 +1,97 @@
+/*
+ * config.h - the configuration file (YAML, libyaml) shared by `mutate` and `serve`.
+ *
+ * Example (every key optional; defaults shown):
+ *
+ *   defaults:
+ *     ratio: 0.9            # GOMEMLIMIT = ratio x limits.memory, (0, 1], <= 4 decimals
+ *     gogc: "100"           # 1..100000 or "off"
+ *     requestPolicy: match  # match | limit | keep
+ *   minLimit: 16Mi          # smaller memory limits are skipped (Kubernetes quantity)
+ *   excludeNamespaces: [kube-system, kube-public, kube-node-lease]
+ *   invalidAnnotations: deny  # deny | warn
+ *   shim:
+ *     enabled: false
+ *     image: "gomemlimit-webhook:0.1.0"     # image holding /gomemlimit-shim
+ *     imagePullPolicy: IfNotPresent         # Always | IfNotPresent | Never
+ *   # server keys (used by `serve`, accepted everywhere)
+ *   listen: ":8443"
+ *   tls: {certFile: /etc/webhook/tls/tls.crt, keyFile: /etc/webhook/tls/tls.key}
+ *   threads: 0              # 0 = number of CPUs
+ *   connectionLimit: 1024
+ *   idleTimeout: 120s       # integer seconds or "<n>s"/"<n>m"
+ *   requestTimeout: 10s
+ *   shutdownGracePeriod: 20s
+ *   maxBody: 8Mi            # Kubernetes quantity
+ *   logLevel: info          # debug | info | warn | error
+ *
+ * Unknown keys, duplicate keys, wrong types and bad values are errors reported as
+ * "FILE:LINE:COLUMN: message" (1-based line and column).
+ */
+#ifndef GMW_CONFIG_H
+#define GMW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { GMW_REQUEST_MATCH = 0, GMW_REQUEST_LIMIT, GMW_REQUEST_KEEP } gmw_request_policy;
+typedef enum { GMW_INVALID_DENY = 0, GMW_INVALID_WARN } gmw_invalid_mode;
+typedef enum { GMW_LOG_DEBUG = 0, GMW_LOG_INFO, GMW_LOG_WARN, GMW_LOG_ERROR } gmw_log_level;
+
+#define GMW_CONFIG_MAX_EXCLUDES 64
+#define GMW_CONFIG_STR 256
+#define GMW_CONFIG_PATH 1024
+#define GMW_CONFIG_ERR 512
+
+typedef struct {
+    /* engine */
+    uint32_t ratio_e4;             /* default 9000 */
+    char gogc[16];                 /* default "100" */
+    gmw_request_policy request_policy;
+    int64_t min_limit_bytes;       /* default 16Mi */
+    char exclude_namespaces[GMW_CONFIG_MAX_EXCLUDES][64];
+    size_t exclude_count;          /* default 3: kube-system, kube-public, kube-node-lease */
+    gmw_invalid_mode invalid_annotations;
+    bool shim_enabled;             /* default false */
+    char shim_image[GMW_CONFIG_STR];        /* default "gomemlimit-webhook:<version>" */
+    char shim_pull_policy[16];     /* default "IfNotPresent" */
+    /* server */
+    char listen[GMW_CONFIG_STR];   /* default ":8443" */
+    char tls_cert_file[GMW_CONFIG_PATH];
+    char tls_key_file[GMW_CONFIG_PATH];
+    unsigned threads;              /* 0 = CPU count */
+    unsigned connection_limit;     /* default 1024 */
+    unsigned idle_timeout_s;       /* default 120 */
+    unsigned request_timeout_s;    /* default 10 */
+    unsigned shutdown_grace_s;     /* default 20 */
+    int64_t max_body_bytes;        /* default 8 MiB */
+    gmw_log_level log_level;       /* default info */
+} gmw_config;
+
+/* Fill *cfg with the defaults above. */
+void gmw_config_defaults(gmw_config *cfg);
+
+/*
+ * Parse YAML text buf[0..len) into *cfg, starting from the defaults. `filename` is
+ * only used in messages. Returns 0, or -1 with "FILE:LINE:COL: message" in err
+ * (NUL-terminated, truncated to errcap). An empty document yields the defaults.
+ * Pure: no I/O. *cfg owns no heap memory.
+ */
+int gmw_config_parse(const char *buf, size_t len, const char *filename, gmw_config *cfg, char *err,
+                     size_t errcap);
+
+/*
+ * Read the file at path (at most 1 MiB) and parse it as above. Returns 0, -1 with
+ * a message in err ("PATH: No such file or directory" or a parse error).
+ */
+int gmw_config_load_file(const char *path, gmw_config *cfg, char *err, size_t errcap);
+
+/* Is ns in cfg->exclude_namespaces? */
+bool gmw_config_namespace_excluded(const gmw_config *cfg, const char *ns);
+
+/* Names for enums, as written in the config file ("match", "warn", "info"...). */
+const char *gmw_request_policy_name(gmw_request_policy p);
+const char *gmw_log_level_name(gmw_log_level l);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * engine.h - the admission decision for one Pod (or pod template): which containers
+ * get GOMEMLIMIT/GOGC, which requests.memory change, and the JSON Patch that does it.
+ *
+ * Pure: no I/O, no globals; the same input always yields the same output. Used by
+ * review.c (AdmissionReview) and by the `mutate` CLI (Pods and workload templates).
+ * See docs/reference.md for the user-facing contract (annotations, warnings).
+ */
+#ifndef GMW_ENGINE_H
+#define GMW_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+#define GMW_ANNOTATION_PREFIX "gomemlimit.io/"
+#define GMW_STATUS_ANNOTATION "gomemlimit.io/status"
+#define GMW_MAX_CONTAINER_OUTCOMES 64
+
+/* What happened to one container; action and reason are static strings usable as
+ * Prometheus label values (lower-case, [a-z-]). */
+typedef struct {
+    char name[64];      /* container name, truncated */
+    const char *action; /* "injected" | "skipped" | "unchanged" */
+    const char *reason; /* e.g. "ok", "no-memory-limit", "below-min-limit", "opt-out",
+                           "namespace-excluded", "not-selected", "user-value", "already-mutated" */
+} gmw_container_outcome;
+
+typedef struct {
+    bool allowed;       /* false only for invalid annotations with invalidAnnotations: deny */
+    int code;           /* 200, or 400 when denied */
+    char message[512];  /* denial message naming annotation, bad value and an accepted example */
+    json_t *patch;      /* owned: JSON array of ops (empty when nothing changes) */
+    json_t *warnings;   /* owned: JSON array of strings, each <= 120 chars, ASCII, no controls */
+    json_t *audit;      /* owned: JSON object of auditAnnotations (keys without '/') */
+    size_t container_count;   /* total containers looked at (may exceed the array) */
+    gmw_container_outcome containers[GMW_MAX_CONTAINER_OUTCOMES];
+} gmw_pod_result;
+
+/*
+ * Decide for `pod` (borrowed; a v1 Pod object, or a pod template {metadata, spec})
+ * in namespace `ns` (may be NULL or "" when unknown) under `cfg`. Fills *res; the
+ * caller must call gmw_pod_result_free(res) afterwards whatever the return value.
+ * Returns 0, or -1 only when out of memory (res then holds a denial-free empty result).
+ * A Pod without spec, with empty containers etc. is not an error: no patch, maybe a warning.
+ */
+int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
+                          gmw_pod_result *res);
+
+/* Release the JSON owned by *res (safe on a zeroed or already-freed result). */
+void gmw_pod_result_free(gmw_pod_result *res);
+
+#endif

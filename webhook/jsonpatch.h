@@ -1,0 +1,36 @@
+/*
+ * jsonpatch.h - RFC 6901 JSON Pointer tokens and the subset of RFC 6902 JSON Patch
+ * this project emits (add, replace, test) on jansson trees.
+ *
+ * The webhook only *builds* patches; the tests check them with independent appliers
+ * (python3-jsonpatch, fast-json-patch). gmw_jsonpatch_apply exists for the `mutate`
+ * CLI, which prints mutated manifests rather than patches.
+ */
+#ifndef GMW_JSONPATCH_H
+#define GMW_JSONPATCH_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/*
+ * Append "/" + escaped(token) to the pointer in buf (NUL-terminated, capacity cap):
+ * "~" -> "~0", "/" -> "~1". Returns 0, or -1 when it would not fit (buf unchanged).
+ */
+int gmw_pointer_append(char *buf, size_t cap, const char *token);
+
+/*
+ * Append an op {"op": op, "path": path, "value": value} to the array `patch`.
+ * Steals the reference to value (even on failure; value may be NULL for ops
+ * without one). Returns 0 or -1 (out of memory).
+ */
+int gmw_patch_add_op(json_t *patch, const char *op, const char *path, json_t *value);
+
+/*
+ * Apply `patch` (array of add/replace/remove/test ops, RFC 6902 semantics incl. "-" for
+ * array append) to *doc in place. On success returns 0; on failure returns -1, writes
+ * a one-line reason to err and leaves *doc in an unspecified but valid state.
+ * doc is borrowed (the caller keeps its reference); values are copied from patch.
+ */
+int gmw_jsonpatch_apply(json_t *doc, const json_t *patch, char *err, size_t errcap);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * review.h - AdmissionReview (admission.k8s.io/v1 and v1beta1) in, AdmissionReview out.
+ *
+ * Only CREATE of core/v1 pods without subresource goes to the engine; everything else
+ * is answered allowed with no patch. The response has the request's apiVersion,
+ * kind AdmissionReview, response.uid copied exactly, allowed, patchType+patch (base64)
+ * only when there is a change, warnings and auditAnnotations.
+ *
+ * Pure: bytes in, bytes out; the server and `mutate --review` call it.
+ */
+#ifndef GMW_REVIEW_H
+#define GMW_REVIEW_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "engine.h"
+
+typedef struct {
+    char uid[128];
+    char api_version[48];
+    char operation[16];     /* "CREATE", "UPDATE", ... or "" */
+    char ns[64];
+    char name[254];         /* request.name, else object metadata.name, else generateName */
+    const char *decision;   /* static: "patched" | "allowed" | "denied" | "ignored" */
+    size_t container_count; /* copied from the engine result (0 when not a Pod CREATE) */
+    gmw_container_outcome containers[GMW_MAX_CONTAINER_OUTCOMES];
+} gmw_review_outcome;
+
+/*
+ * Handle the AdmissionReview JSON in body[0..len). On success return 0, store a
+ * malloc'd NUL-terminated response JSON in *response (caller frees with free()),
+ * its length in *response_len, and a summary in *outcome. If body is not JSON or not
+ * an AdmissionReview with a request.uid, return -1 with a one-line reason in err
+ * (the server answers 400) and leave *response NULL.
+ */
+int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
+                      size_t *response_len, gmw_review_outcome *outcome, char *err,
+                      size_t errcap);
+
+#endif
