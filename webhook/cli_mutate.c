@@ -1,12 +1,254 @@
-/* PLACEHOLDER until the owning module lands: replaced by the real implementation. */
+/*
+ * cli_mutate.c - `gomemlimit-webhook mutate`: the admission engine offline.
+ *
+ *   mutate --review -f FILE|- [--config FILE]
+ *       Reads one AdmissionReview and prints the AdmissionReview response exactly as
+ *       `serve` answers it (the same gmw_review_handle bytes plus a newline).
+ *
+ *   mutate -f FILE|- [--config FILE] [--namespace NS] [-o yaml|json]
+ *       Reads YAML or JSON manifests (multi-document, List), mutates Pods and the pod
+ *       templates of workloads, prints the result; see docs/cli.md.
+ *
+ * This file is the thin I/O shell: reading files, options, exit codes, stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "config.h"
+#include "review.h"
+
+#define MUTATE_EXIT_OK 0
+#define MUTATE_EXIT_FAIL 1
+#define MUTATE_EXIT_USAGE 2
+
+static void mutate_usage(FILE *out)
+{
+    fputs("Usage: gomemlimit-webhook mutate -f FILE|- [options]\n"
+          "       gomemlimit-webhook mutate --review -f FILE|- [--config FILE]\n"
+          "\n"
+          "Apply the webhook's mutation offline.\n"
+          "\n"
+          "Options:\n"
+          "  -f, --filename FILE   input file, '-' for standard input (required)\n"
+          "  -c, --config FILE     webhook config file (YAML); default: built-in defaults\n"
+          "  -n, --namespace NS    namespace to assume for every object (default: the\n"
+          "                        object's metadata.namespace, else \"default\")\n"
+          "  -o, --output FORMAT   yaml (default) or json\n"
+          "      --review          input is an AdmissionReview; print the AdmissionReview\n"
+          "                        response exactly as 'serve' answers it\n"
+          "  -h, --help            print this help\n"
+          "\n"
+          "Input is YAML or JSON (a JSON stream when the first non-blank character is\n"
+          "'{'), with any number of documents; a List's items are handled one by one.\n"
+          "Pods and the pod templates of Deployment, StatefulSet, DaemonSet, ReplicaSet,\n"
+          "ReplicationController, Job and CronJob are mutated; other kinds pass through.\n"
+          "\n"
+          "Exit status: 0 success; 1 a Pod or template was denied, or the input or config\n"
+          "could not be read or parsed; 2 usage error. With --review: 0 whenever a\n"
+          "response was printed (also when it denies), 1 when the input is not an\n"
+          "AdmissionReview.\n",
+          out);
+}
+
+/* Point at --help after a usage message; returns the usage exit code. */
+static int usage_error(void)
+{
+    fputs("Run 'gomemlimit-webhook mutate --help' for the options.\n", stderr);
+    return MUTATE_EXIT_USAGE;
+}
+
+/*
+ * Read all of `path` ("-" = stdin) into a malloc'd NUL-terminated buffer of at most
+ * `cap` bytes. Returns 0 with *buf (caller frees) and *len, or -errno with a one-line
+ * message in err: -EFBIG when the input exceeds cap.
+ */
+static int read_input(const char *path, size_t cap, char **buf, size_t *len, char *err,
+                      size_t errcap)
+{
+    FILE *fp = NULL;
+    char *data = NULL;
+    size_t used = 0, alloc = 0;
+    int rc = 0;
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *shown = is_stdin ? "<stdin>" : path;
+
+    *buf = NULL;
+    *len = 0;
+    fp = is_stdin ? stdin : fopen(path, "rb");
+    if (fp == NULL) {
+        rc = -errno;
+        snprintf(err, errcap, "%s: %s", shown, strerror(errno));
+        goto fail;
+    }
+    for (;;) {
+        if (alloc - used < 2) {
+            size_t next = alloc == 0 ? 65536 : alloc * 2;
+            if (next > cap + 2)
+                next = cap + 2;
+            char *grown = realloc(data, next);
+            if (grown == NULL) {
+                rc = -ENOMEM;
+                snprintf(err, errcap, "%s: out of memory", shown);
+                goto fail;
+            }
+            data = grown;
+            alloc = next;
+        }
+        size_t n = fread(data + used, 1, alloc - used - 1, fp);
+        used += n;
+        if (used > cap) {
+            rc = -EFBIG;
+            snprintf(err, errcap, "%s: input larger than %zu bytes", shown, cap);
+            goto fail;
+        }
+        if (n == 0) {
+            if (ferror(fp)) {
+                rc = errno != 0 ? -errno : -EIO;
+                snprintf(err, errcap, "%s: read error: %s", shown, strerror(-rc));
+                goto fail;
+            }
+            break;
+        }
+    }
+    if (data == NULL) {
+        data = malloc(1);
+        if (data == NULL) {
+            rc = -ENOMEM;
+            snprintf(err, errcap, "%s: out of memory", shown);
+            goto fail;
+        }
+    }
+    data[used] = '\0';
+    if (!is_stdin)
+        fclose(fp);
+    *buf = data;
+    *len = used;
+    return 0;
+fail:
+    if (fp != NULL && !is_stdin)
+        fclose(fp);
+    free(data);
+    return rc;
+}
+
+/* --review: one AdmissionReview in, the server's response bytes out. */
+static int mutate_review(const gmw_config *cfg, const char *path)
+{
+    char err[512];
+    char *body = NULL, *response = NULL;
+    size_t len = 0, response_len = 0;
+    gmw_review_outcome outcome;
+    int rc = MUTATE_EXIT_FAIL;
+    size_t cap = cfg->max_body_bytes > 0 ? (size_t)cfg->max_body_bytes : (size_t)8 << 20;
+
+    if (read_input(path, cap, &body, &len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
+        goto out;
+    }
+    memset(&outcome, 0, sizeof(outcome));
+    err[0] = '\0';
+    if (gmw_review_handle(cfg, body, len, &response, &response_len, &outcome, err,
+                          sizeof(err)) != 0) {
+        fprintf(stderr, "gomemlimit-webhook mutate: %s: %s\n",
+                strcmp(path, "-") == 0 ? "<stdin>" : path, err[0] ? err : "invalid AdmissionReview");
+        goto out;
+    }
+    if (fwrite(response, 1, response_len, stdout) != response_len || fputc('\n', stdout) == EOF ||
+        fflush(stdout) != 0) {
+        fprintf(stderr, "gomemlimit-webhook mutate: writing standard output: %s\n",
+                strerror(errno));
+        goto out;
+    }
+    rc = MUTATE_EXIT_OK;
+out:
+    free(body);
+    free(response);
+    return rc;
+}
 
 int gmw_cmd_mutate(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("gomemlimit-webhook: 'mutate' is not built yet\n", stderr);
-    return 2;
+    static const struct option long_opts[] = {
+        {"filename", required_argument, NULL, 'f'},
+        {"config", required_argument, NULL, 'c'},
+        {"namespace", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},
+        {"review", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *file = NULL, *config_path = NULL, *ns = NULL, *output = "yaml";
+    int review = 0;
+    gmw_config cfg;
+    char err[GMW_CONFIG_ERR];
+    int opt;
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":f:c:n:o:h", long_opts, NULL)) != -1) {
+        switch (opt) {
+        case 'f':
+            file = optarg;
+            break;
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'n':
+            ns = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'r':
+            review = 1;
+            break;
+        case 'h':
+            mutate_usage(stdout);
+            return MUTATE_EXIT_OK;
+        case ':':
+            fprintf(stderr, "gomemlimit-webhook mutate: option '%s' needs a value\n",
+                    argv[optind - 1]);
+            return usage_error();
+        default:
+            fprintf(stderr, "gomemlimit-webhook mutate: unknown option '%s'\n", argv[optind - 1]);
+            return usage_error();
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "gomemlimit-webhook mutate: unexpected argument '%s' (use -f FILE)\n",
+                argv[optind]);
+        return MUTATE_EXIT_USAGE;
+    }
+    if (file == NULL) {
+        fputs("gomemlimit-webhook mutate: -f FILE|- is required\n", stderr);
+        return usage_error();
+    }
+    if (strcmp(output, "yaml") != 0 && strcmp(output, "json") != 0) {
+        fprintf(stderr, "gomemlimit-webhook mutate: -o must be yaml or json, not '%s'\n", output);
+        return MUTATE_EXIT_USAGE;
+    }
+    if (review && ns != NULL) {
+        fputs("gomemlimit-webhook mutate: --namespace does not apply to --review (the review"
+              " carries request.namespace)\n",
+              stderr);
+        return MUTATE_EXIT_USAGE;
+    }
+
+    if (config_path != NULL) {
+        if (gmw_config_load_file(config_path, &cfg, err, sizeof(err)) != 0) {
+            fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
+            return MUTATE_EXIT_FAIL;
+        }
+    } else {
+        gmw_config_defaults(&cfg);
+    }
+
+    if (review)
+        return mutate_review(&cfg, file);
+    fputs("gomemlimit-webhook mutate: manifest mode is not built yet; use --review\n", stderr);
+    return MUTATE_EXIT_FAIL;
 }
