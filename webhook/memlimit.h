@@ -46,7 +46,9 @@ void gmw_format_mi(int64_t bytes, char *buf, size_t cap);
  * ^[0-9]+(([KMGT]i)?B)?$ or exactly "off"? (Go aborts at start otherwise.)
  * On a match that is not "off" and fits int64, store the byte value in *bytes
  * (may be NULL) and return true; "off" stores INT64_MAX. Values that overflow
- * int64 are rejected (Go rejects them as well).
+ * int64 are rejected (Go rejects them as well). This is Go's parseByteCount line by
+ * line, so its two quirks hold too: "-0" and "-MiB" are accepted as 0. The empty
+ * string is rejected (Go treats an empty variable as unset).
  */
 bool gmw_gomemlimit_parse(const char *s, int64_t *bytes);
 
@@ -58,7 +60,8 @@ bool gmw_gogc_valid(const char *s);
 
 /*
  * Is s a GOGC value the Go runtime itself understands ("off" or a decimal
- * integer, optionally signed)? Go silently uses 100 for anything else.
+ * integer within int32, optionally with a '-'; not '+')? Go silently uses 100 for
+ * anything else.
  */
 bool gmw_gogc_go_understands(const char *s);
 

@@ -13,8 +13,11 @@
  * "2560Ki", "0.5Gi", "100m" (= 1 byte). Leading and trailing whitespace is rejected.
  *
  * Unlike Kubernetes we do not wrap or saturate silently: negative values and values
- * >= 2^63 are reported as errors. Zero ("0", "0Mi", also the upstream quirk of a bare
- * suffix like "Mi") parses to 0.
+ * >= 2^63 are reported as errors (Kubernetes caps "9Ei" at 2^63-1 and wraps or zeroes
+ * "9223372036854775808" and "12E"). Zero ("0", "-0", "0Mi", also the upstream quirks of
+ * a bare suffix, sign or dot like "Mi", "+", ".") parses to 0. Exponents that do not
+ * fit int64 are suffix errors as upstream; others are exact (no int32 truncation).
+ * Digit strings of any length are exact; the cost is linear in the length.
  *
  * Pure functions: no allocation, no I/O, thread-safe.
  */
@@ -27,8 +30,8 @@
 typedef enum {
     GMW_QTY_OK = 0,
     GMW_QTY_EMPTY,    /* "" */
-    GMW_QTY_SYNTAX,   /* does not match the grammar (incl. whitespace, "1.2.3", "K") */
-    GMW_QTY_SUFFIX,   /* unknown suffix: "1K", "1mi", "1e" */
+    GMW_QTY_SYNTAX,   /* does not match the grammar (incl. whitespace, "1.2.3", "1KB") */
+    GMW_QTY_SUFFIX,   /* unknown suffix: "K", "1K", "1mi", "1e", "--1" (upstream ErrSuffix) */
     GMW_QTY_NEGATIVE, /* value < 0 (not allowed for memory) */
     GMW_QTY_OVERFLOW, /* value >= 2^63 bytes */
 } gmw_qty_status;
