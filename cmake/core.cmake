@@ -8,4 +8,8 @@ target_sources(gmw_core PRIVATE
 if(GMW_BUILD_TESTS)
   gmw_add_unit_test(test_quantity tests/unit/test_quantity.c gmw_core)
   gmw_add_unit_test(test_memlimit tests/unit/test_memlimit.c gmw_core)
+  gmw_add_unit_test(test_jsonpatch tests/unit/test_jsonpatch.c gmw_core)
+  # The same applier cases, checked against python3-jsonpatch (independent oracle).
+  add_test(NAME test_jsonpatch_oracle COMMAND test_jsonpatch --oracle)
+  set_tests_properties(test_jsonpatch_oracle PROPERTIES LABELS unit)
 endif()
