@@ -27,24 +27,41 @@
 #define GMW_SHIM_PATH "/gomemlimit/gomemlimit-shim"
 #define GMW_SHIM_VOLUME "gomemlimit-shim"
 #define GMW_SHIM_INIT_CONTAINER "gomemlimit-shim-install"
+/* Where the webhook image holds the static shim (the init container runs it from there). */
+#define GMW_SHIM_IMAGE_PATH "/gomemlimit-shim"
 
 typedef enum {
     GMW_SHIM_WRAPPED = 0,     /* ops appended */
     GMW_SHIM_ALREADY,         /* command already wrapped: nothing to do */
     GMW_SHIM_NO_COMMAND,      /* no explicit command: cannot wrap (caller warns) */
+    GMW_SHIM_CONFLICT,        /* /gomemlimit is already a mount of another volume, or
+                                 volumeMounts/resizePolicy is not an array: not wrapped,
+                                 no ops (caller warns) */
 } gmw_shim_container_status;
 
 /*
  * Append to `patch` the ops that wrap the container (borrowed) found at JSON Pointer
- * `container_path` (e.g. "/spec/containers/0"): volumeMount, command rewrite with the
- * ratio (and --force when `force`), resizePolicy. Returns the status; -1 on OOM.
+ * `container_path` (already escaped, e.g. "/spec/containers/0"): volumeMount
+ * {gomemlimit-shim, /gomemlimit, readOnly} (the array is added when absent), command
+ * replaced by [GMW_SHIM_PATH, "--ratio", "<r>", ("--force",) "--", <command...>] with args
+ * untouched, and {memory: RestartContainer} in resizePolicy when it has no memory entry
+ * (the array is added when absent) - except on plain init containers (an initContainers
+ * path without restartPolicy Always), where Kubernetes forbids resizePolicy.
+ * ratio_e4 is the ratio x 10^4, (0, 10000]. Returns the status; -1 on OOM or a path too
+ * long (the patch may then hold some of this container's ops: discard it).
  */
 int gmw_shim_patch_container(json_t *patch, const json_t *container, const char *container_path,
                              uint32_t ratio_e4, bool force);
 
 /*
- * Append the pod-level ops (emptyDir volume, init container inserted first in
- * initContainers) unless already present. `pod` is borrowed. Returns 0 or -1 on OOM.
+ * Append the pod-level ops unless already present (matched by name): the emptyDir volume
+ * GMW_SHIM_VOLUME {sizeLimit: 4Mi} and the init container GMW_SHIM_INIT_CONTAINER
+ * (cfg->shim_image, cfg->shim_pull_policy, command [GMW_SHIM_IMAGE_PATH, "--install",
+ * GMW_SHIM_DIR], restricted-PSS securityContext as UID 65532, 10m/16Mi requests, 100m/16Mi
+ * limits) inserted at index 0 of initContainers (the array is added when absent). `pod` is
+ * the object whose "spec" holds the pod spec (a Pod, or a template as the engine sees it),
+ * borrowed; paths start at "/spec". A missing spec yields no ops.
+ * Returns 0 or -1 on OOM.
  */
 int gmw_shim_patch_pod(json_t *patch, const json_t *pod, const gmw_config *cfg);
 

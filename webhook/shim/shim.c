@@ -1,0 +1,591 @@
+/*
+ * shim.c - gomemlimit-shim: a static, libc-only entrypoint wrapper that sets GOMEMLIMIT
+ * (and GOGC) for a Go program from the memory cgroup it really runs in, then exec()s it.
+ *
+ *   gomemlimit-shim [--ratio R] [--gogc N|off] [--min-limit Q] [--force] [--quiet] -- CMD [ARGS...]
+ *   gomemlimit-shim --print [--ratio R] [--gogc N|off] [--min-limit Q] [--force]
+ *   gomemlimit-shim --install DIR
+ *
+ * Shape of tini / s6-softlimit: parse options, change the environment, execvp (no fork,
+ * so the Go program keeps the PID and receives signals directly). The shim must never be
+ * the reason a container does not start: when the cgroup cannot be read it says so in one
+ * line and still execs. Exit codes of its own: 2 usage, 126 not executable, 127 not
+ * found, 1 --install failed. See docs/shim.md.
+ *
+ * GOMEMLIMIT_SHIM_ROOT (test only) is prepended to the /proc and /sys paths read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+
+#ifndef GMW_VERSION
+#define GMW_VERSION "dev"
+#endif
+
+#define PROG "gomemlimit-shim"
+#define MIB ((int64_t)1 << 20)
+#define MSG_MAX 600
+
+typedef struct {
+    uint32_t ratio_e4;      /* (0, 10000], default 9000 */
+    const char *gogc;       /* default "100" */
+    int64_t min_limit;      /* bytes, default 16Mi */
+    bool force, print, quiet;
+    const char *install_dir;
+    int cmd_index;          /* argv index of CMD, 0 when none */
+} options;
+
+/* What the shim does to one variable. */
+typedef struct {
+    const char *action;     /* "set", "keep", "replace", "none" */
+    char value[64];         /* the value it ends up with ("" when unset) */
+    const char *current;    /* value found in the environment, NULL when unset */
+    char note[MSG_MAX];     /* one-line explanation for stderr, "" when nothing to say */
+} decision;
+
+static void usage(FILE *out)
+{
+    fputs("Usage: " PROG " [OPTIONS] -- CMD [ARGS...]\n"
+          "       " PROG " --print [OPTIONS]\n"
+          "       " PROG " --install DIR\n"
+          "\n"
+          "Set GOMEMLIMIT (and GOGC) from the container's memory cgroup limit, then exec CMD.\n"
+          "\n"
+          "  --ratio R       GOMEMLIMIT = floor(limit x R) in whole MiB; R in (0, 1], at most\n"
+          "                  4 decimals (default 0.9)\n"
+          "  --gogc N|off    GOGC to set when it is unset: 1..100000 or off (default 100)\n"
+          "  --min-limit Q   leave GOMEMLIMIT alone below this limit (default 16Mi); an integer\n"
+          "                  with an optional suffix Ki Mi Gi Ti Pi Ei k M G T P E\n"
+          "  --force         always set the computed GOMEMLIMIT, even over a valid one\n"
+          "  --print         print the decision as one JSON object and exit 0\n"
+          "  --quiet         print no notes (errors that stop the shim are still printed)\n"
+          "  --install DIR   copy this binary to DIR/" PROG " (mode 0555) and exit\n"
+          "  --help, --version\n"
+          "\n"
+          "Exit status: CMD's, or 2 usage error, 126 CMD not executable, 127 CMD not found,\n"
+          "1 --install failed.\n",
+          out);
+}
+
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...);
+
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(PROG ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static int usage_error(const char *what, const char *arg)
+{
+    say("%s%s%s (try --help)", what, arg ? ": " : "", arg ? arg : "");
+    return 2;
+}
+
+/* Parse R in (0, 1] with at most 4 decimals ("0.9", "1", ".25", "0.0005"). 0 or -1. */
+static int parse_ratio(const char *s, uint32_t *e4)
+{
+    uint32_t whole = 0, frac = 0;
+    int digits = 0, decimals = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        if (whole > 1)
+            return -1;
+        whole = whole * 10 + (uint32_t)(*p - '0');
+    }
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+            if (++decimals > 4)
+                return -1;
+            frac = frac * 10 + (uint32_t)(*p - '0');
+        }
+        for (int i = decimals; i < 4; i++)
+            frac *= 10;
+    }
+    if (*p != '\0' || digits == 0 || whole > 1)
+        return -1;
+    uint32_t v = whole * 10000 + frac;
+    if (v == 0 || v > 10000)
+        return -1;
+    *e4 = v;
+    return 0;
+}
+
+/* Write ratio e4 as a short decimal ("0.9", "1", "0.0005") into buf. */
+static void format_ratio(uint32_t e4, char *buf, size_t cap)
+{
+    if (e4 % 10000 == 0) {
+        snprintf(buf, cap, "%" PRIu32, e4 / 10000);
+        return;
+    }
+    char frac[8];
+    snprintf(frac, sizeof(frac), "%04" PRIu32, e4 % 10000);
+    for (size_t n = strlen(frac); n > 0 && frac[n - 1] == '0'; n--)
+        frac[n - 1] = '\0';
+    snprintf(buf, cap, "%" PRIu32 ".%s", e4 / 10000, frac);
+}
+
+/*
+ * Parse the supported subset of Kubernetes quantities: an unsigned integer with an
+ * optional binary (Ki..Ei) or decimal (k, M..E) suffix, below 2^63. 0 or -1.
+ */
+static int parse_quantity(const char *s, int64_t *bytes)
+{
+    static const struct {
+        const char *suffix;
+        uint64_t mult;
+    } suffixes[] = {
+        {"", 1},
+        {"Ki", 1ULL << 10},
+        {"Mi", 1ULL << 20},
+        {"Gi", 1ULL << 30},
+        {"Ti", 1ULL << 40},
+        {"Pi", 1ULL << 50},
+        {"Ei", 1ULL << 60},
+        {"k", 1000ULL},
+        {"M", 1000000ULL},
+        {"G", 1000000000ULL},
+        {"T", 1000000000000ULL},
+        {"P", 1000000000000000ULL},
+        {"E", 1000000000000000000ULL},
+    };
+    uint64_t n = 0;
+    const char *p = s;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (n > (UINT64_MAX - 9) / 10)
+            return -1;
+        n = n * 10 + (uint64_t)(*p - '0');
+    }
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        if (strcmp(p, suffixes[i].suffix) != 0)
+            continue;
+        if (n > (uint64_t)INT64_MAX / suffixes[i].mult)
+            return -1;
+        *bytes = (int64_t)(n * suffixes[i].mult);
+        return 0;
+    }
+    return -1;
+}
+
+/* --gogc: "off" or an integer 1..100000. */
+static bool valid_gogc_option(const char *s)
+{
+    if (strcmp(s, "off") == 0)
+        return true;
+    int64_t v = 0;
+    if (*s == '\0' || strlen(s) > 6)
+        return false;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+    }
+    return v >= 1 && v <= 100000;
+}
+
+/*
+ * A GOMEMLIMIT value as the Go runtime parses it: ^[0-9]+(([KMGT]i)?B)?$, at most
+ * math.MaxInt64 bytes, or "off" (*bytes = -1). Returns false when Go would abort.
+ */
+static bool go_parse_memlimit(const char *s, int64_t *bytes)
+{
+    if (strcmp(s, "off") == 0) {
+        *bytes = -1;
+        return true;
+    }
+    size_t len = strlen(s), digits = 0;
+    while (digits < len && s[digits] >= '0' && s[digits] <= '9')
+        digits++;
+    if (digits == 0)
+        return false;
+    const char *suffix = s + digits;
+    int shift;
+    if (strcmp(suffix, "") == 0 || strcmp(suffix, "B") == 0)
+        shift = 0;
+    else if (strcmp(suffix, "KiB") == 0)
+        shift = 10;
+    else if (strcmp(suffix, "MiB") == 0)
+        shift = 20;
+    else if (strcmp(suffix, "GiB") == 0)
+        shift = 30;
+    else if (strcmp(suffix, "TiB") == 0)
+        shift = 40;
+    else
+        return false;
+    uint64_t n = 0;
+    for (size_t i = 0; i < digits; i++) {
+        if (n > (UINT64_MAX - 9) / 10)
+            return false;
+        n = n * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (n > ((uint64_t)INT64_MAX >> shift))
+        return false;
+    *bytes = (int64_t)(n << shift);
+    return true;
+}
+
+/* GOGC as the Go runtime reads it: "off" or an int32 with an optional '-'. */
+static bool go_valid_gogc(const char *s)
+{
+    if (strcmp(s, "off") == 0)
+        return true;
+    const char *p = s;
+    if (*p == '-')
+        p++;
+    if (*p == '\0')
+        return false;
+    int64_t v = 0;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+        if (v > INT32_MAX)
+            return false;
+    }
+    return true;
+}
+
+/* floor(limit x ratio) in whole MiB, exactly: no floating point, no overflow. */
+static int64_t computed_mib(int64_t limit, uint32_t ratio_e4)
+{
+    int64_t bytes = (limit / 10000) * ratio_e4 + (limit % 10000) * ratio_e4 / 10000;
+    return bytes / MIB;
+}
+
+static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_rc,
+                              const char *cg_err, decision *d)
+{
+    const char *cur = getenv("GOMEMLIMIT");
+    d->current = cur;
+    d->action = "none";
+    d->note[0] = '\0';
+    snprintf(d->value, sizeof(d->value), "%s", cur ? cur : "");
+    if (cg_rc != 0) {
+        snprintf(d->note, sizeof(d->note), "%s; GOMEMLIMIT left as it is", cg_err);
+        return;
+    }
+    if (cg->limit_bytes < 0)
+        return; /* no limit: nothing to derive a value from, nothing to say */
+    if (cg->limit_bytes < o->min_limit) {
+        snprintf(d->note, sizeof(d->note),
+                 "memory limit %" PRId64 " bytes is below --min-limit %" PRId64
+                 " bytes; GOMEMLIMIT left as it is",
+                 cg->limit_bytes, o->min_limit);
+        return;
+    }
+    int64_t mib = computed_mib(cg->limit_bytes, o->ratio_e4);
+    if (mib < 1) {
+        snprintf(d->note, sizeof(d->note),
+                 "memory limit %" PRId64 " bytes x ratio is under 1 MiB; GOMEMLIMIT left as it is",
+                 cg->limit_bytes);
+        return;
+    }
+    char computed[32];
+    snprintf(computed, sizeof(computed), "%" PRId64 "MiB", mib);
+    int64_t cur_bytes = 0;
+    if (!cur || cur[0] == '\0') {
+        d->action = "set";
+    } else if (o->force) {
+        d->action = strcmp(cur, computed) == 0 ? "keep" : "replace";
+        if (strcmp(cur, computed) != 0)
+            snprintf(d->note, sizeof(d->note), "replacing GOMEMLIMIT=%.64s with %s (--force)",
+                     cur, computed);
+    } else if (!go_parse_memlimit(cur, &cur_bytes)) {
+        d->action = "replace";
+        snprintf(d->note, sizeof(d->note),
+                 "GOMEMLIMIT=%.64s is malformed (the Go runtime would abort); using %s", cur,
+                 computed);
+    } else if (cur_bytes >= 0 && cur_bytes > cg->limit_bytes) {
+        d->action = "replace";
+        snprintf(d->note, sizeof(d->note),
+                 "GOMEMLIMIT=%.64s exceeds the memory limit %" PRId64 " bytes (%.300s); using %s",
+                 cur, cg->limit_bytes, cg->source, computed);
+    } else {
+        d->action = "keep"; /* valid and within the limit, or "off": the user's choice */
+        return;
+    }
+    snprintf(d->value, sizeof(d->value), "%s", computed);
+}
+
+static void decide_gogc(const options *o, decision *d)
+{
+    const char *cur = getenv("GOGC");
+    d->current = cur;
+    d->note[0] = '\0';
+    if (!cur || cur[0] == '\0') {
+        d->action = "set";
+        snprintf(d->value, sizeof(d->value), "%s", o->gogc);
+        return;
+    }
+    d->action = "keep";
+    snprintf(d->value, sizeof(d->value), "%.63s", cur);
+    if (!go_valid_gogc(cur))
+        snprintf(d->note, sizeof(d->note), "GOGC=%.64s is malformed; the Go runtime reads it as 100",
+                 cur);
+}
+
+/* Print s as a JSON string (or null). */
+static void json_str(const char *s)
+{
+    if (!s) {
+        fputs("null", stdout);
+        return;
+    }
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+static void json_decision(const char *key, const decision *d)
+{
+    printf("\"%s\":{\"action\":", key);
+    json_str(d->action);
+    fputs(",\"value\":", stdout);
+    json_str(strcmp(d->action, "none") == 0 && !d->current ? NULL : d->value);
+    fputs(",\"current\":", stdout);
+    json_str(d->current);
+    fputs(",\"note\":", stdout);
+    json_str(d->note[0] ? d->note : NULL);
+    putchar('}');
+}
+
+static int print_json(const options *o, const gmw_cg_limit *cg, int cg_rc, const char *cg_err,
+                      const decision *gml, const decision *gogc)
+{
+    char ratio[16];
+    format_ratio(o->ratio_e4, ratio, sizeof(ratio));
+    printf("{\"cgroupVersion\":%d,\"cgroupDir\":", cg->version);
+    json_str(cg->dir[0] ? cg->dir : NULL);
+    if (cg->limit_bytes >= 0)
+        printf(",\"limitBytes\":%" PRId64 ",\"source\":", cg->limit_bytes);
+    else
+        fputs(",\"limitBytes\":null,\"source\":", stdout);
+    json_str(cg->source[0] ? cg->source : NULL);
+    fputs(",\"error\":", stdout);
+    json_str(cg_rc != 0 ? cg_err : NULL);
+    fputs(",\"ratio\":", stdout);
+    json_str(ratio);
+    printf(",\"minLimitBytes\":%" PRId64 ",\"force\":%s,", o->min_limit,
+           o->force ? "true" : "false");
+    json_decision("GOMEMLIMIT", gml);
+    putchar(',');
+    json_decision("GOGC", gogc);
+    fputs("}\n", stdout);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/*
+ * --install DIR: copy /proc/self/exe to DIR/gomemlimit-shim, mode 0555, through a
+ * temporary file and rename(), so a restarted init container replaces it atomically.
+ * Needs no shell or cp in the image. Returns the exit status (0 or 1).
+ */
+static int install(const char *dir)
+{
+    char tmp[GMW_CG_PATH_MAX], dst[GMW_CG_PATH_MAX], buf[16384];
+    int in = -1, out = -1, status = 1;
+    const char *step = "open /proc/self/exe";
+
+    int n1 = snprintf(dst, sizeof(dst), "%s/" PROG, dir);
+    int n2 = snprintf(tmp, sizeof(tmp), "%s/." PROG ".%ld", dir, (long)getpid());
+    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof(dst) || (size_t)n2 >= sizeof(tmp)) {
+        say("--install: %s: path too long", dir);
+        return 1;
+    }
+    in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (in == -1)
+        goto fail;
+    step = tmp;
+    out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+    if (out == -1)
+        goto fail;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n == -1) {
+            step = "read /proc/self/exe";
+            goto fail;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w == -1 && errno == EINTR)
+                continue;
+            if (w == -1)
+                goto fail;
+            off += w;
+        }
+    }
+    if (fchmod(out, 0555) == -1 || fsync(out) == -1)
+        goto fail;
+    if (close(out) == -1) {
+        out = -1;
+        goto fail;
+    }
+    out = -1;
+    step = dst;
+    if (rename(tmp, dst) == -1)
+        goto fail;
+    status = 0;
+    goto done;
+fail:
+    say("--install: %s: %s", step, strerror(errno));
+    if (in != -1)
+        unlink(tmp); /* whatever of it exists; the name carries our pid */
+done:
+    if (in != -1)
+        close(in);
+    if (out != -1)
+        close(out);
+    return status;
+}
+
+/* Take an option's value from "--opt=value" or the next argument. NULL when missing. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (arg[n] == '=')
+        return arg + n + 1;
+    if (*i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
+/* Does argv[i] name option `name`, alone or as "name=value"? */
+static bool is_opt(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+/* Parse argv into *o. Returns -1 to continue, or an exit status. */
+static int parse_args(int argc, char **argv, options *o)
+{
+    o->ratio_e4 = 9000;
+    o->gogc = "100";
+    o->min_limit = 16 * MIB;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v;
+        if (strcmp(a, "--") == 0) {
+            o->cmd_index = i + 1 < argc ? i + 1 : 0;
+            break;
+        }
+        if (a[0] != '-') {
+            o->cmd_index = i;
+            break;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            puts(PROG " " GMW_VERSION);
+            return 0;
+        } else if (strcmp(a, "--force") == 0) {
+            o->force = true;
+        } else if (strcmp(a, "--print") == 0) {
+            o->print = true;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = true;
+        } else if (is_opt(a, "--ratio")) {
+            if (!(v = option_value(argc, argv, &i, "--ratio")))
+                return usage_error("--ratio needs a value", NULL);
+            if (parse_ratio(v, &o->ratio_e4) != 0)
+                return usage_error("--ratio must be a decimal in (0, 1] with at most 4 "
+                                   "decimals, e.g. 0.9, not",
+                                   v);
+        } else if (is_opt(a, "--gogc")) {
+            if (!(v = option_value(argc, argv, &i, "--gogc")))
+                return usage_error("--gogc needs a value", NULL);
+            if (!valid_gogc_option(v))
+                return usage_error("--gogc must be an integer 1..100000 or off, e.g. 100, not",
+                                   v);
+            o->gogc = v;
+        } else if (is_opt(a, "--min-limit")) {
+            if (!(v = option_value(argc, argv, &i, "--min-limit")))
+                return usage_error("--min-limit needs a value", NULL);
+            if (parse_quantity(v, &o->min_limit) != 0)
+                return usage_error("--min-limit must be an integer with an optional suffix "
+                                   "(Ki Mi Gi Ti Pi Ei k M G T P E), e.g. 16Mi, not",
+                                   v);
+        } else if (is_opt(a, "--install")) {
+            if (!(v = option_value(argc, argv, &i, "--install")) || v[0] == '\0')
+                return usage_error("--install needs a directory", NULL);
+            o->install_dir = v;
+        } else {
+            return usage_error("unknown option", a);
+        }
+    }
+    if (o->install_dir && (o->cmd_index || o->print))
+        return usage_error("--install takes no command and no --print", NULL);
+    if (o->print && o->cmd_index)
+        return usage_error("--print takes no command", NULL);
+    if (!o->install_dir && !o->print && !o->cmd_index)
+        return usage_error("missing command", NULL);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    gmw_cg_limit cg;
+    decision gml, gogc;
+    char cg_err[GMW_CG_ERR_MAX] = "";
+
+    memset(&o, 0, sizeof(o));
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    if (o.install_dir)
+        return install(o.install_dir);
+
+    int cg_rc = gmw_cg_find_limit(getenv("GOMEMLIMIT_SHIM_ROOT"), &cg, cg_err, sizeof(cg_err));
+    decide_gomemlimit(&o, &cg, cg_rc, cg_err, &gml);
+    decide_gogc(&o, &gogc);
+    if (o.print)
+        return print_json(&o, &cg, cg_rc, cg_err, &gml, &gogc);
+
+    if (!o.quiet && gml.note[0])
+        say("%s", gml.note);
+    if (!o.quiet && gogc.note[0])
+        say("%s", gogc.note);
+    if ((strcmp(gml.action, "set") == 0 || strcmp(gml.action, "replace") == 0) &&
+        setenv("GOMEMLIMIT", gml.value, 1) != 0 && !o.quiet)
+        say("cannot set GOMEMLIMIT: %s", strerror(errno));
+    if (strcmp(gogc.action, "set") == 0 && setenv("GOGC", gogc.value, 1) != 0 && !o.quiet)
+        say("cannot set GOGC: %s", strerror(errno));
+
+    const char *cmd = argv[o.cmd_index];
+    execvp(cmd, argv + o.cmd_index);
+    int e = errno;
+    if (e == ENOENT) {
+        say("%s: %s", cmd, strchr(cmd, '/') ? "No such file or directory" : "command not found");
+        return 127;
+    }
+    say("%s: %s", cmd, strerror(e));
+    return 126;
+}

@@ -1,0 +1,211 @@
+/*
+ * shim_delivery.c - JSON Patch operations that deliver gomemlimit-shim into a Pod
+ * (see shim_delivery.h). Pure: builds jansson values, no I/O.
+ */
+#include "shim_delivery.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonpatch.h"
+
+#define PTR_MAX 512
+
+/* "0.9", "1", "0.0005": the ratio x 10^4 as the shorter decimal the shim parses. */
+static void format_ratio(uint32_t e4, char *buf, size_t cap)
+{
+    if (e4 % 10000 == 0) {
+        snprintf(buf, cap, "%" PRIu32, e4 / 10000);
+        return;
+    }
+    char frac[8];
+    snprintf(frac, sizeof(frac), "%04" PRIu32, e4 % 10000);
+    for (size_t n = strlen(frac); n > 0 && frac[n - 1] == '0'; n--)
+        frac[n - 1] = '\0';
+    snprintf(buf, cap, "%" PRIu32 ".%s", e4 / 10000, frac);
+}
+
+/* buf = base + "/" + escaped(token) [+ "/" + escaped(token2)]. Returns 0 or -1. */
+static int make_path(char *buf, size_t cap, const char *base, const char *token,
+                     const char *token2)
+{
+    int n = snprintf(buf, cap, "%s", base);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    if (gmw_pointer_append(buf, cap, token) != 0)
+        return -1;
+    if (token2 && gmw_pointer_append(buf, cap, token2) != 0)
+        return -1;
+    return 0;
+}
+
+/* Does the array hold an object whose `key` is the string `value`? */
+static bool array_has(const json_t *array, const char *key, const char *value)
+{
+    size_t i;
+    const json_t *item;
+    json_array_foreach(array, i, item)
+    {
+        const char *s = json_string_value(json_object_get(item, key));
+        if (s && strcmp(s, value) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Append "add" of `value` (stolen) to `array_name` under base: at `index` ("-" to
+ * append, "0" to insert first) when the array exists, else the whole array (which also
+ * replaces a null member: "add" on an existing member replaces it, RFC 6902 4.1).
+ */
+static int add_to_array(json_t *patch, const json_t *parent, const char *base,
+                        const char *array_name, const char *index, json_t *value)
+{
+    char path[PTR_MAX];
+    if (!value)
+        return -1;
+    if (json_is_array(json_object_get(parent, array_name))) {
+        if (make_path(path, sizeof(path), base, array_name, index) != 0)
+            goto fail;
+        return gmw_patch_add_op(patch, "add", path, value);
+    }
+    if (make_path(path, sizeof(path), base, array_name, NULL) != 0)
+        goto fail;
+    json_t *array = json_array();
+    if (!array || json_array_append_new(array, value) != 0) {
+        json_decref(array);
+        return -1;
+    }
+    return gmw_patch_add_op(patch, "add", path, array);
+fail:
+    json_decref(value);
+    return -1;
+}
+
+/* Is this a plain init container (resizePolicy forbidden), judged by its path? */
+static bool is_plain_init_container(const json_t *container, const char *container_path)
+{
+    if (!strstr(container_path, "/initContainers/"))
+        return false;
+    const char *rp = json_string_value(json_object_get(container, "restartPolicy"));
+    return !(rp && strcmp(rp, "Always") == 0);
+}
+
+int gmw_shim_patch_container(json_t *patch, const json_t *container, const char *container_path,
+                             uint32_t ratio_e4, bool force)
+{
+    const json_t *command = json_object_get(container, "command");
+    const json_t *mounts = json_object_get(container, "volumeMounts");
+    const json_t *resize = json_object_get(container, "resizePolicy");
+    json_t *new_command = NULL;
+    char path[PTR_MAX], ratio[16];
+
+    if (json_is_array(command) && json_array_size(command) > 0) {
+        const char *first = json_string_value(json_array_get(command, 0));
+        if (first && strcmp(first, GMW_SHIM_PATH) == 0)
+            return GMW_SHIM_ALREADY;
+    } else {
+        return GMW_SHIM_NO_COMMAND;
+    }
+    if ((mounts && !json_is_array(mounts) && !json_is_null(mounts)) ||
+        (resize && !json_is_array(resize) && !json_is_null(resize)))
+        return GMW_SHIM_CONFLICT;
+    bool mounted = false;
+    size_t i;
+    const json_t *m;
+    json_array_foreach(mounts, i, m)
+    {
+        const char *mp = json_string_value(json_object_get(m, "mountPath"));
+        const char *name = json_string_value(json_object_get(m, "name"));
+        /* "/gomemlimit" or "/gomemlimit/": the kubelet cleans the path. */
+        if (mp && (strcmp(mp, GMW_SHIM_DIR) == 0 || strcmp(mp, GMW_SHIM_DIR "/") == 0)) {
+            if (!name || strcmp(name, GMW_SHIM_VOLUME) != 0)
+                return GMW_SHIM_CONFLICT;
+            mounted = true;
+        }
+    }
+
+    /* 1. the read-only mount of the shim volume */
+    if (!mounted) {
+        json_t *mount = json_pack("{s:s, s:s, s:b}", "name", GMW_SHIM_VOLUME, "mountPath",
+                                  GMW_SHIM_DIR, "readOnly", 1);
+        if (add_to_array(patch, container, container_path, "volumeMounts", "-", mount) != 0)
+            return -1;
+    }
+
+    /* 2. the command, wrapped; args stay as they are */
+    format_ratio(ratio_e4, ratio, sizeof(ratio));
+    new_command = json_pack("[s, s, s]", GMW_SHIM_PATH, "--ratio", ratio);
+    if (!new_command)
+        return -1;
+    if (force && json_array_append_new(new_command, json_string("--force")) != 0)
+        goto fail;
+    if (json_array_append_new(new_command, json_string("--")) != 0)
+        goto fail;
+    const json_t *arg;
+    json_array_foreach(command, i, arg)
+    {
+        if (json_array_append_new(new_command, json_deep_copy(arg)) != 0)
+            goto fail;
+    }
+    if (make_path(path, sizeof(path), container_path, "command", NULL) != 0)
+        goto fail;
+    if (gmw_patch_add_op(patch, "replace", path, new_command) != 0)
+        return -1;
+    new_command = NULL;
+
+    /* 3. restart on an in-place memory resize, so the shim re-reads the limit */
+    if (!is_plain_init_container(container, container_path) &&
+        !array_has(resize, "resourceName", "memory")) {
+        json_t *policy = json_pack("{s:s, s:s}", "resourceName", "memory", "restartPolicy",
+                                   "RestartContainer");
+        if (add_to_array(patch, container, container_path, "resizePolicy", "-", policy) != 0)
+            return -1;
+    }
+    return GMW_SHIM_WRAPPED;
+fail:
+    json_decref(new_command);
+    return -1;
+}
+
+/* The init container that copies the shim into the volume; new reference or NULL. */
+static json_t *install_container(const gmw_config *cfg)
+{
+    return json_pack(
+        "{s:s, s:s, s:s, s:[s, s, s], s:[{s:s, s:s}],"
+        " s:{s:{s:s, s:s}, s:{s:s, s:s}},"
+        " s:{s:b, s:i, s:i, s:b, s:b, s:b, s:{s:[s]}, s:{s:s}},"
+        " s:s}",
+        "name", GMW_SHIM_INIT_CONTAINER, "image", cfg->shim_image, "imagePullPolicy",
+        cfg->shim_pull_policy, "command", GMW_SHIM_IMAGE_PATH, "--install", GMW_SHIM_DIR,
+        "volumeMounts", "name", GMW_SHIM_VOLUME, "mountPath", GMW_SHIM_DIR,
+        "resources", "requests", "cpu", "10m", "memory", "16Mi", "limits", "cpu", "100m",
+        "memory", "16Mi",
+        "securityContext", "runAsNonRoot", 1, "runAsUser", 65532, "runAsGroup", 65532,
+        "allowPrivilegeEscalation", 0, "privileged", 0, "readOnlyRootFilesystem", 1,
+        "capabilities", "drop", "ALL", "seccompProfile", "type", "RuntimeDefault",
+        "terminationMessagePolicy", "FallbackToLogsOnError");
+}
+
+int gmw_shim_patch_pod(json_t *patch, const json_t *pod, const gmw_config *cfg)
+{
+    const json_t *spec = json_object_get(pod, "spec");
+    if (!json_is_object(spec))
+        return 0;
+    const json_t *volumes = json_object_get(spec, "volumes");
+    const json_t *inits = json_object_get(spec, "initContainers");
+
+    if (!array_has(volumes, "name", GMW_SHIM_VOLUME)) {
+        json_t *vol = json_pack("{s:s, s:{s:s}}", "name", GMW_SHIM_VOLUME, "emptyDir",
+                                "sizeLimit", "4Mi");
+        if (add_to_array(patch, spec, "/spec", "volumes", "-", vol) != 0)
+            return -1;
+    }
+    if (!array_has(inits, "name", GMW_SHIM_INIT_CONTAINER)) {
+        if (add_to_array(patch, spec, "/spec", "initContainers", "0", install_container(cfg)) !=
+            0)
+            return -1;
+    }
+    return 0;
+}
