@@ -12,4 +12,7 @@ if(GMW_BUILD_TESTS)
   # The same applier cases, checked against python3-jsonpatch (independent oracle).
   add_test(NAME test_jsonpatch_oracle COMMAND test_jsonpatch --oracle)
   set_tests_properties(test_jsonpatch_oracle PROPERTIES LABELS unit)
+  gmw_add_unit_test(test_config tests/unit/test_config.c gmw_core)
+  target_compile_definitions(test_config PRIVATE
+    GMW_TEST_CONFIG_DIR="${CMAKE_SOURCE_DIR}/tests/unit/config")
 endif()
