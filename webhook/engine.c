@@ -1,2 +1,797 @@
-/* PLACEHOLDER: replaced by the owning module. */
-typedef int gmw_placeholder_engine;
+/*
+ * engine.c - the admission decision for one Pod or pod template (see engine.h and
+ * docs/annotations.md for the user-facing rules).
+ *
+ * Order of work: namespace exclusion, annotation parsing, then each candidate container
+ * (containers, then initContainers) decides GOMEMLIMIT / GOGC / requests.memory and
+ * appends its ops, then the status annotation, then the pod-level shim ops (LAST, see
+ * shim_delivery.h). Invalid annotations (deny mode) throw the patch away at the end.
+ */
+#include "engine.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annotations.h"
+#include "jsonpatch.h"
+#include "memlimit.h"
+#include "quantity.h"
+#include "shim_delivery.h"
+#include "status.h"
+#include "warnings.h"
+
+#define AUDIT_MAX 1024 /* characters per auditAnnotations value */
+#define PTR_MAX 256
+
+typedef enum { KIND_CONTAINER, KIND_SIDECAR, KIND_INIT } container_kind;
+
+typedef struct {
+    const gmw_config *cfg;
+    const json_t *pod;
+    gmw_pod_result *res;
+    gmw_annotations ann;
+    gmw_warnings warnings;
+    json_t *own_status; /* parsed existing gomemlimit.io/status (owned) or NULL */
+    json_t *new_status; /* the status being built (owned) */
+    char audit_injected[AUDIT_MAX];
+    char audit_unchanged[AUDIT_MAX];
+    char audit_skipped[AUDIT_MAX];
+    bool pod_resources;        /* spec.resources set: container requests left alone */
+    bool pod_resources_warned;
+    bool shim_used;
+    bool oom;
+} engine_ctx;
+
+/* Append "item" to a comma-separated list capped at AUDIT_MAX (silently truncated). */
+static void list_append(char *list, const char *item)
+{
+    size_t len = strlen(list);
+    if (len + 1 >= AUDIT_MAX)
+        return;
+    snprintf(list + len, AUDIT_MAX - len, "%s%s", len > 0 ? "," : "", item);
+}
+
+/* Write bytes as a short Kubernetes quantity: "<n>Gi", "<n>Mi", "<n>Ki" or plain bytes. */
+static void format_bytes(int64_t bytes, char *buf, size_t cap)
+{
+    if (bytes > 0 && bytes % ((int64_t)1 << 30) == 0)
+        snprintf(buf, cap, "%" PRId64 "Gi", bytes >> 30);
+    else if (bytes > 0 && bytes % ((int64_t)1 << 20) == 0)
+        snprintf(buf, cap, "%" PRId64 "Mi", bytes >> 20);
+    else if (bytes > 0 && bytes % 1024 == 0)
+        snprintf(buf, cap, "%" PRId64 "Ki", bytes >> 10);
+    else
+        snprintf(buf, cap, "%" PRId64, bytes);
+}
+
+/* Write a ratio as a percentage: 9000 -> "90%", 8751 -> "87.51%", 8750 -> "87.5%". */
+static void format_percent(uint32_t ratio_e4, char *buf, size_t cap)
+{
+    unsigned whole = ratio_e4 / 100, frac = ratio_e4 % 100;
+    if (frac == 0)
+        snprintf(buf, cap, "%u%%", whole);
+    else if (frac % 10 == 0)
+        snprintf(buf, cap, "%u.%u%%", whole, frac / 10);
+    else
+        snprintf(buf, cap, "%u.%02u%%", whole, frac);
+}
+
+/*
+ * Parse a quantity that is a JSON string or a JSON integer (the apiserver accepts both).
+ * Echo it (sanitized, short) into text. Returns the gmw_qty_status.
+ */
+static gmw_qty_status quantity_from_json(const json_t *v, int64_t *bytes, char *text, size_t cap)
+{
+    if (json_is_string(v)) {
+        gmw_sanitize(text, cap, json_string_value(v), 24);
+        return gmw_quantity_parse(json_string_value(v), json_string_length(v), bytes);
+    }
+    if (json_is_integer(v)) {
+        snprintf(text, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return gmw_quantity_parse_cstr(text, bytes);
+    }
+    gmw_sanitize(text, cap, "(not a quantity)", 24);
+    return GMW_QTY_SYNTAX;
+}
+
+/* Record the outcome of one container in res (the array is capped, the count is not). */
+static void record_outcome(engine_ctx *c, const char *name, const char *action, const char *reason)
+{
+    gmw_pod_result *res = c->res;
+    if (res->container_count < GMW_MAX_CONTAINER_OUTCOMES) {
+        gmw_container_outcome *o = &res->containers[res->container_count];
+        gmw_sanitize(o->name, sizeof o->name, name, sizeof o->name - 1);
+        o->action = action;
+        o->reason = reason;
+    }
+    res->container_count++;
+}
+
+/* Add a member to the status being built (steals entry). */
+static void status_set(engine_ctx *c, const char *name, json_t *entry)
+{
+    if (entry == NULL || json_object_set_new(c->new_status, name, entry) != 0)
+        c->oom = true;
+}
+
+/* A skipped container: outcome, status, audit and (when text != NULL) a warning. */
+static void skip_container(engine_ctx *c, const char *name, const char *reason, bool in_status)
+{
+    char item[GMW_ANN_NAME_MAX + 32];
+    record_outcome(c, name, "skipped", reason);
+    if (in_status)
+        status_set(c, name, json_pack("{s:s}", "reason", reason));
+    snprintf(item, sizeof item, "%s=%s", name, reason);
+    list_append(c->audit_skipped, item);
+}
+
+/* Append an op; path is copied, value stolen. */
+static void add_op(engine_ctx *c, const char *op, const char *path, json_t *value)
+{
+    if (gmw_patch_add_op(c->res->patch, op, path, value) != 0)
+        c->oom = true;
+}
+
+/* Build "<base>/<token>" into out. Returns 0 or -1 when too long. */
+static int ptr_join(char *out, size_t cap, const char *base, const char *token)
+{
+    if (strlen(base) >= cap)
+        return -1;
+    memcpy(out, base, strlen(base) + 1);
+    return gmw_pointer_append(out, cap, token);
+}
+
+/* Find the LAST env entry called `name` (Kubernetes: a later definition hides earlier ones). */
+static json_t *env_find(const json_t *env, const char *name, size_t *index)
+{
+    json_t *found = NULL, *item;
+    size_t i;
+    json_array_foreach(env, i, item)
+    {
+        const char *n = json_string_value(json_object_get(item, "name"));
+        if (n != NULL && strcmp(n, name) == 0) {
+            found = item;
+            *index = i;
+        }
+    }
+    return found;
+}
+
+/* State of one env var in a container. */
+typedef enum { ENV_ABSENT, ENV_OWN, ENV_USER } env_state;
+
+typedef struct {
+    env_state state;
+    size_t index;
+    const char *value; /* literal value (borrowed) or NULL (valueFrom / none) */
+    bool value_from;
+} env_var;
+
+static env_var env_inspect(engine_ctx *c, const json_t *env, const char *container,
+                           const char *var)
+{
+    env_var ev = {ENV_ABSENT, 0, NULL, false};
+    json_t *item = env != NULL ? env_find(env, var, &ev.index) : NULL;
+    if (item == NULL)
+        return ev;
+    json_t *value = json_object_get(item, "value");
+    json_t *from = json_object_get(item, "valueFrom");
+    ev.value = json_string_value(value);
+    ev.value_from = from != NULL && !json_is_null(from);
+    const char *own = gmw_status_own_value(c->own_status, container, var);
+    if (own != NULL && !ev.value_from && ev.value != NULL && strcmp(own, ev.value) == 0)
+        ev.state = ENV_OWN;
+    else
+        ev.state = ENV_USER;
+    return ev;
+}
+
+/* Warn about a user GOMEMLIMIT that Go rejects or that exceeds the container limit. */
+static void check_user_gomemlimit(engine_ctx *c, const char *name, const env_var *ev,
+                                  int64_t limit, const char *limit_text)
+{
+    char val[48];
+    int64_t bytes = 0;
+    if (ev->value_from || ev->value == NULL || ev->value[0] == '\0')
+        return; /* resolved at run time, or empty (Go: unset) */
+    gmw_sanitize(val, sizeof val, ev->value, 24);
+    if (!gmw_gomemlimit_parse(ev->value, &bytes)) {
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s: GOMEMLIMIT=\"%s\" is malformed for Go, the "
+                         "program aborts at start (use e.g. 400MiB)",
+                         name, val);
+        return;
+    }
+    if (bytes != INT64_MAX && bytes > limit)
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s: GOMEMLIMIT=%s exceeds the memory limit %s",
+                         name, val, limit_text);
+}
+
+/*
+ * Apply the requests.memory policy for a container whose GOMEMLIMIT is the webhook's
+ * (gml bytes). Appends ops and describes the change in `change` ("" when none).
+ */
+static void apply_request_policy(engine_ctx *c, const char *name, const json_t *container,
+                                 const char *cpath, gmw_request_policy policy, int64_t gml,
+                                 int64_t limit, const json_t *limit_json, char *change,
+                                 size_t change_cap)
+{
+    char path[PTR_MAX], text[48], newtext[GMW_MEMLIMIT_TEXT_MAX];
+    json_t *resources = json_object_get(container, "resources");
+    json_t *requests = json_object_get(resources, "requests");
+    json_t *current = json_object_get(requests, "memory");
+    int64_t cur = 0;
+    json_t *newval = NULL;
+
+    change[0] = '\0';
+    if (policy == GMW_REQUEST_KEEP)
+        return;
+    if (c->pod_resources) {
+        if (!c->pod_resources_warned)
+            gmw_warnings_add(&c->warnings,
+                             "gomemlimit: pod has spec.resources: container requests.memory "
+                             "left unchanged (policy %s)",
+                             gmw_request_policy_name(policy));
+        c->pod_resources_warned = true;
+        return;
+    }
+    if (requests != NULL && !json_is_null(requests) && !json_is_object(requests)) {
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s: resources.requests is not an object, left "
+                         "unchanged",
+                         name);
+        return;
+    }
+    if (current != NULL && quantity_from_json(current, &cur, text, sizeof text) != GMW_QTY_OK) {
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s: requests.memory \"%s\" is not a valid "
+                         "quantity, left unchanged",
+                         name, text);
+        return;
+    }
+    if (current == NULL)
+        snprintf(text, sizeof text, "none");
+    if (policy == GMW_REQUEST_MATCH) {
+        if (current != NULL && cur >= gml)
+            return;
+        gmw_format_mi(gml, newtext, sizeof newtext);
+        newval = json_string(newtext);
+    } else { /* GMW_REQUEST_LIMIT */
+        if (current != NULL && cur == limit)
+            return;
+        newval = json_deep_copy(limit_json);
+        quantity_from_json(limit_json, &cur, newtext, sizeof newtext);
+    }
+    if (newval == NULL) {
+        c->oom = true;
+        return;
+    }
+    if (requests == NULL || json_is_null(requests)) {
+        if (ptr_join(path, sizeof path, cpath, "resources") != 0 ||
+            gmw_pointer_append(path, sizeof path, "requests") != 0) {
+            json_decref(newval);
+            return;
+        }
+        add_op(c, "add", path, json_pack("{s:o}", "memory", newval));
+    } else {
+        if (ptr_join(path, sizeof path, cpath, "resources") != 0 ||
+            gmw_pointer_append(path, sizeof path, "requests") != 0 ||
+            gmw_pointer_append(path, sizeof path, "memory") != 0) {
+            json_decref(newval);
+            return;
+        }
+        add_op(c, current != NULL ? "replace" : "add", path, newval);
+    }
+    snprintf(change, change_cap, ", requests.memory %s -> %s", text, newtext);
+}
+
+/*
+ * Set env var `var` to `value` in the container at cpath: replace the value when the
+ * entry is the webhook's own, else queue a new entry in *pending (flushed by env_flush).
+ */
+static void env_set(engine_ctx *c, const char *cpath, json_t **pending, const env_var *ev,
+                    const char *var, const char *value)
+{
+    char path[PTR_MAX], idx[32];
+    if (ev->state == ENV_OWN) {
+        snprintf(idx, sizeof idx, "%zu", ev->index);
+        if (ptr_join(path, sizeof path, cpath, "env") != 0 ||
+            gmw_pointer_append(path, sizeof path, idx) != 0 ||
+            gmw_pointer_append(path, sizeof path, "value") != 0)
+            return;
+        add_op(c, "replace", path, json_string(value));
+        return;
+    }
+    if (*pending == NULL)
+        *pending = json_array();
+    if (*pending == NULL ||
+        json_array_append_new(*pending, json_pack("{s:s,s:s}", "name", var, "value", value)) != 0)
+        c->oom = true;
+}
+
+/*
+ * Append the queued env entries (stolen): one "add /env" with the whole array when the
+ * container has no env (JSON Patch add does not create parents), else "add /env/-" each.
+ */
+static void env_flush(engine_ctx *c, const char *cpath, const json_t *env, json_t *pending)
+{
+    char path[PTR_MAX];
+    size_t i;
+    json_t *item;
+    if (pending == NULL)
+        return;
+    if (ptr_join(path, sizeof path, cpath, "env") != 0) {
+        json_decref(pending);
+        return;
+    }
+    if (env == NULL || json_is_null(env)) {
+        add_op(c, "add", path, pending);
+        return;
+    }
+    if (gmw_pointer_append(path, sizeof path, "-") != 0) {
+        json_decref(pending);
+        return;
+    }
+    json_array_foreach(pending, i, item)
+    {
+        add_op(c, "add", path, json_incref(item));
+    }
+    json_decref(pending);
+}
+
+/* Decide and patch one candidate container found at cpath. */
+static void process_container(engine_ctx *c, const json_t *container, const char *cpath)
+{
+    char name[GMW_ANN_NAME_MAX], limit_text[48], gml_text[GMW_MEMLIMIT_TEXT_MAX];
+    char pct[16], minl[32], what[160], change[96], item[GMW_ANN_NAME_MAX + 40];
+    const gmw_config *cfg = c->cfg;
+    gmw_ann_values v;
+    int64_t limit = 0, gml;
+    uint32_t ratio;
+    bool from_memory_limit = false;
+
+    gmw_sanitize(name, sizeof name, json_string_value(json_object_get(container, "name")),
+                 sizeof name - 1);
+    if (!gmw_annotations_selects(&c->ann, name)) {
+        record_outcome(c, name, "skipped", "not-selected");
+        status_set(c, name, json_pack("{s:s}", "reason", "not-selected"));
+        return;
+    }
+    gmw_annotations_for(&c->ann, name, &v);
+    if (v.inject == 0) {
+        if (c->ann.pod.inject != 0)
+            gmw_warnings_add(&c->warnings,
+                             "gomemlimit: container %s: skipped, annotation "
+                             "gomemlimit.io/inject.%s=false",
+                             name, name);
+        skip_container(c, name, "opt-out", true);
+        return;
+    }
+    json_t *resources = json_object_get(container, "resources");
+    json_t *limit_json = json_object_get(json_object_get(resources, "limits"), "memory");
+    if (limit_json == NULL || json_is_null(limit_json)) {
+        gmw_warnings_add(&c->warnings, "gomemlimit: container %s: skipped, no memory limit "
+                                       "(resources.limits.memory)",
+                         name);
+        skip_container(c, name, "no-memory-limit", true);
+        return;
+    }
+    gmw_qty_status qs = quantity_from_json(limit_json, &limit, limit_text, sizeof limit_text);
+    if (qs != GMW_QTY_OK) {
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s: skipped, memory limit \"%s\" is invalid: %s",
+                         name, limit_text, gmw_qty_strerror(qs));
+        skip_container(c, name, "invalid-limit", true);
+        return;
+    }
+    if (limit < cfg->min_limit_bytes) {
+        format_bytes(cfg->min_limit_bytes, minl, sizeof minl);
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s: skipped, memory limit %s is below minLimit %s",
+                         name, limit_text, minl);
+        skip_container(c, name, "below-min-limit", true);
+        return;
+    }
+    ratio = v.has_ratio ? v.ratio_e4 : cfg->ratio_e4;
+    if (v.has_memory_limit && v.memory_limit_bytes > limit) {
+        gmw_annotations_add_issue(&c->ann, GMW_ANN_INVALID, v.memory_limit_key,
+                                  v.memory_limit_text, gmw_ann_expected_memory_limit);
+        v.has_memory_limit = false; /* warn mode: ignored, the ratio applies */
+    }
+    if (v.has_memory_limit) {
+        gml = v.memory_limit_bytes / GMW_MIB * GMW_MIB;
+        from_memory_limit = true;
+    } else {
+        gml = gmw_gomemlimit_from_limit(limit, ratio);
+    }
+    if (gml < GMW_MIB) {
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s: skipped, GOMEMLIMIT would be below 1MiB "
+                         "(memory limit %s)",
+                         name, limit_text);
+        skip_container(c, name, "below-one-mib", true);
+        return;
+    }
+    gmw_format_gomemlimit(gml, gml_text, sizeof gml_text);
+    const char *gogc = v.has_gogc ? v.gogc : cfg->gogc;
+
+    json_t *env = json_object_get(container, "env");
+    if (env != NULL && !json_is_null(env) && !json_is_array(env)) {
+        gmw_warnings_add(&c->warnings, "gomemlimit: container %s: skipped, env is not a list",
+                         name);
+        skip_container(c, name, "invalid-spec", true);
+        return;
+    }
+    env_var ev_gml = env_inspect(c, env, name, "GOMEMLIMIT");
+    env_var ev_gogc = env_inspect(c, env, name, "GOGC");
+    json_t *pending = NULL;
+    bool changed = false, injected_gml = false, injected_gogc = false;
+    json_t *entry = json_object();
+    if (entry == NULL) {
+        c->oom = true;
+        return;
+    }
+
+    /* GOMEMLIMIT */
+    if (ev_gml.state == ENV_USER) {
+        check_user_gomemlimit(c, name, &ev_gml, limit, limit_text);
+    } else {
+        if (ev_gml.state == ENV_ABSENT || strcmp(ev_gml.value, gml_text) != 0) {
+            env_set(c, cpath, &pending, &ev_gml, "GOMEMLIMIT", gml_text);
+            changed = injected_gml = true;
+        }
+        if (json_object_set_new(entry, "GOMEMLIMIT", json_string(gml_text)) != 0)
+            c->oom = true;
+    }
+    /* GOGC */
+    if (ev_gogc.state == ENV_USER) {
+        char val[32];
+        if (!ev_gogc.value_from && ev_gogc.value != NULL && ev_gogc.value[0] != '\0' &&
+            !gmw_gogc_go_understands(ev_gogc.value))
+            gmw_warnings_add(&c->warnings,
+                             "gomemlimit: container %s: GOGC=\"%s\" is not understood by Go, "
+                             "which uses 100",
+                             name, gmw_sanitize(val, sizeof val, ev_gogc.value, 16));
+    } else {
+        if (ev_gogc.state == ENV_ABSENT || strcmp(ev_gogc.value, gogc) != 0) {
+            env_set(c, cpath, &pending, &ev_gogc, "GOGC", gogc);
+            changed = injected_gogc = true;
+        }
+        if (json_object_set_new(entry, "GOGC", json_string(gogc)) != 0)
+            c->oom = true;
+    }
+    env_flush(c, cpath, env, pending);
+    if ((injected_gml && ev_gml.state == ENV_ABSENT) ||
+        (injected_gogc && ev_gogc.state == ENV_ABSENT)) {
+        json_t *env_from = json_object_get(container, "envFrom");
+        if (json_array_size(env_from) > 0)
+            gmw_warnings_add(&c->warnings,
+                             "gomemlimit: container %s uses envFrom: the injected GOMEMLIMIT/GOGC "
+                             "override any value from it",
+                             name);
+    }
+
+    /* requests.memory, only next to the webhook's own GOMEMLIMIT */
+    change[0] = '\0';
+    if (ev_gml.state != ENV_USER) {
+        gmw_request_policy policy = v.has_request ? v.request : cfg->request_policy;
+        apply_request_policy(c, name, container, cpath, policy, gml, limit, limit_json, change,
+                             sizeof change);
+        if (change[0] != '\0')
+            changed = true;
+    }
+
+    /* outcome, status, audit, warning */
+    if (ev_gml.state == ENV_USER) {
+        if (json_object_set_new(entry, "reason", json_string("user-value")) != 0)
+            c->oom = true;
+        record_outcome(c, name, "unchanged", "user-value");
+        snprintf(item, sizeof item, "%s=user-value", name);
+        list_append(c->audit_unchanged, item);
+    } else {
+        record_outcome(c, name, changed ? "injected" : "unchanged",
+                       changed ? "ok" : "already-mutated");
+        snprintf(item, sizeof item, "%s=%s", name, gml_text);
+        list_append(c->audit_injected, item);
+    }
+    status_set(c, name, entry);
+    if (changed) {
+        if (from_memory_limit)
+            snprintf(what, sizeof what, "GOMEMLIMIT=%s (memory-limit annotation)", gml_text);
+        else if (ev_gml.state == ENV_USER)
+            snprintf(what, sizeof what, "GOMEMLIMIT kept (set by user)");
+        else {
+            format_percent(ratio, pct, sizeof pct);
+            snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", gml_text, pct, limit_text);
+        }
+        gmw_warnings_add(&c->warnings, "gomemlimit: container %s: %s, GOGC=%s%s", name, what,
+                         ev_gogc.state == ENV_USER ? "kept" : gogc, change);
+    }
+
+    /* runtime shim */
+    bool shim = v.shim >= 0 ? v.shim == 1 : cfg->shim_enabled;
+    if (shim) {
+        bool force = ev_gml.state != ENV_USER && !from_memory_limit;
+        int st = gmw_shim_patch_container(c->res->patch, container, cpath, ratio, force);
+        if (st < 0)
+            c->oom = true;
+        else if (st == GMW_SHIM_NO_COMMAND)
+            gmw_warnings_add(&c->warnings,
+                             "gomemlimit: container %s: no command to wrap with gomemlimit-shim; "
+                             "bake it into the image (docs/shim.md)",
+                             name);
+        else
+            c->shim_used = true;
+    }
+}
+
+/* Does `name` appear among the pod's containers or init containers? */
+static bool pod_has_container(const json_t *spec, const char *name)
+{
+    static const char *const lists[] = {"containers", "initContainers"};
+    for (size_t l = 0; l < 2; l++) {
+        size_t i;
+        json_t *ct;
+        json_array_foreach(json_object_get(spec, lists[l]), i, ct)
+        {
+            const char *n = json_string_value(json_object_get(ct, "name"));
+            if (n != NULL && strcmp(n, name) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Warn about per-container annotations and `containers` names matching no container. */
+static void check_names(engine_ctx *c, const json_t *spec)
+{
+    for (size_t i = 0; i < c->ann.container_count; i++) {
+        if (!pod_has_container(spec, c->ann.containers[i].name))
+            gmw_warnings_add(&c->warnings,
+                             "gomemlimit: annotations for container %s ignored: the pod has no "
+                             "such container",
+                             c->ann.containers[i].name);
+    }
+    for (size_t i = 0; i < c->ann.list_count; i++) {
+        if (!pod_has_container(spec, c->ann.list[i]))
+            gmw_warnings_add(&c->warnings,
+                             "gomemlimit: gomemlimit.io/containers names %s, which is not a "
+                             "container of the pod",
+                             c->ann.list[i]);
+    }
+}
+
+/* Visit every candidate container: containers, then sidecars and named init containers. */
+static void process_containers(engine_ctx *c, const json_t *spec)
+{
+    char path[PTR_MAX], idx[32];
+    size_t i;
+    json_t *ct;
+    json_array_foreach(json_object_get(spec, "containers"), i, ct)
+    {
+        if (!json_is_object(ct))
+            continue;
+        snprintf(idx, sizeof idx, "%zu", i);
+        if (ptr_join(path, sizeof path, "/spec", "containers") != 0 ||
+            gmw_pointer_append(path, sizeof path, idx) != 0)
+            continue;
+        process_container(c, ct, path);
+    }
+    json_array_foreach(json_object_get(spec, "initContainers"), i, ct)
+    {
+        if (!json_is_object(ct))
+            continue;
+        const char *rp = json_string_value(json_object_get(ct, "restartPolicy"));
+        const char *n = json_string_value(json_object_get(ct, "name"));
+        bool sidecar = rp != NULL && strcmp(rp, "Always") == 0;
+        if (!sidecar && (n == NULL || !gmw_annotations_names(&c->ann, n)))
+            continue; /* plain init containers only when named in gomemlimit.io/containers */
+        snprintf(idx, sizeof idx, "%zu", i);
+        if (ptr_join(path, sizeof path, "/spec", "initContainers") != 0 ||
+            gmw_pointer_append(path, sizeof path, idx) != 0)
+            continue;
+        process_container(c, ct, path);
+    }
+}
+
+/* Record every container of the pod as skipped for `reason` (no status, no warning). */
+static void skip_all(engine_ctx *c, const json_t *spec, const char *reason)
+{
+    static const char *const lists[] = {"containers", "initContainers"};
+    for (size_t l = 0; l < 2; l++) {
+        size_t i;
+        json_t *ct;
+        json_array_foreach(json_object_get(spec, lists[l]), i, ct)
+        {
+            char name[GMW_ANN_NAME_MAX];
+            gmw_sanitize(name, sizeof name, json_string_value(json_object_get(ct, "name")),
+                         sizeof name - 1);
+            record_outcome(c, name, "skipped", reason);
+        }
+    }
+}
+
+/* Write the status annotation when something changed or a stale one is present. */
+static void write_status(engine_ctx *c)
+{
+    const json_t *metadata = json_object_get(c->pod, "metadata");
+    const json_t *annotations = json_object_get(metadata, "annotations");
+    char path[PTR_MAX];
+
+    if (json_array_size(c->res->patch) == 0 && c->ann.status == NULL)
+        return;
+    char *text = gmw_status_format(c->new_status);
+    if (text == NULL) {
+        c->oom = true;
+        return;
+    }
+    if (c->ann.status != NULL && strcmp(c->ann.status, text) == 0) {
+        free(text);
+        return;
+    }
+    json_t *value = json_string(text);
+    free(text);
+    if (value == NULL) {
+        c->oom = true;
+        return;
+    }
+    if (!json_is_object(metadata)) {
+        add_op(c, "add", "/metadata", json_pack("{s:{s:o}}", "annotations", GMW_STATUS_ANNOTATION,
+                                                value));
+    } else if (!json_is_object(annotations)) {
+        add_op(c, "add", "/metadata/annotations", json_pack("{s:o}", GMW_STATUS_ANNOTATION, value));
+    } else {
+        snprintf(path, sizeof path, "/metadata/annotations");
+        if (gmw_pointer_append(path, sizeof path, GMW_STATUS_ANNOTATION) != 0) {
+            json_decref(value);
+            return;
+        }
+        add_op(c, "add", path, value);
+    }
+}
+
+/* Set an auditAnnotations entry when the value is not empty. */
+static void audit_set(engine_ctx *c, const char *key, const char *value)
+{
+    if (value[0] != '\0' && json_object_set_new(c->res->audit, key, json_string(value)) != 0)
+        c->oom = true;
+}
+
+/* Turn annotation issues into warnings (warn mode) or a denial (deny mode). */
+static void handle_issues(engine_ctx *c, const json_t *spec)
+{
+    char text[256];
+    size_t invalid = 0;
+    gmw_pod_result *res = c->res;
+
+    for (size_t i = 0; i < c->ann.issue_count; i++)
+        invalid += c->ann.issues[i].kind == GMW_ANN_INVALID;
+    if (invalid == 0 || c->cfg->invalid_annotations == GMW_INVALID_WARN) {
+        for (size_t i = 0; i < c->ann.issue_count; i++) {
+            const gmw_ann_issue *is = &c->ann.issues[i];
+            gmw_warnings_add(&c->warnings, "gomemlimit: %s%s",
+                             is->kind == GMW_ANN_INVALID ? "ignored " : "",
+                             gmw_ann_issue_format(is, text, sizeof text));
+        }
+        return;
+    }
+    /* deny: no patch, the issues as message and as warnings */
+    res->allowed = false;
+    res->code = 400;
+    json_array_clear(res->patch);
+    json_object_clear(res->audit);
+    gmw_warnings_free(&c->warnings);
+    size_t len = (size_t)snprintf(res->message, sizeof res->message, "gomemlimit: ");
+    bool first = true;
+    for (size_t i = 0; i < c->ann.issue_count; i++) {
+        const gmw_ann_issue *is = &c->ann.issues[i];
+        if (is->kind != GMW_ANN_INVALID)
+            continue;
+        gmw_ann_issue_format(is, text, sizeof text);
+        gmw_warnings_add(&c->warnings, "gomemlimit: %s", text);
+        if (len < sizeof res->message)
+            len += (size_t)snprintf(res->message + len, sizeof res->message - len, "%s%s",
+                                    first ? "" : "; ", text);
+        first = false;
+    }
+    audit_set(c, "denied", "invalid-annotation");
+    res->container_count = 0;
+    skip_all(c, spec, "invalid-annotation");
+}
+
+int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
+                          gmw_pod_result *res)
+{
+    engine_ctx *c = NULL;
+    int rc = -1;
+
+    memset(res, 0, sizeof *res);
+    res->allowed = true;
+    res->code = 200;
+    res->patch = json_array();
+    res->audit = json_object();
+    if (res->patch == NULL || res->audit == NULL)
+        goto fail;
+
+    c = calloc(1, sizeof *c); /* large (annotations tables): keep it off the stack */
+    if (c == NULL)
+        goto fail;
+    c->cfg = cfg;
+    c->pod = pod;
+    c->res = res;
+    gmw_warnings_init(&c->warnings);
+    c->new_status = json_object();
+    if (c->new_status == NULL)
+        goto fail;
+
+    const json_t *spec = json_object_get(pod, "spec");
+    const json_t *metadata = json_object_get(pod, "metadata");
+    if (!json_is_object(spec))
+        goto done;
+
+    if (ns != NULL && ns[0] != '\0' && gmw_config_namespace_excluded(cfg, ns)) {
+        char nsbuf[72];
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: namespace %s is excluded (config excludeNamespaces), "
+                         "nothing injected",
+                         gmw_sanitize(nsbuf, sizeof nsbuf, ns, 63));
+        skip_all(c, spec, "namespace-excluded");
+        audit_set(c, "skipped", "namespace-excluded");
+        goto done;
+    }
+
+    gmw_annotations_parse(json_object_get(metadata, "annotations"), &c->ann);
+    c->own_status = gmw_status_parse(c->ann.status);
+    const json_t *pod_resources = json_object_get(spec, "resources");
+    c->pod_resources = pod_resources != NULL && !json_is_null(pod_resources);
+    if (c->ann.pod.inject == 0)
+        gmw_warnings_add(&c->warnings, "gomemlimit: injection disabled for the pod by "
+                                       "annotation gomemlimit.io/inject=false");
+    check_names(c, spec);
+    process_containers(c, spec);
+    write_status(c);
+    if (c->shim_used && gmw_shim_patch_pod(res->patch, pod, cfg) != 0)
+        c->oom = true;
+    audit_set(c, "injected", c->audit_injected);
+    audit_set(c, "unchanged", c->audit_unchanged);
+    audit_set(c, "skipped", c->audit_skipped);
+    handle_issues(c, spec);
+
+done:
+    if (c->oom || c->warnings.oom)
+        goto fail;
+    res->warnings = gmw_warnings_take(&c->warnings);
+    if (res->warnings == NULL)
+        goto fail;
+    rc = 0;
+fail:
+    if (rc != 0) {
+        /* out of memory: an empty, allowed result */
+        json_array_clear(res->patch);
+        res->allowed = true;
+        res->code = 200;
+        res->message[0] = '\0';
+        if (res->warnings == NULL)
+            res->warnings = json_array();
+    }
+    if (c != NULL) {
+        gmw_warnings_free(&c->warnings);
+        json_decref(c->own_status);
+        json_decref(c->new_status);
+        free(c);
+    }
+    return rc;
+}
+
+void gmw_pod_result_free(gmw_pod_result *res)
+{
+    json_decref(res->patch);
+    json_decref(res->warnings);
+    json_decref(res->audit);
+    res->patch = NULL;
+    res->warnings = NULL;
+    res->audit = NULL;
+}

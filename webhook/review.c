@@ -1,2 +1,210 @@
-/* PLACEHOLDER: replaced by the owning module. */
-typedef int gmw_placeholder_review;
+/*
+ * review.c - AdmissionReview in, AdmissionReview out (see review.h).
+ *
+ * Decisions (docs/annotations.md): the body is parsed without JSON_REJECT_DUPLICATES,
+ * so a duplicated key keeps its last value, as the apiserver's own decoder does; a
+ * missing apiVersion is answered in admission.k8s.io/v1; request.dryRun and options are
+ * ignored (the webhook has no side effects).
+ */
+#include "review.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "warnings.h"
+
+#define API_V1 "admission.k8s.io/v1"
+#define API_V1BETA1 "admission.k8s.io/v1beta1"
+
+/* Copy a borrowed JSON string member (sanitized, truncated) into dst; "" when absent. */
+static void copy_member(char *dst, size_t cap, const json_t *obj, const char *key)
+{
+    gmw_sanitize(dst, cap, json_string_value(json_object_get(obj, key)), cap - 1);
+}
+
+/* A string member equal to `want`, treating an absent member as `absent_ok`. */
+static bool member_is(const json_t *obj, const char *key, const char *want, bool absent_ok)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (v == NULL || json_is_null(v))
+        return absent_ok;
+    return json_is_string(v) && strcmp(json_string_value(v), want) == 0;
+}
+
+/* Is this request about core/v1 pods (no subresource)? */
+static bool is_pod_request(const json_t *request)
+{
+    const json_t *resource = json_object_get(request, "resource");
+    const json_t *sub = json_object_get(request, "subResource");
+    if (sub != NULL && !json_is_null(sub) &&
+        !(json_is_string(sub) && json_string_length(sub) == 0))
+        return false;
+    if (json_is_object(resource))
+        return member_is(resource, "group", "", true) &&
+               member_is(resource, "resource", "pods", false) &&
+               member_is(resource, "version", "v1", true);
+    /* no resource: fall back on the kind */
+    const json_t *kind = json_object_get(request, "kind");
+    return json_is_object(kind) && member_is(kind, "group", "", true) &&
+           member_is(kind, "kind", "Pod", false);
+}
+
+/* Add the engine result to the response object; returns 0 or -1 (OOM). */
+static int add_result(json_t *response, const gmw_pod_result *res)
+{
+    char *patch_text = NULL, *patch_b64 = NULL;
+    int rc = -1;
+
+    if (json_object_set_new(response, "allowed", json_boolean(res->allowed)) != 0)
+        goto fail;
+    if (!res->allowed) {
+        json_t *status = json_pack("{s:s,s:s,s:s,s:i}", "status", "Failure", "message",
+                                   res->message, "reason", "BadRequest", "code", res->code);
+        if (json_object_set_new(response, "status", status) != 0)
+            goto fail;
+    }
+    if (res->patch != NULL && json_array_size(res->patch) > 0) {
+        patch_text = json_dumps(res->patch, JSON_COMPACT);
+        if (patch_text == NULL)
+            goto fail;
+        patch_b64 = gmw_base64_encode(patch_text, strlen(patch_text));
+        if (patch_b64 == NULL)
+            goto fail;
+        if (json_object_set_new(response, "patchType", json_string("JSONPatch")) != 0 ||
+            json_object_set_new(response, "patch", json_string(patch_b64)) != 0)
+            goto fail;
+    }
+    if (res->warnings != NULL && json_array_size(res->warnings) > 0 &&
+        json_object_set(response, "warnings", res->warnings) != 0)
+        goto fail;
+    if (res->audit != NULL && json_object_size(res->audit) > 0 &&
+        json_object_set(response, "auditAnnotations", res->audit) != 0)
+        goto fail;
+    rc = 0;
+fail:
+    free(patch_text);
+    free(patch_b64);
+    return rc;
+}
+
+int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
+                      size_t *response_len, gmw_review_outcome *outcome, char *err,
+                      size_t errcap)
+{
+    json_error_t jerr;
+    json_t *root = NULL, *out = NULL, *resp = NULL;
+    gmw_pod_result res;
+    int rc = -1;
+
+    memset(&res, 0, sizeof res);
+    memset(outcome, 0, sizeof *outcome);
+    outcome->decision = "ignored";
+    *response = NULL;
+    *response_len = 0;
+    if (errcap > 0)
+        err[0] = '\0';
+
+    root = json_loadb(body, len, 0, &jerr);
+    if (root == NULL) {
+        char text[160];
+        snprintf(err, errcap, "invalid JSON: %s (line %d, column %d)",
+                 gmw_sanitize(text, sizeof text, jerr.text, 120), jerr.line, jerr.column);
+        goto fail;
+    }
+    if (!json_is_object(root)) {
+        snprintf(err, errcap, "not an AdmissionReview: the body is not a JSON object");
+        goto fail;
+    }
+    const json_t *api = json_object_get(root, "apiVersion");
+    const char *api_version = API_V1;
+    if (api != NULL) {
+        const char *s = json_string_value(api);
+        if (s == NULL || (strcmp(s, API_V1) != 0 && strcmp(s, API_V1BETA1) != 0)) {
+            char text[64];
+            snprintf(err, errcap,
+                     "unsupported apiVersion \"%s\": want " API_V1 " or " API_V1BETA1,
+                     gmw_sanitize(text, sizeof text, s != NULL ? s : "(not a string)", 48));
+            goto fail;
+        }
+        api_version = s;
+    }
+    const json_t *kind = json_object_get(root, "kind");
+    if (kind != NULL && !member_is(root, "kind", "AdmissionReview", true)) {
+        char text[64];
+        snprintf(err, errcap, "not an AdmissionReview: kind is \"%s\"",
+                 gmw_sanitize(text, sizeof text,
+                              json_is_string(kind) ? json_string_value(kind) : "(not a string)",
+                              48));
+        goto fail;
+    }
+    const json_t *request = json_object_get(root, "request");
+    if (!json_is_object(request)) {
+        snprintf(err, errcap, "not an AdmissionReview: no request object");
+        goto fail;
+    }
+    const json_t *uid = json_object_get(request, "uid");
+    if (!json_is_string(uid)) {
+        snprintf(err, errcap, "not an AdmissionReview: request.uid is missing or not a string");
+        goto fail;
+    }
+
+    /* the summary for logs and metrics */
+    gmw_sanitize(outcome->uid, sizeof outcome->uid, json_string_value(uid),
+                 sizeof outcome->uid - 1);
+    gmw_sanitize(outcome->api_version, sizeof outcome->api_version, api_version,
+                 sizeof outcome->api_version - 1);
+    copy_member(outcome->operation, sizeof outcome->operation, request, "operation");
+    const json_t *object = json_object_get(request, "object");
+    const json_t *metadata = json_object_get(object, "metadata");
+    const char *ns = json_string_value(json_object_get(request, "namespace"));
+    if (ns == NULL || ns[0] == '\0')
+        ns = json_string_value(json_object_get(metadata, "namespace"));
+    gmw_sanitize(outcome->ns, sizeof outcome->ns, ns, sizeof outcome->ns - 1);
+    const char *name = json_string_value(json_object_get(request, "name"));
+    if (name == NULL || name[0] == '\0')
+        name = json_string_value(json_object_get(metadata, "name"));
+    if (name == NULL || name[0] == '\0')
+        name = json_string_value(json_object_get(metadata, "generateName"));
+    gmw_sanitize(outcome->name, sizeof outcome->name, name, sizeof outcome->name - 1);
+
+    resp = json_object();
+    if (resp == NULL || json_object_set_new(resp, "uid", json_deep_copy(uid)) != 0)
+        goto oom;
+
+    if (member_is(request, "operation", "CREATE", false) && is_pod_request(request) &&
+        json_is_object(object)) {
+        if (gmw_engine_mutate_pod(cfg, object, ns, &res) != 0)
+            goto oom;
+        outcome->decision = !res.allowed                      ? "denied"
+                            : json_array_size(res.patch) > 0 ? "patched"
+                                                             : "allowed";
+        outcome->container_count = res.container_count;
+        memcpy(outcome->containers, res.containers, sizeof outcome->containers);
+    } else {
+        res.allowed = true;
+        res.code = 200;
+    }
+    if (add_result(resp, &res) != 0)
+        goto oom;
+
+    out = json_pack("{s:s,s:s,s:O}", "apiVersion", api_version, "kind", "AdmissionReview",
+                    "response", resp);
+    if (out == NULL)
+        goto oom;
+    *response = json_dumps(out, JSON_COMPACT);
+    if (*response == NULL)
+        goto oom;
+    *response_len = strlen(*response);
+    rc = 0;
+    goto fail;
+oom:
+    snprintf(err, errcap, "out of memory");
+fail:
+    gmw_pod_result_free(&res);
+    json_decref(resp);
+    json_decref(out);
+    json_decref(root);
+    return rc;
+}

@@ -1,0 +1,332 @@
+/*
+ * annotations.c - parsing and validation of gomemlimit.io/ annotations (see annotations.h).
+ */
+#include "annotations.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "memlimit.h"
+#include "quantity.h"
+#include "warnings.h"
+
+#define PREFIX "gomemlimit.io/"
+#define PREFIX_LEN (sizeof PREFIX - 1)
+
+static const char expected_bool[] = "true or false, e.g. \"false\"";
+static const char expected_ratio[] = "a decimal in (0, 1] with at most 4 decimals, e.g. \"0.9\"";
+static const char expected_gogc[] = "an integer 1-100000 or off, e.g. \"100\"";
+static const char expected_request[] = "match, limit or keep, e.g. \"match\"";
+static const char expected_containers[] =
+    "comma-separated container names, e.g. \"app,sidecar\"";
+static const char expected_unknown[] =
+    "known keys: inject, ratio, gogc, memory-limit, request, shim, containers";
+const char gmw_ann_expected_memory_limit[] =
+    "a memory quantity not above the container limit, e.g. \"400Mi\"";
+
+/* The settable keys; `per_container` says whether "<key>.<name>" exists. */
+typedef enum { KEY_INJECT, KEY_SHIM, KEY_RATIO, KEY_GOGC, KEY_MEMORY_LIMIT, KEY_REQUEST } key_id;
+
+static const struct {
+    const char *name;
+    key_id id;
+} known_keys[] = {
+    {"inject", KEY_INJECT}, {"shim", KEY_SHIM},
+    {"ratio", KEY_RATIO},   {"gogc", KEY_GOGC},
+    {"memory-limit", KEY_MEMORY_LIMIT}, {"request", KEY_REQUEST},
+};
+
+void gmw_ann_values_init(gmw_ann_values *v)
+{
+    memset(v, 0, sizeof *v);
+    v->inject = -1;
+    v->shim = -1;
+}
+
+void gmw_annotations_add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, const char *key,
+                               const char *value, const char *expected)
+{
+    if (a->issue_count >= GMW_ANN_MAX_ISSUES) {
+        a->issues_dropped++;
+        return;
+    }
+    if (value == NULL)
+        value = "(not a string)";
+    gmw_ann_issue *is = &a->issues[a->issue_count];
+    is->kind = kind;
+    gmw_sanitize(is->key, sizeof is->key, key, sizeof is->key - 1);
+    gmw_sanitize(is->value, sizeof is->value, value, 40);
+    is->expected = expected;
+    for (size_t i = 0; i < a->issue_count; i++) {
+        const gmw_ann_issue *o = &a->issues[i];
+        if (o->kind == kind && strcmp(o->key, is->key) == 0 && strcmp(o->value, is->value) == 0)
+            return; /* the same problem found again (a pod-level key, several containers) */
+    }
+    a->issue_count++;
+}
+
+char *gmw_ann_issue_format(const gmw_ann_issue *issue, char *buf, size_t cap)
+{
+    if (issue->kind == GMW_ANN_UNKNOWN)
+        snprintf(buf, cap, "unknown annotation %s (%s)", issue->key, issue->expected);
+    else
+        snprintf(buf, cap, "annotation %s: invalid value \"%s\"; expected %s", issue->key,
+                 issue->value, issue->expected);
+    return buf;
+}
+
+/* Is s a DNS label (RFC 1123): [a-z0-9]([-a-z0-9]*[a-z0-9])?, 1..63 chars? */
+static bool is_dns_label(const char *s, size_t len)
+{
+    if (len == 0 || len > 63)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && !(c == '-' && i > 0 && i + 1 < len))
+            return false;
+    }
+    return true;
+}
+
+/* Parse "true"/"false" into 1/0; -1 otherwise. */
+static int parse_bool(const char *s)
+{
+    if (strcmp(s, "true") == 0)
+        return 1;
+    if (strcmp(s, "false") == 0)
+        return 0;
+    return -1;
+}
+
+/* Parse gomemlimit.io/containers into a->list. Returns false when invalid. */
+static bool parse_container_list(gmw_annotations *a, const char *s)
+{
+    size_t count = 0;
+    const char *p = s;
+    while (*p != '\0') {
+        const char *comma = strchr(p, ',');
+        const char *end = comma != NULL ? comma : p + strlen(p);
+        const char *b = p, *e = end;
+        while (b < e && (*b == ' ' || *b == '\t'))
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (e > b) {
+            if (!is_dns_label(b, (size_t)(e - b)) || count >= GMW_ANN_MAX_CONTAINERS)
+                return false;
+            memcpy(a->list[count], b, (size_t)(e - b));
+            a->list[count][e - b] = '\0';
+            count++;
+        }
+        p = comma != NULL ? comma + 1 : end;
+    }
+    if (count == 0)
+        return false;
+    a->list_count = count;
+    a->has_list = true;
+    return true;
+}
+
+/* The values slot for container `name`, created on first use; NULL when full. */
+static gmw_ann_values *container_slot(gmw_annotations *a, const char *name, size_t len)
+{
+    for (size_t i = 0; i < a->container_count; i++) {
+        if (strlen(a->containers[i].name) == len && memcmp(a->containers[i].name, name, len) == 0)
+            return &a->containers[i].values;
+    }
+    if (a->container_count >= GMW_ANN_MAX_CONTAINERS)
+        return NULL;
+    gmw_ann_container *c = &a->containers[a->container_count++];
+    memcpy(c->name, name, len);
+    c->name[len] = '\0';
+    gmw_ann_values_init(&c->values);
+    return &c->values;
+}
+
+/* Validate `value` for key `id` and store it in *v; record an issue when invalid. */
+static void set_value(gmw_annotations *a, gmw_ann_values *v, key_id id, const char *key,
+                      const char *value)
+{
+    int b;
+    uint32_t ratio;
+    int64_t bytes;
+    switch (id) {
+    case KEY_INJECT:
+    case KEY_SHIM:
+        b = parse_bool(value);
+        if (b < 0) {
+            gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value, expected_bool);
+            return;
+        }
+        if (id == KEY_INJECT)
+            v->inject = b;
+        else
+            v->shim = b;
+        return;
+    case KEY_RATIO:
+        if (gmw_ratio_parse(value, &ratio) != 0) {
+            gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value, expected_ratio);
+            return;
+        }
+        v->has_ratio = true;
+        v->ratio_e4 = ratio;
+        return;
+    case KEY_GOGC:
+        if (!gmw_gogc_valid(value) || strlen(value) >= sizeof v->gogc) {
+            gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value, expected_gogc);
+            return;
+        }
+        v->has_gogc = true;
+        memcpy(v->gogc, value, strlen(value) + 1);
+        return;
+    case KEY_MEMORY_LIMIT:
+        if (gmw_quantity_parse_cstr(value, &bytes) != GMW_QTY_OK) {
+            gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value,
+                                      gmw_ann_expected_memory_limit);
+            return;
+        }
+        v->has_memory_limit = true;
+        v->memory_limit_bytes = bytes;
+        gmw_sanitize(v->memory_limit_text, sizeof v->memory_limit_text, value, 40);
+        gmw_sanitize(v->memory_limit_key, sizeof v->memory_limit_key, key,
+                     sizeof v->memory_limit_key - 1);
+        return;
+    case KEY_REQUEST:
+        if (strcmp(value, "match") == 0)
+            v->request = GMW_REQUEST_MATCH;
+        else if (strcmp(value, "limit") == 0)
+            v->request = GMW_REQUEST_LIMIT;
+        else if (strcmp(value, "keep") == 0)
+            v->request = GMW_REQUEST_KEEP;
+        else {
+            gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value, expected_request);
+            return;
+        }
+        v->has_request = true;
+        return;
+    }
+}
+
+/* Look up a settable key by its exact name (len bytes). */
+static int find_key(const char *s, size_t len, key_id *id)
+{
+    for (size_t i = 0; i < sizeof known_keys / sizeof known_keys[0]; i++) {
+        if (strlen(known_keys[i].name) == len && memcmp(known_keys[i].name, s, len) == 0) {
+            *id = known_keys[i].id;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void gmw_annotations_parse(const json_t *annotations, gmw_annotations *out)
+{
+    const char *key;
+    json_t *jv;
+
+    memset(out, 0, sizeof *out);
+    gmw_ann_values_init(&out->pod);
+    if (!json_is_object(annotations))
+        return;
+    json_object_foreach((json_t *)annotations, key, jv)
+    {
+        if (strncmp(key, PREFIX, PREFIX_LEN) != 0)
+            continue;
+        const char *rest = key + PREFIX_LEN;
+        const char *value = json_string_value(jv);
+        if (strcmp(rest, "status") == 0) {
+            out->status = value;
+            continue;
+        }
+        if (strcmp(rest, "containers") == 0) {
+            if (value == NULL || !parse_container_list(out, value)) {
+                out->has_list = false;
+                out->list_count = 0;
+                gmw_annotations_add_issue(out, GMW_ANN_INVALID, key,
+                                          value != NULL ? value : "(not a string)",
+                                          expected_containers);
+            }
+            continue;
+        }
+        const char *dot = strchr(rest, '.');
+        size_t keylen = dot != NULL ? (size_t)(dot - rest) : strlen(rest);
+        key_id id;
+        if (find_key(rest, keylen, &id) != 0) {
+            gmw_annotations_add_issue(out, GMW_ANN_UNKNOWN, key, value, expected_unknown);
+            continue;
+        }
+        gmw_ann_values *slot = &out->pod;
+        if (dot != NULL) {
+            const char *cname = dot + 1;
+            size_t clen = strlen(cname);
+            if (!is_dns_label(cname, clen)) {
+                gmw_annotations_add_issue(out, GMW_ANN_UNKNOWN, key, value, expected_unknown);
+                continue;
+            }
+            slot = container_slot(out, cname, clen);
+            if (slot == NULL) {
+                out->issues_dropped++; /* more than GMW_ANN_MAX_CONTAINERS names */
+                continue;
+            }
+        }
+        if (value == NULL) {
+            gmw_annotations_add_issue(out, GMW_ANN_INVALID, key, "(not a string)",
+                                      id == KEY_INJECT || id == KEY_SHIM ? expected_bool
+                                      : id == KEY_RATIO                  ? expected_ratio
+                                      : id == KEY_GOGC                   ? expected_gogc
+                                      : id == KEY_REQUEST                ? expected_request
+                                                         : gmw_ann_expected_memory_limit);
+            continue;
+        }
+        set_value(out, slot, id, key, value);
+    }
+}
+
+void gmw_annotations_for(const gmw_annotations *a, const char *container, gmw_ann_values *out)
+{
+    *out = a->pod;
+    for (size_t i = 0; i < a->container_count; i++) {
+        const gmw_ann_container *c = &a->containers[i];
+        if (strcmp(c->name, container) != 0)
+            continue;
+        const gmw_ann_values *v = &c->values;
+        if (v->inject >= 0)
+            out->inject = v->inject;
+        if (v->shim >= 0)
+            out->shim = v->shim;
+        if (v->has_ratio) {
+            out->has_ratio = true;
+            out->ratio_e4 = v->ratio_e4;
+        }
+        if (v->has_gogc) {
+            out->has_gogc = true;
+            memcpy(out->gogc, v->gogc, sizeof out->gogc);
+        }
+        if (v->has_memory_limit) {
+            out->has_memory_limit = true;
+            out->memory_limit_bytes = v->memory_limit_bytes;
+            memcpy(out->memory_limit_text, v->memory_limit_text, sizeof out->memory_limit_text);
+            memcpy(out->memory_limit_key, v->memory_limit_key, sizeof out->memory_limit_key);
+        }
+        if (v->has_request) {
+            out->has_request = true;
+            out->request = v->request;
+        }
+        break;
+    }
+}
+
+bool gmw_annotations_names(const gmw_annotations *a, const char *container)
+{
+    for (size_t i = 0; i < a->list_count; i++) {
+        if (strcmp(a->list[i], container) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool gmw_annotations_selects(const gmw_annotations *a, const char *container)
+{
+    return !a->has_list || gmw_annotations_names(a, container);
+}

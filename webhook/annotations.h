@@ -1,0 +1,116 @@
+/*
+ * annotations.h - the gomemlimit.io/ pod annotations: parsing and validation.
+ *
+ * Pod-level keys and per-container keys "<key>.<container-name>" (the per-container
+ * one wins):
+ *   inject        "true" | "false"
+ *   shim          "true" | "false"
+ *   ratio         decimal in (0, 1], at most 4 decimals
+ *   gogc          integer 1..100000 or "off"
+ *   memory-limit  Kubernetes quantity (absolute GOMEMLIMIT; checked against the
+ *                 container limit by the engine)
+ *   request       "match" | "limit" | "keep"
+ * Pod-level only:
+ *   containers    comma-separated container names: restricts injection to them
+ *   status        written by the webhook itself (see status.h), never validated
+ *
+ * Invalid values become issues of kind GMW_ANN_INVALID (the engine denies or warns,
+ * per config invalidAnnotations) and the value is ignored; unknown gomemlimit.io/
+ * keys become GMW_ANN_UNKNOWN issues (always only a warning). See docs/annotations.md.
+ *
+ * Pure: no allocation, no I/O. The parsed struct borrows nothing except `status`.
+ */
+#ifndef GMW_ANNOTATIONS_H
+#define GMW_ANNOTATIONS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define GMW_ANN_MAX_CONTAINERS 64 /* per-container entries, and names in `containers` */
+#define GMW_ANN_MAX_ISSUES 16
+#define GMW_ANN_NAME_MAX 64       /* container names are DNS labels: <= 63 chars */
+#define GMW_ANN_TEXT_MAX 48       /* echoed (sanitized) values in messages */
+
+/* Settings from annotations for one scope; has_* / -1 mean "not set". */
+typedef struct {
+    int inject; /* -1 unset, 0 false, 1 true */
+    int shim;   /* -1 unset, 0 false, 1 true */
+    bool has_ratio;
+    uint32_t ratio_e4;
+    bool has_gogc;
+    char gogc[16];
+    bool has_memory_limit;
+    int64_t memory_limit_bytes;
+    char memory_limit_text[GMW_ANN_TEXT_MAX]; /* sanitized original, for messages */
+    char memory_limit_key[GMW_ANN_NAME_MAX + 32]; /* the key it came from */
+    bool has_request;
+    gmw_request_policy request;
+} gmw_ann_values;
+
+typedef struct {
+    char name[GMW_ANN_NAME_MAX];
+    gmw_ann_values values;
+} gmw_ann_container;
+
+typedef enum { GMW_ANN_INVALID = 0, GMW_ANN_UNKNOWN } gmw_ann_issue_kind;
+
+typedef struct {
+    gmw_ann_issue_kind kind;
+    char key[GMW_ANN_NAME_MAX + 48];  /* full annotation key, sanitized */
+    char value[GMW_ANN_TEXT_MAX];     /* offending value, sanitized */
+    const char *expected;             /* static: what is accepted, with an example */
+} gmw_ann_issue;
+
+typedef struct {
+    gmw_ann_values pod;
+    gmw_ann_container containers[GMW_ANN_MAX_CONTAINERS];
+    size_t container_count;
+    bool has_list; /* gomemlimit.io/containers given and valid */
+    char list[GMW_ANN_MAX_CONTAINERS][GMW_ANN_NAME_MAX];
+    size_t list_count;
+    const char *status; /* borrowed from the annotations object: gomemlimit.io/status */
+    gmw_ann_issue issues[GMW_ANN_MAX_ISSUES];
+    size_t issue_count;
+    size_t issues_dropped; /* issues beyond GMW_ANN_MAX_ISSUES */
+} gmw_annotations;
+
+/* An empty gmw_ann_values (nothing set). */
+void gmw_ann_values_init(gmw_ann_values *v);
+
+/*
+ * Parse metadata.annotations (borrowed; NULL or a non-object means "none") into *out.
+ * Only keys with the gomemlimit.io/ prefix are looked at. Never fails.
+ */
+void gmw_annotations_parse(const json_t *annotations, gmw_annotations *out);
+
+/* The settings for `container`: its own keys over the pod-level keys. */
+void gmw_annotations_for(const gmw_annotations *a, const char *container, gmw_ann_values *out);
+
+/* Does gomemlimit.io/containers (when given) name `container`? True when not given. */
+bool gmw_annotations_selects(const gmw_annotations *a, const char *container);
+
+/* Is `container` explicitly named in gomemlimit.io/containers? */
+bool gmw_annotations_names(const gmw_annotations *a, const char *container);
+
+/*
+ * Record an issue found outside the parser (the engine's memory-limit check). The key
+ * and value are sanitized; `expected` must be a static string.
+ */
+void gmw_annotations_add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, const char *key,
+                               const char *value, const char *expected);
+
+/*
+ * Write the one-line text of an issue into buf (capacity cap, NUL-terminated, truncated):
+ * 'annotation gomemlimit.io/ratio: invalid value "1.5"; expected a decimal in (0, 1]
+ * with at most 4 decimals, e.g. "0.9"'. Returns buf.
+ */
+char *gmw_ann_issue_format(const gmw_ann_issue *issue, char *buf, size_t cap);
+
+/* What memory-limit accepts (also used by the engine for the "above the limit" case). */
+extern const char gmw_ann_expected_memory_limit[];
+
+#endif

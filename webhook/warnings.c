@@ -1,0 +1,109 @@
+/*
+ * warnings.c - sanitized, capped, de-duplicated admission warnings (see warnings.h).
+ */
+#include "warnings.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void gmw_warnings_init(gmw_warnings *w)
+{
+    w->list = NULL;
+    w->dropped = 0;
+    w->oom = 0;
+}
+
+char *gmw_sanitize(char *dst, size_t cap, const char *src, size_t maxlen)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return dst;
+    if (src == NULL)
+        src = "";
+    size_t srclen = strlen(src);
+    size_t limit = maxlen < cap - 1 ? maxlen : cap - 1;
+    int cut = srclen > limit;
+    if (cut && limit < 3)
+        cut = 0; /* no room for the ellipsis: plain truncation */
+    size_t keep = cut ? limit - 3 : (srclen < limit ? srclen : limit);
+    for (; n < keep; n++) {
+        unsigned char c = (unsigned char)src[n];
+        dst[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    if (cut) {
+        memcpy(dst + n, "...", 3);
+        n += 3;
+    }
+    dst[n] = '\0';
+    return dst;
+}
+
+/* Is text already in the list? */
+static int warnings_contains(const json_t *list, const char *text)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        if (strcmp(json_string_value(item), text) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void gmw_warnings_add(gmw_warnings *w, const char *fmt, ...)
+{
+    char raw[512];
+    char clean[GMW_WARNING_MAX + 1];
+    va_list ap;
+
+    va_start(ap, fmt);
+    int len = vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    if (len <= 0)
+        return;
+    gmw_sanitize(clean, sizeof clean, raw, GMW_WARNING_MAX);
+    if (clean[0] == '\0')
+        return;
+    if (w->list == NULL) {
+        w->list = json_array();
+        if (w->list == NULL) {
+            w->oom = 1;
+            return;
+        }
+    }
+    if (warnings_contains(w->list, clean))
+        return;
+    if (json_array_size(w->list) >= GMW_WARNINGS_MAX_COUNT) {
+        w->dropped++;
+        return;
+    }
+    if (json_array_append_new(w->list, json_string(clean)) != 0)
+        w->oom = 1;
+}
+
+json_t *gmw_warnings_take(gmw_warnings *w)
+{
+    json_t *out = w->list != NULL ? w->list : json_array();
+    w->list = NULL;
+    if (out == NULL)
+        return NULL;
+    if (w->dropped > 0) {
+        char summary[GMW_WARNING_MAX + 1];
+        snprintf(summary, sizeof summary,
+                 "gomemlimit: ... %zu more warnings (see the gomemlimit.io/status annotation)",
+                 w->dropped);
+        if (json_array_append_new(out, json_string(summary)) != 0)
+            w->oom = 1;
+        w->dropped = 0;
+    }
+    return out;
+}
+
+void gmw_warnings_free(gmw_warnings *w)
+{
+    json_decref(w->list);
+    w->list = NULL;
+    w->dropped = 0;
+}

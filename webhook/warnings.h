@@ -1,0 +1,55 @@
+/*
+ * warnings.h - the admission warnings list: what `kubectl` prints as "Warning: ...".
+ *
+ * The apiserver drops a warning that is not valid UTF-8 or holds a control character,
+ * drops exact duplicates and truncates everything once the total passes 4096 runes
+ * (see docs/annotations.md). This module makes every warning safe before it leaves:
+ * printable ASCII only (anything else becomes '?'), at most GMW_WARNING_MAX characters
+ * (longer ones end in "..."), no duplicates, at most GMW_WARNINGS_MAX_COUNT entries;
+ * what does not fit is summarised by one final "gomemlimit: ... N more warnings".
+ *
+ * Pure: no I/O. Not thread-safe per list (one list per request).
+ */
+#ifndef GMW_WARNINGS_H
+#define GMW_WARNINGS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define GMW_WARNING_MAX 120        /* characters per warning (apiserver advice) */
+#define GMW_WARNINGS_MAX_COUNT 24  /* 24 x 120 + summary stays far below 4096 */
+
+typedef struct {
+    json_t *list;   /* owned JSON array of strings, NULL until the first add */
+    size_t dropped; /* warnings that did not fit the count cap */
+    int oom;        /* set when an allocation failed (the list is then incomplete) */
+} gmw_warnings;
+
+/* Start an empty list (no allocation). */
+void gmw_warnings_init(gmw_warnings *w);
+
+/*
+ * Format a warning (printf-style), sanitize and truncate it as described above,
+ * and append it unless it is empty or already present. Never fails visibly: on
+ * allocation failure w->oom is set and the warning is lost.
+ */
+void gmw_warnings_add(gmw_warnings *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Append the "... N more" summary if anything was dropped and hand the array over:
+ * returns a new reference (an empty array when nothing was added; NULL only when
+ * out of memory). The list is empty again afterwards.
+ */
+json_t *gmw_warnings_take(gmw_warnings *w);
+
+/* Release the list (safe to call twice or after gmw_warnings_take). */
+void gmw_warnings_free(gmw_warnings *w);
+
+/*
+ * Copy at most `maxlen` characters of src into dst (capacity cap >= 4) for echoing
+ * in a warning or message: non-printable or non-ASCII bytes become '?', and a value
+ * cut short ends in "...". src may be NULL (written as ""). Returns dst.
+ */
+char *gmw_sanitize(char *dst, size_t cap, const char *src, size_t maxlen);
+
+#endif
