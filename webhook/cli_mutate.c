@@ -13,17 +13,26 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "config.h"
+#include "manifest.h"
 #include "review.h"
+#include "workload.h"
 
 #define MUTATE_EXIT_OK 0
 #define MUTATE_EXIT_FAIL 1
 #define MUTATE_EXIT_USAGE 2
+
+/* Manifests larger than this are refused (the apiserver's own request limit is 3 MiB
+ * per object; a multi-document file of many objects stays far below this). */
+#define MUTATE_MAX_MANIFEST_BYTES ((size_t)64 << 20)
+/* Lists inside Lists are followed this deep. */
+#define MUTATE_MAX_LIST_DEPTH 4
 
 static void mutate_usage(FILE *out)
 {
@@ -170,6 +179,194 @@ out:
     return rc;
 }
 
+/* What happened across all documents. */
+typedef struct {
+    const gmw_config *cfg;
+    const char *ns;
+    size_t denied;
+    size_t failed;
+} mutate_run;
+
+/* "Kind/name" for messages: metadata.name, else generateName + "*", else the document. */
+static void object_label(const json_t *obj, size_t docno, char *buf, size_t cap)
+{
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    const json_t *meta = json_object_get(obj, "metadata");
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    const char *gen = json_string_value(json_object_get(meta, "generateName"));
+
+    if (kind == NULL)
+        kind = "<no kind>";
+    if (name != NULL && name[0] != '\0')
+        snprintf(buf, cap, "%s/%s", kind, name);
+    else if (gen != NULL && gen[0] != '\0')
+        snprintf(buf, cap, "%s/%s*", kind, gen);
+    else
+        snprintf(buf, cap, "%s (document %zu)", kind, docno);
+}
+
+/* Does `kind` name a list ("List", "PodList", ...)? *item_kind gets "Pod" or "". */
+static bool list_kind(const char *kind, char *item_kind, size_t cap)
+{
+    size_t n = kind == NULL ? 0 : strlen(kind);
+    if (n < 4 || strcmp(kind + n - 4, "List") != 0)
+        return false;
+    snprintf(item_kind, cap, "%.*s", (int)(n - 4), kind);
+    return true;
+}
+
+static void process_object(mutate_run *run, json_t *obj, size_t docno, unsigned depth);
+
+/* Each item of a List; items of a typed list (PodList) may lack their kind. */
+static void process_list(mutate_run *run, json_t *items, const char *item_kind, size_t docno,
+                         unsigned depth)
+{
+    size_t i;
+    json_t *item;
+
+    json_array_foreach(items, i, item)
+    {
+        int added_kind = 0;
+        if (json_is_object(item) && json_object_get(item, "kind") == NULL &&
+            item_kind[0] != '\0') {
+            if (json_object_set_new(item, "kind", json_string(item_kind)) != 0) {
+                fprintf(stderr, "Error: document %zu: out of memory\n", docno);
+                run->failed++;
+                continue;
+            }
+            added_kind = 1;
+        }
+        process_object(run, item, docno, depth + 1);
+        if (added_kind)
+            json_object_del(item, "kind");
+    }
+}
+
+/* One object: a List, a Pod, a workload or something passed through. */
+static void process_object(mutate_run *run, json_t *obj, size_t docno, unsigned depth)
+{
+    char label[384];
+    char item_kind[128];
+    gmw_workload_result res;
+    json_t *items = json_object_get(obj, "items");
+
+    object_label(obj, docno, label, sizeof(label));
+    if (!json_is_object(obj)) {
+        fprintf(stderr, "Error: document %zu: a list item is not an object\n", docno);
+        run->failed++;
+        return;
+    }
+    if (json_is_array(items) &&
+        list_kind(json_string_value(json_object_get(obj, "kind")), item_kind,
+                  sizeof(item_kind))) {
+        if (depth >= MUTATE_MAX_LIST_DEPTH) {
+            fprintf(stderr, "Error: %s: lists nested more than %d deep\n", label,
+                    MUTATE_MAX_LIST_DEPTH);
+            run->failed++;
+            return;
+        }
+        process_list(run, items, item_kind, docno, depth);
+        return;
+    }
+    if (json_object_get(obj, "kind") == NULL)
+        fprintf(stderr, "Warning: %s: no kind; passed through unchanged\n", label);
+
+    int rc = gmw_workload_mutate(run->cfg, obj, run->ns, &res);
+    size_t i;
+    json_t *w;
+    json_array_foreach(res.warnings, i, w)
+    {
+        fprintf(stderr, "Warning: %s: %s\n", label, json_string_value(w));
+    }
+    if (rc != 0) {
+        fprintf(stderr, "Error: %s: %s\n", label, res.error);
+        run->failed++;
+    } else if (res.denied) {
+        fprintf(stderr, "Error: %s: denied: %s\n", label, res.message);
+        run->denied++;
+    }
+    gmw_workload_result_free(&res);
+}
+
+/* Print docs (borrowed) as YAML or JSON on stdout. Returns 0 or -1 (message printed). */
+static int write_documents(const json_t *docs, bool as_json)
+{
+    char err[256];
+    char *text = NULL;
+    size_t len = 0;
+    json_t *list = NULL;
+
+    if (!as_json) {
+        text = gmw_yaml_emit(docs, &len, err, sizeof(err));
+    } else if (json_array_size(docs) == 1) {
+        text = gmw_json_emit(json_array_get(docs, 0), &len, err, sizeof(err));
+    } else {
+        list = json_pack("{s:s, s:s, s:O}", "apiVersion", "v1", "kind", "List", "items", docs);
+        if (list == NULL)
+            snprintf(err, sizeof(err), "out of memory");
+        else
+            text = gmw_json_emit(list, &len, err, sizeof(err));
+    }
+    json_decref(list);
+    if (text == NULL) {
+        fprintf(stderr, "gomemlimit-webhook mutate: cannot write the result: %s\n", err);
+        return -1;
+    }
+    int ok = fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0;
+    free(text);
+    if (!ok) {
+        fprintf(stderr, "gomemlimit-webhook mutate: writing standard output: %s\n",
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Manifest mode: read, mutate every Pod and pod template, write. */
+static int mutate_manifests(const gmw_config *cfg, const char *path, const char *ns, bool as_json)
+{
+    char err[512];
+    char *buf = NULL;
+    size_t len = 0;
+    json_t *docs = NULL;
+    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    mutate_run run = {cfg, ns, 0, 0};
+    int rc = MUTATE_EXIT_FAIL;
+    size_t i;
+    json_t *doc;
+
+    if (read_input(path, MUTATE_MAX_MANIFEST_BYTES, &buf, &len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
+        goto out;
+    }
+    docs = gmw_manifest_parse(buf, len, shown, NULL, err, sizeof(err));
+    if (docs == NULL) {
+        fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
+        goto out;
+    }
+    json_array_foreach(docs, i, doc)
+    {
+        if (!json_is_object(doc)) {
+            fprintf(stderr,
+                    "gomemlimit-webhook mutate: %s: document %zu is not a Kubernetes object "
+                    "(a mapping)\n",
+                    shown, i + 1);
+            goto out;
+        }
+    }
+    json_array_foreach(docs, i, doc)
+    {
+        process_object(&run, doc, i + 1, 0);
+    }
+    if (write_documents(docs, as_json) != 0)
+        goto out;
+    rc = run.denied > 0 || run.failed > 0 ? MUTATE_EXIT_FAIL : MUTATE_EXIT_OK;
+out:
+    json_decref(docs);
+    free(buf);
+    return rc;
+}
+
 int gmw_cmd_mutate(int argc, char **argv)
 {
     static const struct option long_opts[] = {
@@ -249,6 +446,5 @@ int gmw_cmd_mutate(int argc, char **argv)
 
     if (review)
         return mutate_review(&cfg, file);
-    fputs("gomemlimit-webhook mutate: manifest mode is not built yet; use --review\n", stderr);
-    return MUTATE_EXIT_FAIL;
+    return mutate_manifests(&cfg, file, ns, strcmp(output, "json") == 0);
 }

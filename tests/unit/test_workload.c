@@ -1,0 +1,365 @@
+/*
+ * test_workload.c - Pods and workload pod templates through the engine
+ * (webhook/workload.h). Expectations come from the spec (issue 2): a 512Mi limit with
+ * the default ratio 0.9 gives GOMEMLIMIT=460MiB, GOGC=100 and requests.memory 460Mi.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "workload.h"
+
+static json_t *load(const char *text)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (v == NULL)
+        fail_msg("bad test JSON: %s: %s", jerr.text, text);
+    return v;
+}
+
+#define CONTAINER_512 \
+    "{\"name\":\"app\",\"image\":\"example/app:1\",\"resources\":{\"limits\":{\"memory\":\"512Mi\"}}}"
+#define POD_SPEC "{\"containers\":[" CONTAINER_512 "]}"
+
+/* The value of env `name` in container 0 of `spec`, or NULL. */
+static const char *env_value(const json_t *spec, const char *name)
+{
+    json_t *env = json_object_get(json_array_get(json_object_get(spec, "containers"), 0), "env");
+    size_t i;
+    json_t *e;
+    json_array_foreach(env, i, e)
+    {
+        const char *n = json_string_value(json_object_get(e, "name"));
+        if (n != NULL && strcmp(n, name) == 0)
+            return json_string_value(json_object_get(e, "value"));
+    }
+    return NULL;
+}
+
+static const char *request_memory(const json_t *spec)
+{
+    json_t *c = json_array_get(json_object_get(spec, "containers"), 0);
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(c, "resources"), "requests"), "memory"));
+}
+
+/* spec got the injection for a 512Mi container. */
+static void assert_injected(const json_t *spec)
+{
+    const char *gml = env_value(spec, "GOMEMLIMIT");
+    const char *gogc = env_value(spec, "GOGC");
+    const char *req = request_memory(spec);
+    if (gml == NULL || strcmp(gml, "460MiB") != 0) {
+        char *dump = json_dumps(spec, JSON_COMPACT);
+        fail_msg("GOMEMLIMIT is %s in %s", gml ? gml : "(unset)", dump);
+    }
+    assert_non_null(gogc);
+    assert_string_equal(gogc, "100");
+    assert_non_null(req);
+    assert_string_equal(req, "460Mi");
+}
+
+static gmw_config defaults(void)
+{
+    gmw_config cfg;
+    gmw_config_defaults(&cfg);
+    return cfg;
+}
+
+static void test_classify(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        gmw_object_class want;
+        const char *where;
+    } cases[] = {
+        {"{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}", GMW_OBJECT_POD, NULL},
+        {"{\"kind\":\"Pod\"}", GMW_OBJECT_POD, NULL},
+        {"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Pod\"}", GMW_OBJECT_OTHER, NULL},
+        {"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{\"template\":{}}}",
+         GMW_OBJECT_WORKLOAD, "spec.template"},
+        {"{\"apiVersion\":\"extensions/v1beta1\",\"kind\":\"Deployment\"}", GMW_OBJECT_WORKLOAD,
+         "spec.template"},
+        {"{\"kind\":\"Deployment\"}", GMW_OBJECT_WORKLOAD, "spec.template"},
+        {"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Deployment\"}", GMW_OBJECT_OTHER, NULL},
+        {"{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\"}", GMW_OBJECT_WORKLOAD,
+         "spec.template"},
+        {"{\"apiVersion\":\"extensions/v1beta1\",\"kind\":\"StatefulSet\"}", GMW_OBJECT_OTHER,
+         NULL},
+        {"{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\"}", GMW_OBJECT_WORKLOAD,
+         "spec.template"},
+        {"{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\"}", GMW_OBJECT_WORKLOAD,
+         "spec.template"},
+        {"{\"apiVersion\":\"v1\",\"kind\":\"ReplicationController\"}", GMW_OBJECT_WORKLOAD,
+         "spec.template"},
+        {"{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicationController\"}", GMW_OBJECT_OTHER,
+         NULL},
+        {"{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\"}", GMW_OBJECT_WORKLOAD, "spec.template"},
+        {"{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\"}", GMW_OBJECT_WORKLOAD,
+         "spec.jobTemplate.spec.template"},
+        {"{\"apiVersion\":\"batch/v1beta1\",\"kind\":\"CronJob\"}", GMW_OBJECT_WORKLOAD,
+         "spec.jobTemplate.spec.template"},
+        {"{\"apiVersion\":\"v1\",\"kind\":\"Service\"}", GMW_OBJECT_OTHER, NULL},
+        {"{\"apiVersion\":\"v1\",\"kind\":\"PodTemplate\"}", GMW_OBJECT_OTHER, NULL},
+        {"{\"apiVersion\":\"v1\"}", GMW_OBJECT_OTHER, NULL},
+        {"{\"apiVersion\":\"v1\",\"kind\":7}", GMW_OBJECT_OTHER, NULL},
+        {"[1]", GMW_OBJECT_OTHER, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *obj = load(cases[i].json);
+        json_t *tmpl = (json_t *)1;
+        const char *where = "x";
+        gmw_object_class got = gmw_workload_classify(obj, &tmpl, &where);
+        if (got != cases[i].want)
+            fail_msg("%s: class %d, want %d", cases[i].json, (int)got, (int)cases[i].want);
+        if (cases[i].where == NULL)
+            assert_null(where);
+        else
+            assert_string_equal(where, cases[i].where);
+        if (got != GMW_OBJECT_WORKLOAD)
+            assert_null(tmpl);
+        json_decref(obj);
+    }
+}
+
+static void test_classify_finds_the_template(void **state)
+{
+    (void)state;
+    json_t *obj = load("{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"spec\":{\"schedule\":"
+                       "\"* * * * *\",\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":"
+                       "{\"containers\":[]}}}}}}");
+    json_t *tmpl = NULL;
+    assert_int_equal(gmw_workload_classify(obj, &tmpl, NULL), GMW_OBJECT_WORKLOAD);
+    json_t *job_spec = json_object_get(json_object_get(json_object_get(obj, "spec"), "jobTemplate"),
+                                       "spec");
+    assert_true(tmpl == json_object_get(job_spec, "template"));
+    json_decref(obj);
+    obj = load("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{\"template\":7}}");
+    tmpl = (json_t *)1;
+    assert_int_equal(gmw_workload_classify(obj, &tmpl, NULL), GMW_OBJECT_WORKLOAD);
+    assert_null(tmpl);
+    json_decref(obj);
+}
+
+static void test_pod_is_mutated_in_place(void **state)
+{
+    (void)state;
+    gmw_config cfg = defaults();
+    gmw_workload_result res;
+    json_t *pod = load("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\","
+                       "\"namespace\":\"prod\"},\"spec\":" POD_SPEC "}");
+    assert_int_equal(gmw_workload_mutate(&cfg, pod, NULL, &res), 0);
+    assert_int_equal(res.cls, GMW_OBJECT_POD);
+    assert_true(res.changed);
+    assert_false(res.denied);
+    assert_string_equal(res.error, "");
+    assert_injected(json_object_get(pod, "spec"));
+    /* untouched parts and key order survive */
+    assert_string_equal(json_string_value(json_object_get(pod, "kind")), "Pod");
+    const char *first_key = json_object_iter_key(json_object_iter(pod));
+    assert_string_equal(first_key, "apiVersion");
+    assert_non_null(json_object_get(json_object_get(json_object_get(pod, "metadata"), "annotations"),
+                                    "gomemlimit.io/status"));
+    gmw_workload_result_free(&res);
+    gmw_workload_result_free(&res); /* twice is safe */
+
+    /* A second pass changes nothing (the webhook is idempotent). */
+    json_t *before = json_deep_copy(pod);
+    assert_int_equal(gmw_workload_mutate(&cfg, pod, NULL, &res), 0);
+    assert_false(res.changed);
+    assert_true(json_equal(before, pod));
+    gmw_workload_result_free(&res);
+    json_decref(before);
+    json_decref(pod);
+}
+
+/* Each workload kind: the template gets the injection, the rest stays as it was. */
+static void test_each_workload_kind(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\"},"
+        "\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"d\"}},\"template\":{"
+        "\"metadata\":{\"labels\":{\"app\":\"d\"}},\"spec\":" POD_SPEC "}}}",
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"name\":\"s\"},"
+        "\"spec\":{\"serviceName\":\"s\",\"template\":{\"metadata\":{},\"spec\":" POD_SPEC "}}}",
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"metadata\":{\"name\":\"ds\"},"
+        "\"spec\":{\"template\":{\"spec\":" POD_SPEC "}}}",
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"metadata\":{\"name\":\"rs\"},"
+        "\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"a\":\"b\"}},\"spec\":" POD_SPEC
+        "}}}",
+        "{\"apiVersion\":\"v1\",\"kind\":\"ReplicationController\",\"metadata\":{\"name\":\"rc\"},"
+        "\"spec\":{\"template\":{\"spec\":" POD_SPEC "}}}",
+        "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"j\"},"
+        "\"spec\":{\"backoffLimit\":2,\"template\":{\"spec\":" POD_SPEC "}}}",
+        "{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"metadata\":{\"name\":\"cj\"},"
+        "\"spec\":{\"schedule\":\"@daily\",\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":" POD_SPEC
+        "}}}}}",
+    };
+    gmw_config cfg = defaults();
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        gmw_workload_result res;
+        json_t *obj = load(docs[i]);
+        json_t *orig = json_deep_copy(obj);
+        json_t *tmpl = NULL;
+        assert_int_equal(gmw_workload_classify(obj, &tmpl, NULL), GMW_OBJECT_WORKLOAD);
+        assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+        if (!res.changed)
+            fail_msg("%s: not changed", docs[i]);
+        tmpl = NULL;
+        gmw_workload_classify(obj, &tmpl, NULL);
+        assert_injected(json_object_get(tmpl, "spec"));
+        assert_non_null(json_object_get(json_object_get(json_object_get(tmpl, "metadata"),
+                                                        "annotations"),
+                                        "gomemlimit.io/status"));
+        /* Everything outside the template is as before. */
+        json_t *orig_tmpl = NULL;
+        gmw_workload_classify(orig, &orig_tmpl, NULL);
+        json_object_clear(orig_tmpl);
+        json_object_clear(tmpl);
+        assert_true(json_equal(orig, obj));
+        gmw_workload_result_free(&res);
+        json_decref(orig);
+        json_decref(obj);
+    }
+}
+
+static void test_denied_leaves_the_object_alone(void **state)
+{
+    (void)state;
+    gmw_config cfg = defaults();
+    gmw_workload_result res;
+    json_t *obj = load("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":"
+                       "\"d\"},\"spec\":{\"template\":{\"metadata\":{\"annotations\":{"
+                       "\"gomemlimit.io/ratio\":\"1.5\"}},\"spec\":" POD_SPEC "}}}");
+    json_t *orig = json_deep_copy(obj);
+    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_true(res.denied);
+    assert_false(res.changed);
+    assert_int_equal(res.code, 400);
+    assert_non_null(strstr(res.message, "gomemlimit.io/ratio"));
+    assert_non_null(strstr(res.message, "1.5"));
+    assert_true(json_equal(orig, obj));
+    gmw_workload_result_free(&res);
+
+    /* invalidAnnotations: warn turns the denial into a warning. */
+    cfg.invalid_annotations = GMW_INVALID_WARN;
+    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_false(res.denied);
+    assert_true(json_array_size(res.warnings) >= 1);
+    gmw_workload_result_free(&res);
+    json_decref(orig);
+    json_decref(obj);
+}
+
+static void test_namespace_choice(void **state)
+{
+    (void)state;
+    gmw_config cfg = defaults();
+    gmw_workload_result res;
+    const char *pod_in_kube_system =
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":"
+        "\"kube-system\"},\"spec\":" POD_SPEC "}";
+    const char *pod_without_ns =
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":" POD_SPEC
+        "}";
+
+    /* metadata.namespace excluded: no change, a warning */
+    json_t *obj = load(pod_in_kube_system);
+    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_false(res.changed);
+    assert_true(json_array_size(res.warnings) >= 1);
+    gmw_workload_result_free(&res);
+    /* --namespace wins over metadata.namespace */
+    assert_int_equal(gmw_workload_mutate(&cfg, obj, "prod", &res), 0);
+    assert_true(res.changed);
+    gmw_workload_result_free(&res);
+    json_decref(obj);
+
+    /* --namespace excluded */
+    obj = load(pod_without_ns);
+    assert_int_equal(gmw_workload_mutate(&cfg, obj, "kube-public", &res), 0);
+    assert_false(res.changed);
+    gmw_workload_result_free(&res);
+    /* no namespace anywhere: "default", which a config may exclude */
+    snprintf(cfg.exclude_namespaces[cfg.exclude_count++], sizeof(cfg.exclude_namespaces[0]),
+             "default");
+    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_false(res.changed);
+    gmw_workload_result_free(&res);
+    assert_int_equal(gmw_workload_mutate(&cfg, obj, "", &res), 0);
+    assert_false(res.changed);
+    gmw_workload_result_free(&res);
+    json_decref(obj);
+}
+
+static void test_passthrough_and_missing_template(void **state)
+{
+    (void)state;
+    gmw_config cfg = defaults();
+    gmw_workload_result res;
+    json_t *obj = load("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"k\":\"v\"}}");
+    json_t *orig = json_deep_copy(obj);
+    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_int_equal(res.cls, GMW_OBJECT_OTHER);
+    assert_false(res.changed);
+    assert_int_equal(json_array_size(res.warnings), 0);
+    assert_true(json_equal(orig, obj));
+    gmw_workload_result_free(&res);
+    json_decref(orig);
+    json_decref(obj);
+
+    obj = load("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{}}");
+    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_false(res.changed);
+    assert_int_equal(json_array_size(res.warnings), 1);
+    assert_non_null(strstr(json_string_value(json_array_get(res.warnings, 0)), "spec.template"));
+    gmw_workload_result_free(&res);
+    json_decref(obj);
+}
+
+static void test_pod_without_limits_is_unchanged_with_warning(void **state)
+{
+    (void)state;
+    gmw_config cfg = defaults();
+    gmw_workload_result res;
+    json_t *obj = load("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+                       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}");
+    json_t *orig = json_deep_copy(obj);
+    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_true(json_array_size(res.warnings) >= 1);
+    /* only the status annotation may have been added */
+    json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
+    if (ann != NULL)
+        json_object_del(ann, "gomemlimit.io/status");
+    if (ann != NULL && json_object_size(ann) == 0)
+        json_object_del(json_object_get(obj, "metadata"), "annotations");
+    assert_true(json_equal(orig, obj));
+    gmw_workload_result_free(&res);
+    json_decref(orig);
+    json_decref(obj);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_classify_finds_the_template),
+        cmocka_unit_test(test_pod_is_mutated_in_place),
+        cmocka_unit_test(test_each_workload_kind),
+        cmocka_unit_test(test_denied_leaves_the_object_alone),
+        cmocka_unit_test(test_namespace_choice),
+        cmocka_unit_test(test_passthrough_and_missing_template),
+        cmocka_unit_test(test_pod_without_limits_is_unchanged_with_warning),
+    };
+    return cmocka_run_group_tests_name("workload", tests, NULL, NULL);
+}

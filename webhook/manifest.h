@@ -1,0 +1,82 @@
+/*
+ * manifest.h - Kubernetes manifests as text <-> jansson trees: a YAML or JSON stream of
+ * documents in, YAML (multi-document) or JSON out.
+ *
+ * Reading resolves plain YAML scalars the way kubectl does (sigs.k8s.io/yaml on go-yaml
+ * v2, i.e. YAML 1.1 forms), so that what `mutate` prints means what kubectl would have
+ * sent for the input: `0644` is the integer 420, `yes`/`on`/`y` are true, `1e3` is 1000,
+ * `2001-12-14` stays a string. Quoted scalars are always strings. Writing quotes every
+ * string that a YAML 1.1 or 1.2 reader could take for something else ("true", "no",
+ * "100", "1.0", "0x1F", "1e3", "~", "", "2001-12-14", ...). docs/cli.md lists the rules.
+ *
+ * Bounded: input size is the caller's cap; nesting is capped at GMW_MANIFEST_MAX_DEPTH;
+ * aliases are expanded by copying with a total budget of GMW_MANIFEST_MAX_NODES nodes
+ * (no "billion laughs"). Duplicate mapping keys are errors (as in kubectl).
+ *
+ * Pure: no I/O, no globals; thread-safe.
+ */
+#ifndef GMW_MANIFEST_H
+#define GMW_MANIFEST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define GMW_MANIFEST_MAX_DEPTH 256
+#define GMW_MANIFEST_MAX_NODES ((size_t)4 << 20)
+#define GMW_MANIFEST_MAX_OUTPUT ((size_t)512 << 20)
+
+typedef enum { GMW_MANIFEST_YAML = 0, GMW_MANIFEST_JSON } gmw_manifest_format;
+
+/*
+ * Parse buf[0..len) (need not be NUL-terminated) as a stream of documents. The input
+ * is JSON when its first non-blank character is '{' (one or more concatenated JSON
+ * objects, as kubectl accepts them), YAML otherwise. Empty YAML documents (only
+ * comments, or an explicit null) are skipped. `name` is used in messages only.
+ *
+ * Returns a new reference to a JSON array of the documents (caller decrefs) and sets
+ * *format (may be NULL) to what was detected; or NULL with "NAME:LINE:COL: message"
+ * (1-based) in err.
+ */
+json_t *gmw_manifest_parse(const char *buf, size_t len, const char *name,
+                           gmw_manifest_format *format, char *err, size_t errcap);
+
+/* The YAML half of gmw_manifest_parse, for callers that know the input is YAML. */
+json_t *gmw_yaml_parse_stream(const char *buf, size_t len, const char *name, char *err,
+                              size_t errcap);
+
+/* The JSON half: a stream of whitespace-separated JSON values (objects or arrays). */
+json_t *gmw_json_parse_stream(const char *buf, size_t len, const char *name, char *err,
+                              size_t errcap);
+
+/*
+ * Resolve an unquoted (plain) YAML scalar s[0..len) as kubectl does. Returns a new
+ * reference (string, integer, real, true, false or null); or NULL with a static reason
+ * in *why for values JSON cannot carry (.inf, .nan, integers beyond int64).
+ */
+json_t *gmw_yaml_resolve_plain(const char *s, size_t len, const char **why);
+
+/*
+ * Would the string s[0..len), written as a plain scalar, read back as anything but this
+ * string under YAML 1.1 (kubectl, PyYAML) or the YAML 1.2 core schema? The emitter
+ * quotes such strings; syntax (':', '#', leading spaces...) is libyaml's business.
+ */
+bool gmw_yaml_plain_is_ambiguous(const char *s, size_t len);
+
+/*
+ * Write each element of `docs` (a JSON array) as one YAML document, separated by
+ * "---" lines, block style, 2-space indentation, keys in their stored order, no line
+ * folding, UTF-8 unescaped. Returns a malloc'd NUL-terminated string (caller frees)
+ * with its length in *out_len (may be NULL); or NULL with a message in err. An empty
+ * array yields "".
+ */
+char *gmw_yaml_emit(const json_t *docs, size_t *out_len, char *err, size_t errcap);
+
+/*
+ * Write `doc` as indented JSON (4 spaces, keys in stored order) followed by a newline;
+ * reals use the fewest digits that read back exactly. Returns a malloc'd string
+ * (caller frees) or NULL with a message in err.
+ */
+char *gmw_json_emit(const json_t *doc, size_t *out_len, char *err, size_t errcap);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * workload.h - one manifest object through the admission engine, as `mutate` does it:
+ * a Pod directly, the pod template of a workload as a pod-like {metadata, spec}.
+ *
+ * Workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (groups apps, extensions),
+ * ReplicationController (core v1) and Job (batch) use spec.template; CronJob (batch)
+ * uses spec.jobTemplate.spec.template. An object without apiVersion is recognised by
+ * its kind alone; a kind of another API group (a CRD that happens to be called
+ * "Deployment") is not a workload.
+ *
+ * Pure: no I/O; the engine's patch is applied with gmw_jsonpatch_apply.
+ */
+#ifndef GMW_WORKLOAD_H
+#define GMW_WORKLOAD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+typedef enum {
+    GMW_OBJECT_OTHER = 0, /* passes through unchanged */
+    GMW_OBJECT_POD,       /* core/v1 Pod */
+    GMW_OBJECT_WORKLOAD,  /* has a pod template */
+} gmw_object_class;
+
+/*
+ * Classify `obj` (borrowed). For GMW_OBJECT_WORKLOAD, *template_out (may be NULL) is
+ * set to the borrowed pod template object, or NULL when the workload has none; *where
+ * (may be NULL) to its path for messages ("spec.template" or
+ * "spec.jobTemplate.spec.template"). Non-objects are GMW_OBJECT_OTHER.
+ */
+gmw_object_class gmw_workload_classify(const json_t *obj, json_t **template_out,
+                                       const char **where);
+
+typedef struct {
+    gmw_object_class cls;
+    bool changed;        /* the object was modified */
+    bool denied;         /* the engine denied it (the object is left unchanged) */
+    int code;            /* the engine's code: 200, or 400 when denied */
+    char message[512];   /* denial message */
+    json_t *warnings;    /* owned: JSON array of strings (the engine's and ours) */
+    char error[512];     /* non-empty when the object could not be processed */
+} gmw_workload_result;
+
+/*
+ * Mutate `obj` (borrowed, modified in place) the way the webhook would mutate the Pod
+ * it describes. Namespace: ns_override when non-NULL and non-empty, else the object's
+ * metadata.namespace, else "default". Fills *res (call gmw_workload_result_free after,
+ * whatever the return value). Returns 0 (also when denied or passed through), or -1
+ * when the object could not be processed (res->error says why; obj unchanged).
+ */
+int gmw_workload_mutate(const gmw_config *cfg, json_t *obj, const char *ns_override,
+                        gmw_workload_result *res);
+
+/* Release what *res owns (safe on a zeroed result, and twice). */
+void gmw_workload_result_free(gmw_workload_result *res);
+
+#endif
