@@ -26,7 +26,10 @@
  *   logLevel: info          # debug | info | warn | error
  *
  * Unknown keys, duplicate keys, wrong types and bad values are errors reported as
- * "FILE:LINE:COLUMN: message" (1-based line and column).
+ * "FILE:LINE:COLUMN: message" (1-based line and column). Aliases and more than one
+ * document are rejected. excludeNamespaces, when given, replaces the default list
+ * ([] excludes nothing). Booleans are exactly true or false. docs/config.md has the
+ * full reference (types, ranges, defaults).
  */
 #ifndef GMW_CONFIG_H
 #define GMW_CONFIG_H
@@ -75,7 +78,8 @@ void gmw_config_defaults(gmw_config *cfg);
 /*
  * Parse YAML text buf[0..len) into *cfg, starting from the defaults. `filename` is
  * only used in messages. Returns 0, or -1 with "FILE:LINE:COL: message" in err
- * (NUL-terminated, truncated to errcap). An empty document yields the defaults.
+ * (NUL-terminated, truncated to errcap; err may be NULL). On error *cfg is left
+ * untouched. An empty document (or only comments, "---", "~") yields the defaults.
  * Pure: no I/O. *cfg owns no heap memory.
  */
 int gmw_config_parse(const char *buf, size_t len, const char *filename, gmw_config *cfg, char *err,
@@ -83,7 +87,8 @@ int gmw_config_parse(const char *buf, size_t len, const char *filename, gmw_conf
 
 /*
  * Read the file at path (at most 1 MiB) and parse it as above. Returns 0, -1 with
- * a message in err ("PATH: No such file or directory" or a parse error).
+ * a message in err ("PATH: No such file or directory", "PATH: file is larger than
+ * 1 MiB, refusing to parse it" or a parse error "PATH:LINE:COL: ...").
  */
 int gmw_config_load_file(const char *path, gmw_config *cfg, char *err, size_t errcap);
 

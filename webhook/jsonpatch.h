@@ -1,6 +1,6 @@
 /*
  * jsonpatch.h - RFC 6901 JSON Pointer tokens and the subset of RFC 6902 JSON Patch
- * this project emits (add, replace, test) on jansson trees.
+ * this project uses (add, replace, remove, test) on jansson trees.
  *
  * The webhook only *builds* patches; the tests check them with independent appliers
  * (python3-jsonpatch, fast-json-patch). gmw_jsonpatch_apply exists for the `mutate`
@@ -28,8 +28,15 @@ int gmw_patch_add_op(json_t *patch, const char *op, const char *path, json_t *va
 /*
  * Apply `patch` (array of add/replace/remove/test ops, RFC 6902 semantics incl. "-" for
  * array append) to *doc in place. On success returns 0; on failure returns -1, writes
- * a one-line reason to err and leaves *doc in an unspecified but valid state.
+ * a one-line reason to err ("patch op N (OP PATH): reason"; err may be NULL) and leaves
+ * *doc in an unspecified but valid state.
  * doc is borrowed (the caller keeps its reference); values are copied from patch.
+ * Strict RFC, not the apiserver's json-patch quirks: a missing parent is an error,
+ * replace/remove/test need an existing target, array indices are "0" or [1-9][0-9]*
+ * (no leading zeros, signs or negative indices), "-" only in add on an array. Path ""
+ * is the whole document: test compares it, add/replace swap its contents in place
+ * (same type only, because doc is borrowed), remove is refused. move and copy are
+ * refused as unsupported. test compares with json_equal (1 and 1.0 differ).
  */
 int gmw_jsonpatch_apply(json_t *doc, const json_t *patch, char *err, size_t errcap);
 

@@ -405,12 +405,70 @@ static void test_load_file(void **state)
     free(buf);
 }
 
+/* The example in docs/config.md claims to show every key with its default: check it. */
+static void test_docs_example(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/../../../docs/config.md", GMW_TEST_CONFIG_DIR);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char doc[256 * 1024];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    const char *start = strstr(doc, "```yaml\n");
+    assert_non_null(start);
+    start += strlen("```yaml\n");
+    const char *end = strstr(start, "\n```");
+    assert_non_null(end);
+
+    gmw_config cfg;
+    char err[GMW_CONFIG_ERR];
+    if (gmw_config_parse(start, (size_t)(end - start) + 1, "docs/config.md", &cfg, err,
+                         sizeof err) != 0) {
+        print_error("%s\n", err);
+        fail();
+    }
+    assert_defaults(&cfg);
+    /* every top-level key appears in the example */
+    static const char *const keys[] = {
+        "\ndefaults:",
+        "\n  ratio:",
+        "\n  gogc:",
+        "\n  requestPolicy:",
+        "\nminLimit:",
+        "\nexcludeNamespaces:",
+        "\ninvalidAnnotations:",
+        "\nshim:",
+        "\n  enabled:",
+        "\n  image:",
+        "\n  imagePullPolicy:",
+        "\nlisten:",
+        "\ntls:",
+        "\n  certFile:",
+        "\n  keyFile:",
+        "\nthreads:",
+        "\nconnectionLimit:",
+        "\nidleTimeout:",
+        "\nrequestTimeout:",
+        "\nshutdownGracePeriod:",
+        "\nmaxBody:",
+        "\nlogLevel:",
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *hit = strstr(start - 1, keys[i]);
+        assert_true(hit != NULL && hit < end);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),    cmocka_unit_test(test_every_key),
-        cmocka_unit_test(test_value_forms), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_limits),      cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_value_forms),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),       cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_docs_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
