@@ -1,0 +1,183 @@
+/* test_metrics.c - Prometheus exposition text: names, labels, escaping, histogram. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "metrics.h"
+
+static int setup(void **state)
+{
+    static gmw_metrics m;
+    gmw_metrics_init(&m, 1764100000, "1.2.3");
+    *state = &m;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    gmw_metrics_destroy(*state);
+    return 0;
+}
+
+/* Render m and return a static copy of the text. */
+static const char *render(gmw_metrics *m)
+{
+    static char text[65536];
+    gmw_dynbuf out;
+    gmw_dynbuf_init(&out, sizeof text - 1);
+    assert_int_equal(gmw_metrics_render(m, &out), 0);
+    memcpy(text, gmw_dynbuf_ptr(&out), gmw_dynbuf_len(&out) + 1);
+    gmw_dynbuf_free(&out);
+    return text;
+}
+
+/* Does text contain line as a whole line? */
+static bool has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+        if ((p == text || p[-1] == '\n') && p[n] == '\n')
+            return true;
+    return false;
+}
+
+static void assert_line(const char *text, const char *line)
+{
+    if (!has_line(text, line))
+        fail_msg("missing line '%s' in:\n%s", line, text);
+}
+
+static void test_empty_registry(void **state)
+{
+    const char *t = render(*state);
+    assert_line(t, "# TYPE gomemlimit_webhook_admission_requests_total counter");
+    assert_line(t, "# TYPE gomemlimit_webhook_admission_duration_seconds histogram");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_bucket{le=\"+Inf\"} 0");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_count 0");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_sum 0.000000000");
+    assert_line(t, "gomemlimit_webhook_build_info{version=\"1.2.3\"} 1");
+    assert_line(t, "gomemlimit_webhook_process_start_time_seconds 1764100000");
+    assert_line(t, "gomemlimit_webhook_cert_reloads_total{result=\"failure\"} 0");
+    assert_line(t, "gomemlimit_webhook_config_reloads_total{result=\"success\"} 0");
+    assert_line(t, "gomemlimit_webhook_in_flight_requests 0");
+    /* No admission series before the first request. */
+    assert_null(strstr(t, "gomemlimit_webhook_admission_requests_total{"));
+    /* Every line ends with a newline, the text too. */
+    assert_int_equal(t[strlen(t) - 1], '\n');
+}
+
+static void test_admissions_and_histogram(void **state)
+{
+    gmw_metrics *m = *state;
+    gmw_metrics_admission(m, gmw_metrics_op_from_string("CREATE"),
+                          gmw_metrics_result_from_string("patched"), 0.0003);
+    gmw_metrics_admission(m, GMW_OP_CREATE, GMW_RESULT_PATCHED, 0.003);
+    gmw_metrics_admission(m, gmw_metrics_op_from_string("UPDATE"),
+                          gmw_metrics_result_from_string("ignored"), 0.5);
+    gmw_metrics_admission(m, gmw_metrics_op_from_string(NULL),
+                          gmw_metrics_result_from_string(NULL), 20);
+    gmw_metrics_admission(m, gmw_metrics_op_from_string("PATCH?"),
+                          gmw_metrics_result_from_string("whatever"), 0.001);
+    const char *t = render(m);
+    assert_line(t, "gomemlimit_webhook_admission_requests_total{operation=\"CREATE\","
+                   "result=\"patched\"} 2");
+    assert_line(t, "gomemlimit_webhook_admission_requests_total{operation=\"UPDATE\","
+                   "result=\"ignored\"} 1");
+    assert_line(t, "gomemlimit_webhook_admission_requests_total{operation=\"unknown\","
+                   "result=\"error\"} 2");
+    /* Cumulative buckets: 0.0003 <= 0.0005; 0.001 <= 0.001 (le is inclusive); 0.003
+     * <= 0.005; 0.5 <= 0.5; 20 only in +Inf. */
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_bucket{le=\"0.0005\"} 1");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_bucket{le=\"0.001\"} 2");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_bucket{le=\"0.0025\"} 2");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_bucket{le=\"0.005\"} 3");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_bucket{le=\"0.5\"} 4");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_bucket{le=\"10\"} 4");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_bucket{le=\"+Inf\"} 5");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_count 5");
+    assert_line(t, "gomemlimit_webhook_admission_duration_seconds_sum 20.504300000");
+}
+
+static void test_containers_and_escaping(void **state)
+{
+    gmw_metrics *m = *state;
+    gmw_metrics_container(m, "injected", "ok");
+    gmw_metrics_container(m, "injected", "ok");
+    gmw_metrics_container(m, "skipped", "no-memory-limit");
+    gmw_metrics_container(m, "skipped", "we\"ird\\reason\nx");
+    const char *t = render(m);
+    assert_line(t, "gomemlimit_webhook_containers_total{action=\"injected\",reason=\"ok\"} 2");
+    assert_line(t, "gomemlimit_webhook_containers_total{action=\"skipped\","
+                   "reason=\"no-memory-limit\"} 1");
+    assert_line(t, "gomemlimit_webhook_containers_total{action=\"skipped\","
+                   "reason=\"we\\\"ird\\\\reason\\nx\"} 1");
+}
+
+static void test_container_table_overflow(void **state)
+{
+    gmw_metrics *m = *state;
+    char reason[32];
+    for (int i = 0; i < GMW_METRICS_CONTAINER_SERIES + 10; i++) {
+        snprintf(reason, sizeof reason, "r%d", i);
+        gmw_metrics_container(m, "skipped", reason);
+    }
+    const char *t = render(m);
+    assert_line(t, "gomemlimit_webhook_containers_total{action=\"skipped\",reason=\"r0\"} 1");
+    /* 63 distinct series fit; the rest are folded into the last slot. */
+    assert_line(t, "gomemlimit_webhook_containers_total{action=\"other\",reason=\"other\"} 11");
+    assert_null(strstr(t, "reason=\"r63\""));
+}
+
+static void test_gauges_http_reloads(void **state)
+{
+    gmw_metrics *m = *state;
+    gmw_metrics_http(m, GMW_ROUTE_MUTATE, 200);
+    gmw_metrics_http(m, GMW_ROUTE_MUTATE, 413);
+    gmw_metrics_http(m, GMW_ROUTE_OTHER, 404);
+    gmw_metrics_http(m, GMW_ROUTE_OTHER, 418);
+    gmw_metrics_in_flight_add(m, 3);
+    gmw_metrics_in_flight_add(m, -1);
+    gmw_metrics_cert_expiry(m, 1800000000);
+    gmw_metrics_cert_reload(m, 1);
+    gmw_metrics_cert_reload(m, 0);
+    gmw_metrics_cert_reload(m, 0);
+    gmw_metrics_config_reload(m, 1);
+    const char *t = render(m);
+    assert_line(t, "gomemlimit_webhook_http_requests_total{route=\"/mutate\",code=\"200\"} 1");
+    assert_line(t, "gomemlimit_webhook_http_requests_total{route=\"/mutate\",code=\"413\"} 1");
+    assert_line(t, "gomemlimit_webhook_http_requests_total{route=\"other\",code=\"404\"} 1");
+    assert_line(t, "gomemlimit_webhook_http_requests_total{route=\"other\",code=\"other\"} 1");
+    assert_line(t, "gomemlimit_webhook_in_flight_requests 2");
+    assert_line(t, "gomemlimit_webhook_cert_expiry_timestamp_seconds 1800000000");
+    assert_line(t, "gomemlimit_webhook_cert_reloads_total{result=\"success\"} 1");
+    assert_line(t, "gomemlimit_webhook_cert_reloads_total{result=\"failure\"} 2");
+    assert_line(t, "gomemlimit_webhook_config_reloads_total{result=\"success\"} 1");
+}
+
+static void test_render_cap(void **state)
+{
+    gmw_dynbuf out;
+    gmw_dynbuf_init(&out, 100);
+    assert_int_not_equal(gmw_metrics_render(*state, &out), 0);
+    assert_int_equal(gmw_dynbuf_len(&out), 0);
+    gmw_dynbuf_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_empty_registry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admissions_and_histogram, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_containers_and_escaping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_container_table_overflow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gauges_http_reloads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_render_cap, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+}

@@ -1,0 +1,312 @@
+/*
+ * metrics.c - Prometheus metrics; see metrics.h.
+ */
+#include "metrics.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PREFIX "gomemlimit_webhook_"
+
+const double gmw_metrics_bucket_bounds[GMW_METRICS_BUCKETS] = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+static const char *const bucket_labels[GMW_METRICS_BUCKETS] = {
+    "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05",
+    "0.1",    "0.25",  "0.5",    "1",     "2.5",  "5",     "10"};
+
+static const char *const op_names[GMW_OP_COUNT] = {"CREATE", "UPDATE", "DELETE", "CONNECT",
+                                                   "unknown"};
+static const char *const result_names[GMW_RESULT_COUNT] = {"patched", "allowed", "denied",
+                                                           "ignored", "error"};
+static const char *const route_names[GMW_ROUTE_COUNT] = {"/mutate", "/healthz", "/readyz",
+                                                         "/metrics", "other"};
+static const unsigned tracked_codes[GMW_METRICS_CODES] = {200, 400, 404, 405, 408,
+                                                          413, 415, 431, 500, 503};
+
+void gmw_metrics_init(gmw_metrics *m, int64_t start_time, const char *version)
+{
+    memset(m, 0, sizeof *m);
+    for (int o = 0; o < GMW_OP_COUNT; o++)
+        for (int r = 0; r < GMW_RESULT_COUNT; r++)
+            atomic_init(&m->admissions[o][r], 0);
+    for (int b = 0; b < GMW_METRICS_BUCKETS; b++)
+        atomic_init(&m->duration_buckets[b], 0);
+    atomic_init(&m->duration_count, 0);
+    atomic_init(&m->duration_sum_ns, 0);
+    for (int r = 0; r < GMW_ROUTE_COUNT; r++)
+        for (int c = 0; c <= GMW_METRICS_CODES; c++)
+            atomic_init(&m->http[r][c], 0);
+    atomic_init(&m->in_flight, 0);
+    atomic_init(&m->cert_expiry, 0);
+    for (int i = 0; i < 2; i++) {
+        atomic_init(&m->cert_reloads[i], 0);
+        atomic_init(&m->config_reloads[i], 0);
+    }
+    m->start_time = start_time;
+    size_t vl = strlen(version);
+    if (vl >= sizeof m->version)
+        vl = sizeof m->version - 1;
+    memcpy(m->version, version, vl);
+    m->version[vl] = '\0';
+    pthread_mutex_init(&m->containers_lock, NULL);
+}
+
+void gmw_metrics_destroy(gmw_metrics *m)
+{
+    pthread_mutex_destroy(&m->containers_lock);
+}
+
+gmw_metric_op gmw_metrics_op_from_string(const char *op)
+{
+    if (op == NULL)
+        return GMW_OP_UNKNOWN;
+    for (int i = 0; i < GMW_OP_UNKNOWN; i++)
+        if (strcmp(op, op_names[i]) == 0)
+            return (gmw_metric_op)i;
+    return GMW_OP_UNKNOWN;
+}
+
+gmw_metric_result gmw_metrics_result_from_string(const char *decision)
+{
+    if (decision == NULL)
+        return GMW_RESULT_ERROR;
+    for (int i = 0; i < GMW_RESULT_ERROR; i++)
+        if (strcmp(decision, result_names[i]) == 0)
+            return (gmw_metric_result)i;
+    return GMW_RESULT_ERROR;
+}
+
+void gmw_metrics_admission(gmw_metrics *m, gmw_metric_op op, gmw_metric_result result,
+                           double seconds)
+{
+    if ((unsigned)op >= GMW_OP_COUNT)
+        op = GMW_OP_UNKNOWN;
+    if ((unsigned)result >= GMW_RESULT_COUNT)
+        result = GMW_RESULT_ERROR;
+    atomic_fetch_add(&m->admissions[op][result], 1);
+    if (!(seconds >= 0))
+        seconds = 0;
+    int b = 0;
+    while (b < GMW_METRICS_BUCKETS && seconds > gmw_metrics_bucket_bounds[b])
+        b++;
+    if (b < GMW_METRICS_BUCKETS)
+        atomic_fetch_add(&m->duration_buckets[b], 1);
+    atomic_fetch_add(&m->duration_count, 1);
+    double ns = seconds * 1e9;
+    atomic_fetch_add(&m->duration_sum_ns, ns > 1e18 ? (uint64_t)1e18 : (uint64_t)(ns + 0.5));
+}
+
+/* Copy a label value into dst (cap GMW_METRICS_LABEL_MAX), truncated. */
+static void copy_label(char *dst, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= GMW_METRICS_LABEL_MAX)
+        n = GMW_METRICS_LABEL_MAX - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void gmw_metrics_container(gmw_metrics *m, const char *action, const char *reason)
+{
+    char a[GMW_METRICS_LABEL_MAX], r[GMW_METRICS_LABEL_MAX];
+    copy_label(a, action != NULL ? action : "unknown");
+    copy_label(r, reason != NULL ? reason : "unknown");
+    pthread_mutex_lock(&m->containers_lock);
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < m->container_series; i++) {
+            gmw_container_series *s = &m->containers[i];
+            if (strcmp(s->action, a) == 0 && strcmp(s->reason, r) == 0) {
+                s->count++;
+                goto out;
+            }
+        }
+        /* Keep the last slot for the overflow series reason="other". */
+        if (m->container_series < GMW_METRICS_CONTAINER_SERIES - 1 ||
+            (pass == 1 && m->container_series < GMW_METRICS_CONTAINER_SERIES)) {
+            gmw_container_series *s = &m->containers[m->container_series++];
+            memcpy(s->action, a, sizeof a);
+            memcpy(s->reason, r, sizeof r);
+            s->count = 1;
+            goto out;
+        }
+        copy_label(a, "other");
+        copy_label(r, "other");
+    }
+out:
+    pthread_mutex_unlock(&m->containers_lock);
+}
+
+void gmw_metrics_http(gmw_metrics *m, gmw_metric_route route, unsigned code)
+{
+    if ((unsigned)route >= GMW_ROUTE_COUNT)
+        route = GMW_ROUTE_OTHER;
+    int idx = GMW_METRICS_CODES;
+    for (int i = 0; i < GMW_METRICS_CODES; i++)
+        if (tracked_codes[i] == code)
+            idx = i;
+    atomic_fetch_add(&m->http[route][idx], 1);
+}
+
+void gmw_metrics_in_flight_add(gmw_metrics *m, int delta)
+{
+    atomic_fetch_add(&m->in_flight, delta);
+}
+
+int64_t gmw_metrics_in_flight(gmw_metrics *m)
+{
+    return (int64_t)atomic_load(&m->in_flight);
+}
+
+void gmw_metrics_cert_expiry(gmw_metrics *m, int64_t not_after)
+{
+    atomic_store(&m->cert_expiry, not_after);
+}
+
+void gmw_metrics_cert_reload(gmw_metrics *m, int ok)
+{
+    atomic_fetch_add(&m->cert_reloads[ok ? 0 : 1], 1);
+}
+
+void gmw_metrics_config_reload(gmw_metrics *m, int ok)
+{
+    atomic_fetch_add(&m->config_reloads[ok ? 0 : 1], 1);
+}
+
+int gmw_metrics_escape_label(gmw_dynbuf *out, const char *value)
+{
+    for (const char *p = value; *p != '\0'; p++) {
+        int rc;
+        if (*p == '\\')
+            rc = gmw_dynbuf_add(out, "\\\\", 2);
+        else if (*p == '"')
+            rc = gmw_dynbuf_add(out, "\\\"", 2);
+        else if (*p == '\n')
+            rc = gmw_dynbuf_add(out, "\\n", 2);
+        else
+            rc = gmw_dynbuf_add(out, p, 1);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int header(gmw_dynbuf *out, const char *name, const char *type, const char *help)
+{
+    return gmw_dynbuf_addf(out, "# HELP " PREFIX "%s %s\n# TYPE " PREFIX "%s %s\n", name, help,
+                           name, type);
+}
+
+/* "name{k1="v1",k2="v2"} value\n" with escaped label values (k2 may be NULL). */
+static int series2(gmw_dynbuf *out, const char *name, const char *k1, const char *v1,
+                   const char *k2, const char *v2, uint64_t value)
+{
+    int rc = gmw_dynbuf_addf(out, PREFIX "%s{%s=\"", name, k1);
+    if (rc == 0)
+        rc = gmw_metrics_escape_label(out, v1);
+    if (rc == 0 && k2 != NULL) {
+        rc = gmw_dynbuf_addf(out, "\",%s=\"", k2);
+        if (rc == 0)
+            rc = gmw_metrics_escape_label(out, v2);
+    }
+    if (rc == 0)
+        rc = gmw_dynbuf_addf(out, "\"} %llu\n", (unsigned long long)value);
+    return rc;
+}
+
+int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc = 0;
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        rc = (expr);                                                                               \
+        if (rc != 0)                                                                               \
+            return rc;                                                                             \
+    } while (0)
+
+    TRY(header(out, "admission_requests_total", "counter",
+               "AdmissionReview requests answered, by operation and result."));
+    for (int o = 0; o < GMW_OP_COUNT; o++)
+        for (int r = 0; r < GMW_RESULT_COUNT; r++) {
+            uint64_t v = atomic_load(&m->admissions[o][r]);
+            if (v != 0)
+                TRY(series2(out, "admission_requests_total", "operation", op_names[o], "result",
+                            result_names[r], v));
+        }
+
+    TRY(header(out, "admission_duration_seconds", "histogram",
+               "Time to decide one AdmissionReview (parse, engine, encode)."));
+    uint64_t cumulative = 0;
+    for (int b = 0; b < GMW_METRICS_BUCKETS; b++) {
+        cumulative += atomic_load(&m->duration_buckets[b]);
+        TRY(gmw_dynbuf_addf(out, PREFIX "admission_duration_seconds_bucket{le=\"%s\"} %llu\n",
+                            bucket_labels[b], (unsigned long long)cumulative));
+    }
+    uint64_t count = atomic_load(&m->duration_count);
+    TRY(gmw_dynbuf_addf(out, PREFIX "admission_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                        (unsigned long long)count));
+    uint64_t sum_ns = atomic_load(&m->duration_sum_ns);
+    TRY(gmw_dynbuf_addf(out, PREFIX "admission_duration_seconds_sum %llu.%09llu\n",
+                        (unsigned long long)(sum_ns / 1000000000u),
+                        (unsigned long long)(sum_ns % 1000000000u)));
+    TRY(gmw_dynbuf_addf(out, PREFIX "admission_duration_seconds_count %llu\n",
+                        (unsigned long long)count));
+
+    TRY(header(out, "containers_total", "counter",
+               "Containers looked at in Pod CREATE requests, by action and reason."));
+    gmw_container_series snap[GMW_METRICS_CONTAINER_SERIES];
+    pthread_mutex_lock(&m->containers_lock);
+    unsigned nseries = m->container_series;
+    memcpy(snap, m->containers, nseries * sizeof snap[0]);
+    pthread_mutex_unlock(&m->containers_lock);
+    for (unsigned i = 0; i < nseries; i++)
+        TRY(series2(out, "containers_total", "action", snap[i].action, "reason", snap[i].reason,
+                    snap[i].count));
+
+    TRY(header(out, "http_requests_total", "counter", "HTTP responses, by route and status code."));
+    for (int r = 0; r < GMW_ROUTE_COUNT; r++)
+        for (int c = 0; c <= GMW_METRICS_CODES; c++) {
+            uint64_t v = atomic_load(&m->http[r][c]);
+            if (v == 0)
+                continue;
+            char code[16];
+            if (c == GMW_METRICS_CODES)
+                memcpy(code, "other", 6);
+            else
+                snprintf(code, sizeof code, "%u", tracked_codes[c]);
+            TRY(series2(out, "http_requests_total", "route", route_names[r], "code", code, v));
+        }
+
+    TRY(header(out, "in_flight_requests", "gauge", "HTTP requests being received or answered."));
+    TRY(gmw_dynbuf_addf(out, PREFIX "in_flight_requests %lld\n",
+                        (long long)atomic_load(&m->in_flight)));
+
+    TRY(header(out, "cert_expiry_timestamp_seconds", "gauge",
+               "notAfter of the serving certificate, UNIX seconds."));
+    TRY(gmw_dynbuf_addf(out, PREFIX "cert_expiry_timestamp_seconds %lld\n",
+                        (long long)atomic_load(&m->cert_expiry)));
+
+    TRY(header(out, "cert_reloads_total", "counter",
+               "Serving certificate reloads after a file change, by result."));
+    TRY(series2(out, "cert_reloads_total", "result", "success", NULL, NULL,
+                atomic_load(&m->cert_reloads[0])));
+    TRY(series2(out, "cert_reloads_total", "result", "failure", NULL, NULL,
+                atomic_load(&m->cert_reloads[1])));
+
+    TRY(header(out, "config_reloads_total", "counter",
+               "Configuration file reloads after a file change, by result."));
+    TRY(series2(out, "config_reloads_total", "result", "success", NULL, NULL,
+                atomic_load(&m->config_reloads[0])));
+    TRY(series2(out, "config_reloads_total", "result", "failure", NULL, NULL,
+                atomic_load(&m->config_reloads[1])));
+
+    TRY(header(out, "build_info", "gauge", "Build information; the value is always 1."));
+    TRY(series2(out, "build_info", "version", m->version, NULL, NULL, 1));
+
+    TRY(header(out, "process_start_time_seconds", "gauge",
+               "Start time of the process, UNIX seconds."));
+    TRY(gmw_dynbuf_addf(out, PREFIX "process_start_time_seconds %lld\n",
+                        (long long)m->start_time));
+#undef TRY
+    return rc;
+}

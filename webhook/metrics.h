@@ -1,0 +1,121 @@
+/*
+ * metrics.h - the webhook's Prometheus metrics and their text exposition format
+ * (version 0.0.4).
+ *
+ * A gmw_metrics holds fixed, preallocated series updated with atomics, so the request
+ * path never allocates or takes a lock (except the small container-outcome table,
+ * guarded by a mutex). The server keeps one process-wide instance; tests make their
+ * own. Metric names (all prefixed gomemlimit_webhook_):
+ *
+ *   admission_requests_total{operation,result}   counter
+ *   admission_duration_seconds                     histogram (engine + encode time)
+ *   containers_total{action,reason}                counter
+ *   http_requests_total{route,code}                counter
+ *   in_flight_requests                             gauge
+ *   cert_expiry_timestamp_seconds                  gauge (notAfter of the served cert)
+ *   cert_reloads_total{result}                     counter (success|failure)
+ *   config_reloads_total{result}                   counter (success|failure)
+ *   build_info{version}                            gauge, always 1
+ *   process_start_time_seconds                     gauge
+ */
+#ifndef GMW_METRICS_H
+#define GMW_METRICS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "dynbuf.h"
+
+/* Label values of admission_requests_total. */
+typedef enum {
+    GMW_OP_CREATE = 0,
+    GMW_OP_UPDATE,
+    GMW_OP_DELETE,
+    GMW_OP_CONNECT,
+    GMW_OP_UNKNOWN,
+    GMW_OP_COUNT
+} gmw_metric_op;
+typedef enum {
+    GMW_RESULT_PATCHED = 0, /* allowed with a patch */
+    GMW_RESULT_ALLOWED,     /* allowed, no change */
+    GMW_RESULT_DENIED,      /* allowed: false */
+    GMW_RESULT_IGNORED,     /* not a Pod CREATE */
+    GMW_RESULT_ERROR,       /* request rejected with 400 (not an AdmissionReview) */
+    GMW_RESULT_COUNT
+} gmw_metric_result;
+
+/* Label values of http_requests_total. */
+typedef enum {
+    GMW_ROUTE_MUTATE = 0,
+    GMW_ROUTE_HEALTHZ,
+    GMW_ROUTE_READYZ,
+    GMW_ROUTE_METRICS,
+    GMW_ROUTE_OTHER,
+    GMW_ROUTE_COUNT
+} gmw_metric_route;
+
+#define GMW_METRICS_CODES 10 /* distinct HTTP codes tracked; others count as code="other" */
+#define GMW_METRICS_BUCKETS 14
+#define GMW_METRICS_CONTAINER_SERIES 64
+#define GMW_METRICS_LABEL_MAX 48
+
+typedef struct {
+    char action[GMW_METRICS_LABEL_MAX];
+    char reason[GMW_METRICS_LABEL_MAX];
+    uint64_t count;
+} gmw_container_series;
+
+typedef struct {
+    atomic_uint_fast64_t admissions[GMW_OP_COUNT][GMW_RESULT_COUNT];
+    atomic_uint_fast64_t duration_buckets[GMW_METRICS_BUCKETS]; /* non-cumulative */
+    atomic_uint_fast64_t duration_count;
+    atomic_uint_fast64_t duration_sum_ns;
+    atomic_uint_fast64_t http[GMW_ROUTE_COUNT][GMW_METRICS_CODES + 1];
+    atomic_int_fast64_t in_flight;
+    atomic_int_fast64_t cert_expiry; /* UNIX seconds; 0 = no certificate */
+    atomic_uint_fast64_t cert_reloads[2]; /* [0] success, [1] failure */
+    atomic_uint_fast64_t config_reloads[2];
+    int64_t start_time; /* UNIX seconds */
+    char version[32];
+    pthread_mutex_t containers_lock;
+    gmw_container_series containers[GMW_METRICS_CONTAINER_SERIES];
+    unsigned container_series;
+} gmw_metrics;
+
+/* Zero everything, record start_time and version (borrowed, copied). */
+void gmw_metrics_init(gmw_metrics *m, int64_t start_time, const char *version);
+void gmw_metrics_destroy(gmw_metrics *m);
+
+/* Map an AdmissionReview operation string ("CREATE", ...; NULL or "" -> unknown). */
+gmw_metric_op gmw_metrics_op_from_string(const char *op);
+/* Map an engine decision ("patched"|"allowed"|"denied"|"ignored"; NULL -> error). */
+gmw_metric_result gmw_metrics_result_from_string(const char *decision);
+
+/* Count one admission and observe its duration in seconds. */
+void gmw_metrics_admission(gmw_metrics *m, gmw_metric_op op, gmw_metric_result result,
+                           double seconds);
+/* Count one container outcome; action/reason are copied (truncated to the label max).
+ * When the table is full, new pairs are counted under reason="other". */
+void gmw_metrics_container(gmw_metrics *m, const char *action, const char *reason);
+/* Count one HTTP response. */
+void gmw_metrics_http(gmw_metrics *m, gmw_metric_route route, unsigned code);
+void gmw_metrics_in_flight_add(gmw_metrics *m, int delta);
+int64_t gmw_metrics_in_flight(gmw_metrics *m);
+void gmw_metrics_cert_expiry(gmw_metrics *m, int64_t not_after);
+void gmw_metrics_cert_reload(gmw_metrics *m, int ok);
+void gmw_metrics_config_reload(gmw_metrics *m, int ok);
+
+/*
+ * Append the whole exposition text to out. Returns 0 or the dynbuf error (-E2BIG,
+ * -ENOMEM; out is then empty).
+ */
+int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out);
+
+/* Append a Prometheus label value, escaped (\\, \", \n), without quotes. */
+int gmw_metrics_escape_label(gmw_dynbuf *out, const char *value);
+
+/* Upper bounds (seconds) of the duration histogram buckets, ascending (+Inf implied). */
+extern const double gmw_metrics_bucket_bounds[GMW_METRICS_BUCKETS];
+
+#endif
