@@ -9,7 +9,7 @@
  * Shape of tini / s6-softlimit: parse options, change the environment, execvp (no fork,
  * so the Go program keeps the PID and receives signals directly). The shim must never be
  * the reason a container does not start: when the cgroup cannot be read it says so in one
- * line and still execs. Exit codes of its own: 2 usage, 126 not executable, 127 not
+ * line and still execs (execvp semantics, see exec_path). Exit codes of its own: 2 usage, 126 not executable, 127 not
  * found, 1 --install failed. See docs/shim.md.
  *
  * GOMEMLIMIT_SHIM_ROOT (test only) is prepended to the /proc and /sys paths read.
@@ -463,6 +463,55 @@ done:
     return status;
 }
 
+/*
+ * execvp() as musl implements it, on every libc: a name with a '/' is executed as is,
+ * otherwise each PATH entry is tried (default /usr/local/bin:/bin:/usr/bin), continuing
+ * past ENOENT, ENOTDIR and EACCES. Unlike glibc's execvp there is no /bin/sh retry on
+ * ENOEXEC: a file the kernel cannot execute fails, as it does under the container
+ * runtime. Returns only on failure, with the errno to report (EACCES if any candidate
+ * was not executable, else the last error).
+ */
+static int exec_path(const char *cmd, char **args)
+{
+    extern char **environ;
+    if (cmd[0] == '\0')
+        return ENOENT;
+    if (strchr(cmd, '/')) {
+        execve(cmd, args, environ);
+        return errno;
+    }
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/bin:/usr/bin";
+    size_t cmdlen = strlen(cmd);
+    bool seen_eacces = false;
+    int last = ENOENT;
+    for (const char *p = path;; p++) {
+        const char *end = strchr(p, ':');
+        size_t dirlen = end ? (size_t)(end - p) : strlen(p);
+        char full[GMW_CG_PATH_MAX];
+        if (dirlen + 1 + cmdlen < sizeof(full)) {
+            /* An empty entry means the current directory. */
+            int n = snprintf(full, sizeof(full), "%.*s%s%s", (int)dirlen, p, dirlen ? "/" : "",
+                             cmd);
+            if (n > 0 && (size_t)n < sizeof(full)) {
+                execve(full, args, environ);
+                last = errno;
+                if (last == EACCES)
+                    seen_eacces = true;
+                else if (last != ENOENT && last != ENOTDIR)
+                    return last;
+            }
+        } else {
+            last = ENAMETOOLONG;
+        }
+        if (!end)
+            break;
+        p = end;
+    }
+    return seen_eacces ? EACCES : last;
+}
+
 /* Take an option's value from "--opt=value" or the next argument. NULL when missing. */
 static const char *option_value(int argc, char **argv, int *i, const char *name)
 {
@@ -580,8 +629,7 @@ int main(int argc, char **argv)
         say("cannot set GOGC: %s", strerror(errno));
 
     const char *cmd = argv[o.cmd_index];
-    execvp(cmd, argv + o.cmd_index);
-    int e = errno;
+    int e = exec_path(cmd, argv + o.cmd_index);
     if (e == ENOENT) {
         say("%s: %s", cmd, strchr(cmd, '/') ? "No such file or directory" : "command not found");
         return 127;
