@@ -79,8 +79,9 @@ unique, as a JSON list. Used both by the namespaceSelector and the server's conf
 {{- define "gmw.tlsDir" -}}/var/run/gomemlimit-webhook/tls{{- end }}
 
 {{/*
-Server keys the running server cannot change live: a change of any of them restarts the
-Pods through a checksum annotation. Everything else in the config file reloads live.
+Server keys the running server cannot change live (it logs "takes effect after a restart"
+and keeps the old value): a change of any of them restarts the Pods through a checksum
+annotation. Everything else in the config file reloads live.
 */}}
 {{- define "gmw.config.restartKeys" -}}
 listen: {{ printf ":%d" (int .Values.server.port) | quote }}
@@ -90,14 +91,14 @@ tls:
 threads: {{ int .Values.server.threads }}
 connectionLimit: {{ int .Values.server.connectionLimit }}
 idleTimeout: {{ .Values.server.idleTimeout | quote }}
+{{- end }}
+
+{{/* Keys the server reloads live (engine behaviour, timeouts, body limit, log level). */}}
+{{- define "gmw.config.liveKeys" -}}
+{{- $c := .Values.config -}}
 requestTimeout: {{ .Values.server.requestTimeout | quote }}
 shutdownGracePeriod: {{ .Values.server.shutdownGracePeriod | quote }}
 maxBody: {{ .Values.server.maxBody | quote }}
-{{- end }}
-
-{{/* Keys the server reloads live (engine behaviour and the log level). */}}
-{{- define "gmw.config.liveKeys" -}}
-{{- $c := .Values.config }}
 logLevel: {{ .Values.server.logLevel }}
 defaults:
   ratio: {{ $c.defaults.ratio | toString }}

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# test-chart.sh: the Helm chart. helm lint --strict; helm template for every certs.mode x
+# injection.mode; every rendered object validated (kubernetes-models + strict field names,
+# structural checks for cert-manager and ServiceMonitor); assertions on what matters
+# (check_rendered.py); the self-signed certificate (SANs, chain, key, caBundle = ca.crt);
+# bad values rejected by values.schema.json; deploy/ in sync with the chart; the values
+# table in the chart README covers values.yaml; the dashboard queries the server's metrics.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+require_tools
+cd "$GMW_SRC_DIR"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+NS=gmw-test-ns
+
+# A CA for certs.mode=secret renders.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" \
+    -out "$work/ca.crt" -days 2 -subj "/CN=test-ca" 2>/dev/null
+CA_B64=$(base64 -w0 "$work/ca.crt")
+
+section "validator self-check: known-bad objects are rejected"
+out=$("$PY" tests/deploy/yaml2json.py tests/deploy/bad-manifests/invalid-objects.yaml | node tests/deploy/validate-manifests.js)
+rc=$?
+n_bad=$(grep -c '^INVALID' <<<"$out")
+n_docs=$("$PY" tests/deploy/yaml2json.py tests/deploy/bad-manifests/invalid-objects.yaml | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
+expect "validator exits 1 on bad objects" test "$rc" = 1
+expect "validator rejects all $n_docs bad objects (got $n_bad)" test "$n_bad" = "$n_docs"
+
+section "helm lint --strict"
+expect "lint defaults" "$HELM" lint --strict "$CHART" >/dev/null
+expect "lint cert-manager + opt-in + monitoring" "$HELM" lint --strict "$CHART" --set certs.mode=cert-manager \
+    --set injection.mode=opt-in --set metrics.serviceMonitor.enabled=true --set metrics.dashboard.enabled=true >/dev/null
+expect "lint secret mode" "$HELM" lint --strict "$CHART" --set certs.mode=secret --set certs.secret.caBundle="$CA_B64" >/dev/null
+
+section "helm template: every certs.mode x injection.mode"
+for certs in self-signed cert-manager secret; do
+    for inj in opt-out opt-in; do
+        f="$work/render-$certs-$inj.yaml"
+        extra=()
+        [ "$certs" = secret ] && extra=(--set certs.secret.caBundle="$CA_B64")
+        if ! "$HELM" template gmw "$CHART" --namespace "$NS" --set certs.mode="$certs" --set injection.mode="$inj" \
+            --set metrics.serviceMonitor.enabled=true --set metrics.dashboard.enabled=true "${extra[@]}" > "$f"; then
+            fail "render $certs/$inj"
+            continue
+        fi
+        pass "render $certs/$inj"
+        if v=$(validate "$f"); then pass "validate $certs/$inj: $(tail -1 <<<"$v")"; else fail "validate $certs/$inj"; echo "$v"; fi
+        cargs=(--namespace "$NS" --certs-mode "$certs" --injection-mode "$inj")
+        [ "$certs" = secret ] && cargs+=(--ca-bundle-file "$work/ca.crt")
+        if c=$("$PY" tests/deploy/check_rendered.py "$f" "${cargs[@]}"); then pass "$c"; else fail "assertions $certs/$inj"; echo "$c"; fi
+    done
+done
+# Values users change most.
+f="$work/render-fail.yaml"
+"$HELM" template gmw "$CHART" --namespace "$NS" --set webhook.failurePolicy=Fail > "$f"
+expect "failurePolicy=Fail is rendered" "$PY" tests/deploy/check_rendered.py "$f" --namespace "$NS" \
+    --certs-mode self-signed --injection-mode opt-out --failure-policy Fail >/dev/null
+f="$work/render-extra.yaml"
+"$HELM" template gmw "$CHART" --namespace "$NS" --set 'config.excludeNamespaces={batch-jobs}' \
+    --set 'webhook.objectSelector.matchLabels.team=go' \
+    --set 'webhook.matchConditions[0].name=not-kube' --set-string 'webhook.matchConditions[0].expression=true' > "$f"
+expect "extra excludes, objectSelector and matchConditions validate" validate "$f" >/dev/null
+expect "config.excludeNamespaces reaches the namespaceSelector" \
+    grep -q 'values: \["batch-jobs","gmw-test-ns","kube-node-lease","kube-public","kube-system"\]' "$f"
+expect "objectSelector rendered" grep -q '^    objectSelector:' "$f"
+expect "matchConditions rendered" grep -q '^    matchConditions:' "$f"
+expect "still passes the assertions" "$PY" tests/deploy/check_rendered.py "$f" --namespace "$NS" \
+    --certs-mode self-signed --injection-mode opt-out >/dev/null
+# The checksum changes only for keys that cannot reload live.
+sum() { "$HELM" template gmw "$CHART" --namespace "$NS" --show-only templates/deployment.yaml "$@" | grep 'checksum/restart-config'; }
+base=$(sum)
+expect "ratio change does not roll the Pods (live reload)" test "$base" = "$(sum --set config.defaults.ratio=0.8)"
+expect "logLevel change does not roll the Pods (live reload)" test "$base" = "$(sum --set server.logLevel=debug)"
+expect "threads change rolls the Pods" test "$base" != "$(sum --set server.threads=4)"
+expect "idleTimeout change rolls the Pods" test "$base" != "$(sum --set server.idleTimeout=150s)"
+expect "maxBody change does not roll the Pods (live reload)" test "$base" = "$(sum --set server.maxBody=4Mi)"
+expect "port change rolls the Pods" test "$base" != "$(sum --set server.port=9443)"
+
+section "the rendered config.yaml is what the real server reads"
+BIN=${GMW_BIN:-}
+if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
+    fail "GMW_BIN (the built gomemlimit-webhook) is needed to parse the rendered config"
+else
+    printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: app\n    image: x\n    resources: {limits: {memory: 512Mi}}\n' > "$work/pod.yaml"
+    for certs in self-signed cert-manager secret; do
+        for inj in opt-out opt-in; do
+            "$PY" -c 'import sys,yaml
+for o in yaml.safe_load_all(open(sys.argv[1])):
+    if o and o["kind"]=="ConfigMap" and "config.yaml" in o.get("data",{}): open(sys.argv[2],"w").write(o["data"]["config.yaml"])' \
+                "$work/render-$certs-$inj.yaml" "$work/cfg-$certs-$inj.yaml"
+            expect "config ($certs/$inj) parses: gomemlimit-webhook mutate --config" sh -c \
+                "'$BIN' mutate --config '$work/cfg-$certs-$inj.yaml' --namespace apps -f '$work/pod.yaml' 2>/dev/null | grep -q '460MiB'"
+        done
+    done
+    expect "the server's config skips the release namespace too" sh -c \
+        "'$BIN' mutate --config '$work/cfg-self-signed-opt-out.yaml' --namespace '$NS' -f '$work/pod.yaml' 2>&1 | grep -q 'namespace $NS is excluded'"
+    "$HELM" template gmw "$CHART" --namespace "$NS" --set config.defaults.ratio=0.5 --set config.defaults.gogc=off \
+        --set config.defaults.requestPolicy=keep --set server.logLevel=debug --set config.shim.enabled=true \
+        --set config.invalidAnnotations=warn --set 'config.excludeNamespaces={batch}' --set server.maxBody=4Mi \
+        --set server.idleTimeout=150 --set server.threads=3 --show-only templates/configmap.yaml |
+        "$PY" -c 'import sys,yaml; print(yaml.safe_load(sys.stdin)["data"]["config.yaml"])' > "$work/cfg-custom.yaml"
+    out=$("$BIN" mutate --config "$work/cfg-custom.yaml" --namespace apps -f "$work/pod.yaml" -o json 2>&1)
+    expect "non-default values reach the server (ratio 0.5 -> 256MiB, GOGC off)" sh -c "grep -q '256MiB' <<'X'
+$out
+X
+grep -q '\"off\"' <<'X'
+$out
+X"
+    expect "config.excludeNamespaces reaches the server" sh -c \
+        "'$BIN' mutate --config '$work/cfg-custom.yaml' --namespace batch -f '$work/pod.yaml' 2>&1 | grep -q 'namespace batch is excluded'"
+    bad_cfg="$work/cfg-custom.yaml.bad"; sed 's/^minLimit:.*/minLimit: "lots"/' "$work/cfg-custom.yaml" > "$bad_cfg"
+    expect "the parser check can fail (a bad minLimit is refused)" sh -c "! '$BIN' mutate --config '$bad_cfg' -f '$work/pod.yaml' >/dev/null 2>&1"
+fi
+
+section "self-signed certificate"
+f="$work/render-self-signed-opt-out.yaml"
+"$PY" - "$f" "$work" <<'PY'
+import base64, sys, yaml
+objs = [o for o in yaml.safe_load_all(open(sys.argv[1])) if o]
+secret = next(o for o in objs if o["kind"] == "Secret")
+for k, v in secret["data"].items():
+    open(f"{sys.argv[2]}/ss-{k}", "wb").write(base64.b64decode(v))
+mwc = next(o for o in objs if o["kind"] == "MutatingWebhookConfiguration")
+open(f"{sys.argv[2]}/ss-cabundle.pem", "wb").write(base64.b64decode(mwc["webhooks"][0]["clientConfig"]["caBundle"]))
+PY
+expect "tls.crt verifies against ca.crt" openssl verify -CAfile "$work/ss-ca.crt" "$work/ss-tls.crt" >/dev/null
+expect "the caBundle is the Secret's ca.crt" cmp -s "$work/ss-ca.crt" "$work/ss-cabundle.pem"
+sans=$(openssl x509 -in "$work/ss-tls.crt" -noout -ext subjectAltName | tail -n +2 | tr -d ' ')
+want="DNS:gmw-gomemlimit-webhook,DNS:gmw-gomemlimit-webhook.$NS,DNS:gmw-gomemlimit-webhook.$NS.svc,DNS:gmw-gomemlimit-webhook.$NS.svc.cluster.local"
+expect "SANs are <svc>, <svc>.<ns>, <svc>.<ns>.svc, <svc>.<ns>.svc.cluster.local (got $sans)" test "$sans" = "$want"
+expect "serving certificate is for TLS servers" sh -c "openssl x509 -in '$work/ss-tls.crt' -noout -ext extendedKeyUsage | grep -q 'TLS Web Server Authentication'"
+expect "tls.key matches tls.crt" test "$(openssl pkey -in "$work/ss-tls.key" -pubout)" = "$(openssl x509 -in "$work/ss-tls.crt" -noout -pubkey)"
+expect "ECDSA P-256 key" sh -c "openssl pkey -in '$work/ss-tls.key' -noout -text | grep -q 'prime256v1'"
+expect "valid for more than a year" sh -c "openssl x509 -in '$work/ss-tls.crt' -noout -checkend $((366 * 86400)) >/dev/null"
+expect "ca.crt is a CA" sh -c "openssl x509 -in '$work/ss-ca.crt' -noout -ext basicConstraints | grep -q 'CA:TRUE'"
+
+section "values.schema.json rejects bad values"
+reject() { # reject DESCRIPTION EXPECTED-MESSAGE-FRAGMENT HELM-ARGS...
+    local d=$1 frag=$2; shift 2
+    local out
+    if out=$("$HELM" template gmw "$CHART" --namespace "$NS" "$@" 2>&1 >/dev/null); then
+        fail "$d: accepted"
+    elif grep -qi -- "$frag" <<<"$out"; then
+        pass "$d: rejected"
+    else
+        fail "$d: failed without naming '$frag': $out"
+    fi
+}
+reject "ratio 0" "ratio" --set config.defaults.ratio=0
+reject "ratio 1.5" "ratio" --set config.defaults.ratio=1.5
+reject "ratio -0.5" "ratio" --set config.defaults.ratio=-0.5
+reject "ratio with 5 decimals" "ratio" --set config.defaults.ratio=0.12345
+reject "ratio as text" "ratio" --set-string config.defaults.ratio=ninety
+reject "ratio string 0.0" "ratio" --set config.defaults.ratio=0.0
+reject "ratio string 1.01" "ratio" --set config.defaults.ratio=1.01
+reject "ratio string 0.00001" "ratio" --set config.defaults.ratio=0.00001
+reject "failurePolicy Foo" "failurePolicy" --set webhook.failurePolicy=Foo
+reject "injection.mode bogus" "mode" --set injection.mode=bogus
+reject "certs.mode bogus" "mode" --set certs.mode=bogus
+reject "gogc 0" "gogc" --set config.defaults.gogc=0
+reject "gogc on" "gogc" --set config.defaults.gogc=on
+reject "requestPolicy bogus" "requestPolicy" --set config.defaults.requestPolicy=bogus
+reject "timeoutSeconds 31" "timeoutSeconds" --set webhook.timeoutSeconds=31
+reject "reinvocationPolicy bogus" "reinvocationPolicy" --set webhook.reinvocationPolicy=Sometimes
+reject "minLimit 1GB" "minLimit" --set config.minLimit=1GB
+reject "invalidAnnotations bogus" "invalidAnnotations" --set config.invalidAnnotations=ignore
+reject "caBundle not base64" "caBundle" --set certs.mode=secret --set certs.secret.caBundle='not base64!'
+reject "misspelled top-level key" "replicas" --set replicas=3
+reject "misspelled nested key" "failurPolicy" --set webhook.failurPolicy=Fail
+reject "idleTimeout 2 days" "idleTimeout" --set server.idleTimeout=2d
+reject "excluded namespace not a DNS label" "excludeNamespaces" --set 'config.excludeNamespaces={Bad_NS}'
+# Controls: the edges of the accepted range render.
+expect "ratio 1 accepted" "$HELM" template gmw "$CHART" --set config.defaults.ratio=1 >/dev/null
+expect "ratio 0.0001 accepted" "$HELM" template gmw "$CHART" --set config.defaults.ratio=0.0001 >/dev/null
+expect "ratio .5 accepted" "$HELM" template gmw "$CHART" --set config.defaults.ratio=.5 >/dev/null
+expect "ratio 0.8500 accepted" "$HELM" template gmw "$CHART" --set config.defaults.ratio=0.8500 >/dev/null
+expect "ratio 0.9 from a values file (a number) accepted" sh -c "printf 'config:\n  defaults:\n    ratio: 0.9\n    gogc: \"100\"\n    requestPolicy: match\n' > '$work/v.yaml' && '$HELM' template gmw '$CHART' -f '$work/v.yaml' >/dev/null"
+expect "ratio 0.12345 from a values file (a number) rejected" sh -c "printf 'config:\n  defaults:\n    ratio: 0.12345\n    gogc: \"100\"\n    requestPolicy: match\n' > '$work/v.yaml' && ! '$HELM' template gmw '$CHART' -f '$work/v.yaml' >/dev/null 2>&1"
+expect "ratio 0.75 renders as 0.75" sh -c "'$HELM' template gmw '$CHART' --set config.defaults.ratio=0.75 --show-only templates/configmap.yaml | grep -q '^      ratio: 0.75\$'"
+expect "gogc off accepted" "$HELM" template gmw "$CHART" --set config.defaults.gogc=off >/dev/null
+expect "gogc 100000 accepted" "$HELM" template gmw "$CHART" --set config.defaults.gogc=100000 >/dev/null
+
+section "deploy/ in sync with the chart (defaults + certs.mode=secret)"
+expect "scripts/render-deploy.sh --check" scripts/render-deploy.sh --check
+expect "deploy/ validates" sh -c "cat deploy/*.yaml | '$PY' tests/deploy/yaml2json.py | node tests/deploy/validate-manifests.js >/dev/null"
+cat deploy/*.yaml > "$work/deploy.yaml"
+expect "deploy/ passes the assertions (secret mode, caBundle to be filled)" sh -c \
+    "'$PY' tests/deploy/check_rendered.py '$work/deploy.yaml' --namespace gomemlimit-system --certs-mode secret --injection-mode opt-out 2>&1 | grep -q 'caBundle must be present'"
+expect "deploy/ has exactly one empty caBundle for certs/gen-certs.sh" test "$(grep -c '^      caBundle: ""$' deploy/mutatingwebhookconfiguration.yaml)" = 1
+# A stale deploy/ is detected (the check can fail).
+cp -r deploy "$work/deploy-copy"
+sed -i 's/timeoutSeconds: 5/timeoutSeconds: 7/' deploy/mutatingwebhookconfiguration.yaml
+if scripts/render-deploy.sh --check >/dev/null 2>&1; then fail "a modified deploy/ was not detected"; else pass "a modified deploy/ is detected"; fi
+cp "$work/deploy-copy/mutatingwebhookconfiguration.yaml" deploy/mutatingwebhookconfiguration.yaml
+
+section "chart README documents every value; dashboard uses the server's metrics"
+missing=$("$PY" - "$CHART" <<'PY' || echo "(check failed)"
+import sys, yaml
+chart = sys.argv[1]
+values = yaml.safe_load(open(f"{chart}/values.yaml"))
+readme = open(f"{chart}/README.md").read()
+def leaves(d, prefix=""):
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v and k not in ("resources", "labels"):
+            yield from leaves(v, key + ".")
+        else:
+            yield key
+print(" ".join(k for k in leaves(values) if f"`{k}`" not in readme))
+PY
+)
+expect "README values table covers values.yaml (missing: ${missing:-none})" test -z "$missing"
+expect "dashboard JSON parses and queries admissions, latency, containers, denials, cert expiry" "$PY" - "$CHART/dashboards/gomemlimit-webhook.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+exprs = " ".join(t["expr"] for p in d["panels"] for t in p.get("targets", []))
+need = ["gomemlimit_webhook_admission_requests_total", "gomemlimit_webhook_admission_duration_seconds_bucket",
+        "histogram_quantile(0.99", "gomemlimit_webhook_containers_total", 'result="denied"',
+        "gomemlimit_webhook_cert_expiry_timestamp_seconds"]
+missing = [n for n in need if n not in exprs]
+sys.exit(1 if missing else 0)
+PY
+
+finish
