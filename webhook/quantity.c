@@ -34,6 +34,7 @@
 /* One scanned quantity: spans into the input plus the interpreted suffix. */
 typedef struct {
     bool negative;
+    bool any_digit;         /* the number part has at least one digit (incl. stripped zeros) */
     const char *int_digits; /* integer digits (may be empty) */
     size_t int_len;
     const char *frac_digits; /* fraction digits (may be empty) */
@@ -132,8 +133,10 @@ static gmw_qty_status scan_quantity(const char *s, size_t len, scanned_quantity 
         pos++;
     }
     /* Leading zeros; a string that is only zeros (or only a sign) is 0. */
-    while (pos < len && s[pos] == '0')
+    while (pos < len && s[pos] == '0') {
+        q->any_digit = true;
         pos++;
+    }
     if (pos == len)
         return GMW_QTY_OK;
 
@@ -159,7 +162,17 @@ static gmw_qty_status scan_quantity(const char *s, size_t len, scanned_quantity 
         pos++;
     if (pos != len)
         return GMW_QTY_SYNTAX; /* something after the suffix's digits */
-    return interpret_suffix(s + suffix_start, len - suffix_start, q);
+    if (q->int_len + q->frac_len > 0)
+        q->any_digit = true;
+    gmw_qty_status st = interpret_suffix(s + suffix_start, len - suffix_start, q);
+    /*
+     * Upstream takes its exact (inf.Dec) path for scales below 10^-9, and that path
+     * needs at least one digit: ".e-10" or "e-10" are ErrNumeric there, while "e-9",
+     * "e3" or "Mi" take the int64 path and are 0.
+     */
+    if (st == GMW_QTY_OK && !q->any_digit && q->e10 < -9)
+        return GMW_QTY_SYNTAX;
+    return st;
 }
 
 /* Digit j (0-based) of the concatenation int_digits ++ frac_digits. */

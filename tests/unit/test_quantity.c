@@ -98,6 +98,10 @@ static const qty_case cases[] = {
     OK("-0", 0),
     OK("-0.0Mi", 0),
     OK("0e5", 0),
+    OK("e-9", 0),
+    OK("0e-10", 0),
+    OK(".0e-10", 0),
+    OK("-00e-99", 0),
     /* every suffix */
     OK("1n", 1),
     OK("1u", 1),
@@ -175,6 +179,11 @@ static const qty_case cases[] = {
     ERR("1Mi ", GMW_QTY_SYNTAX),
     ERR("++1", GMW_QTY_SUFFIX), /* suffix "+1" */
     ERR("1/2", GMW_QTY_SYNTAX),
+    /* upstream ErrNumeric: its exact path needs a digit for scales below 1n */
+    ERR("e-10", GMW_QTY_SYNTAX),
+    ERR(".e-10", GMW_QTY_SYNTAX),
+    ERR("+e-10", GMW_QTY_SYNTAX),
+    ERR("-.E-12", GMW_QTY_SYNTAX),
     /* suffix (upstream ErrSuffix) */
     ERR("K", GMW_QTY_SUFFIX),
     ERR("1K", GMW_QTY_SUFFIX),
