@@ -27,8 +27,7 @@ static void format_ratio(uint32_t e4, char *buf, size_t cap)
 }
 
 /* buf = base + "/" + escaped(token) [+ "/" + escaped(token2)]. Returns 0 or -1. */
-static int make_path(char *buf, size_t cap, const char *base, const char *token,
-                     const char *token2)
+static int make_path(char *buf, size_t cap, const char *base, const char *token, const char *token2)
 {
     int n = snprintf(buf, cap, "%s", base);
     if (n < 0 || (size_t)n >= cap)
@@ -158,8 +157,8 @@ int gmw_shim_patch_container(json_t *patch, const json_t *container, const char 
     /* 3. restart on an in-place memory resize, so the shim re-reads the limit */
     if (!is_plain_init_container(container, container_path) &&
         !array_has(resize, "resourceName", "memory")) {
-        json_t *policy = json_pack("{s:s, s:s}", "resourceName", "memory", "restartPolicy",
-                                   "RestartContainer");
+        json_t *policy =
+            json_pack("{s:s, s:s}", "resourceName", "memory", "restartPolicy", "RestartContainer");
         if (add_to_array(patch, container, container_path, "resizePolicy", "-", policy) != 0)
             return -1;
     }
@@ -172,6 +171,7 @@ fail:
 /* The init container that copies the shim into the volume; new reference or NULL. */
 static json_t *install_container(const gmw_config *cfg)
 {
+    /* clang-format off */
     return json_pack(
         "{s:s, s:s, s:s, s:[s, s, s], s:[{s:s, s:s}],"
         " s:{s:{s:s, s:s}, s:{s:s, s:s}},"
@@ -186,6 +186,7 @@ static json_t *install_container(const gmw_config *cfg)
         "allowPrivilegeEscalation", 0, "privileged", 0, "readOnlyRootFilesystem", 1,
         "capabilities", "drop", "ALL", "seccompProfile", "type", "RuntimeDefault",
         "terminationMessagePolicy", "FallbackToLogsOnError");
+    /* clang-format on */
 }
 
 int gmw_shim_patch_pod(json_t *patch, const json_t *pod, const gmw_config *cfg)
@@ -197,14 +198,13 @@ int gmw_shim_patch_pod(json_t *patch, const json_t *pod, const gmw_config *cfg)
     const json_t *inits = json_object_get(spec, "initContainers");
 
     if (!array_has(volumes, "name", GMW_SHIM_VOLUME)) {
-        json_t *vol = json_pack("{s:s, s:{s:s}}", "name", GMW_SHIM_VOLUME, "emptyDir",
-                                "sizeLimit", "4Mi");
+        json_t *vol =
+            json_pack("{s:s, s:{s:s}}", "name", GMW_SHIM_VOLUME, "emptyDir", "sizeLimit", "4Mi");
         if (add_to_array(patch, spec, "/spec", "volumes", "-", vol) != 0)
             return -1;
     }
     if (!array_has(inits, "name", GMW_SHIM_INIT_CONTAINER)) {
-        if (add_to_array(patch, spec, "/spec", "initContainers", "0", install_container(cfg)) !=
-            0)
+        if (add_to_array(patch, spec, "/spec", "initContainers", "0", install_container(cfg)) != 0)
             return -1;
     }
     return 0;

@@ -31,12 +31,12 @@
 #define GMW_SHIM_IMAGE_PATH "/gomemlimit-shim"
 
 typedef enum {
-    GMW_SHIM_WRAPPED = 0,     /* ops appended */
-    GMW_SHIM_ALREADY,         /* command already wrapped: nothing to do */
-    GMW_SHIM_NO_COMMAND,      /* no explicit command: cannot wrap (caller warns) */
-    GMW_SHIM_CONFLICT,        /* /gomemlimit is already a mount of another volume, or
-                                 volumeMounts/resizePolicy is not an array: not wrapped,
-                                 no ops (caller warns) */
+    GMW_SHIM_WRAPPED = 0, /* ops appended */
+    GMW_SHIM_ALREADY,     /* command already wrapped: nothing to do */
+    GMW_SHIM_NO_COMMAND,  /* no explicit command: cannot wrap (caller warns) */
+    GMW_SHIM_CONFLICT,    /* /gomemlimit is already a mount of another volume, or
+                             volumeMounts/resizePolicy is not an array: not wrapped,
+                             no ops (caller warns) */
 } gmw_shim_container_status;
 
 /*

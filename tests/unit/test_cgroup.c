@@ -21,8 +21,10 @@
 #define V1_UNLIMITED "9223372036854771712\n"
 
 /* A cgroup2 mount of the hierarchy root at /sys/fs/cgroup, as on a v2-only host. */
-#define MI_V2_ROOT "30 23 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"
-#define MI_V1_MEMORY "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory\n"
+#define MI_V2_ROOT                                                                                 \
+    "30 23 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"
+#define MI_V1_MEMORY                                                                               \
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory\n"
 
 typedef struct {
     char root[256];
@@ -108,8 +110,7 @@ static void test_v2_leaf_limit(void **state)
 {
     fixture *f = *state;
     put(f, "/proc/self/cgroup", "0::/kubepods/pod1/c1\n");
-    put(f, "/proc/self/mountinfo",
-        "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n" MI_V2_ROOT);
+    put(f, "/proc/self/mountinfo", "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n" MI_V2_ROOT);
     put(f, "/sys/fs/cgroup/kubepods/pod1/c1/memory.max", "67108864\n");
     put(f, "/sys/fs/cgroup/kubepods/pod1/c1/memory.high", "max\n");
     put(f, "/sys/fs/cgroup/kubepods/pod1/memory.max", "max\n");

@@ -64,8 +64,9 @@ static void test_wrap_bare_container(void **state)
 {
     (void)state;
     json_t *p;
-    int st = wrap("{\"name\":\"app\",\"command\":[\"/app\",\"serve\"],\"args\":[\"--port\",\"80\"]}",
-                  "/spec/containers/0", 9000, false, &p);
+    int st =
+        wrap("{\"name\":\"app\",\"command\":[\"/app\",\"serve\"],\"args\":[\"--port\",\"80\"]}",
+             "/spec/containers/0", 9000, false, &p);
     assert_int_equal(st, GMW_SHIM_WRAPPED);
     assert_int_equal(json_array_size(p), 3);
     assert_op(p, 0, "add", "/spec/containers/0/volumeMounts", "[" MOUNT "]");
@@ -82,10 +83,11 @@ static void test_wrap_existing_arrays_append(void **state)
 {
     (void)state;
     json_t *p;
-    int st = wrap("{\"name\":\"app\",\"command\":[\"app\"],"
-                  "\"volumeMounts\":[{\"name\":\"data\",\"mountPath\":\"/data\"}],"
-                  "\"resizePolicy\":[{\"resourceName\":\"cpu\",\"restartPolicy\":\"NotRequired\"}]}",
-                  "/spec/containers/2", 5000, true, &p);
+    int st =
+        wrap("{\"name\":\"app\",\"command\":[\"app\"],"
+             "\"volumeMounts\":[{\"name\":\"data\",\"mountPath\":\"/data\"}],"
+             "\"resizePolicy\":[{\"resourceName\":\"cpu\",\"restartPolicy\":\"NotRequired\"}]}",
+             "/spec/containers/2", 5000, true, &p);
     assert_int_equal(st, GMW_SHIM_WRAPPED);
     assert_int_equal(json_array_size(p), 3);
     assert_op(p, 0, "add", "/spec/containers/2/volumeMounts/-", MOUNT);
@@ -100,9 +102,10 @@ static void test_wrap_keeps_user_memory_resize_policy(void **state)
 {
     (void)state;
     json_t *p;
-    int st = wrap("{\"command\":[\"app\"],"
-                  "\"resizePolicy\":[{\"resourceName\":\"memory\",\"restartPolicy\":\"NotRequired\"}]}",
-                  "/spec/containers/0", 9000, false, &p);
+    int st =
+        wrap("{\"command\":[\"app\"],"
+             "\"resizePolicy\":[{\"resourceName\":\"memory\",\"restartPolicy\":\"NotRequired\"}]}",
+             "/spec/containers/0", 9000, false, &p);
     assert_int_equal(st, GMW_SHIM_WRAPPED);
     assert_int_equal(json_array_size(p), 2);
     assert_op(p, 0, "add", "/spec/containers/0/volumeMounts", NULL);
@@ -116,12 +119,13 @@ static void test_wrap_ratio_formats(void **state)
     static const struct {
         uint32_t e4;
         const char *text;
-    } cases[] = {{10000, "1"}, {9000, "0.9"}, {7550, "0.755"}, {5, "0.0005"}, {1234, "0.1234"},
-                 {100, "0.01"}};
+    } cases[] = {{10000, "1"},  {9000, "0.9"},    {7550, "0.755"},
+                 {5, "0.0005"}, {1234, "0.1234"}, {100, "0.01"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         json_t *p;
-        assert_int_equal(wrap("{\"command\":[\"x\"]}", "/spec/containers/0", cases[i].e4, false, &p),
-                         GMW_SHIM_WRAPPED);
+        assert_int_equal(
+            wrap("{\"command\":[\"x\"]}", "/spec/containers/0", cases[i].e4, false, &p),
+            GMW_SHIM_WRAPPED);
         const json_t *cmd = json_object_get(json_array_get(p, 1), "value");
         assert_string_equal(json_string_value(json_array_get(cmd, 2)), cases[i].text);
         json_decref(p);
@@ -133,9 +137,10 @@ static void test_wrap_command_copied_verbatim(void **state)
 {
     (void)state;
     json_t *p;
-    assert_int_equal(wrap("{\"command\":[\"/bin/sh\",\"-c\",\"exec app $(POD_NAME)\",\"\",\"a b\"]}",
-                          "/spec/containers/0", 9000, false, &p),
-                     GMW_SHIM_WRAPPED);
+    assert_int_equal(
+        wrap("{\"command\":[\"/bin/sh\",\"-c\",\"exec app $(POD_NAME)\",\"\",\"a b\"]}",
+             "/spec/containers/0", 9000, false, &p),
+        GMW_SHIM_WRAPPED);
     assert_op(p, 1, "replace", "/spec/containers/0/command",
               "[\"/gomemlimit/gomemlimit-shim\",\"--ratio\",\"0.9\",\"--\",\"/bin/sh\",\"-c\","
               "\"exec app $(POD_NAME)\",\"\",\"a b\"]");
@@ -146,9 +151,10 @@ static void test_already_wrapped(void **state)
 {
     (void)state;
     json_t *p;
-    int st = wrap("{\"command\":[\"/gomemlimit/gomemlimit-shim\",\"--ratio\",\"0.9\",\"--\",\"app\"],"
-                  "\"volumeMounts\":[" MOUNT "],\"resizePolicy\":[" RESIZE "]}",
-                  "/spec/containers/0", 9000, false, &p);
+    int st =
+        wrap("{\"command\":[\"/gomemlimit/gomemlimit-shim\",\"--ratio\",\"0.9\",\"--\",\"app\"],"
+             "\"volumeMounts\":[" MOUNT "],\"resizePolicy\":[" RESIZE "]}",
+             "/spec/containers/0", 9000, false, &p);
     assert_int_equal(st, GMW_SHIM_ALREADY);
     assert_int_equal(json_array_size(p), 0);
     json_decref(p);
@@ -176,8 +182,10 @@ static void test_conflicts(void **state)
 {
     (void)state;
     const char *cases[] = {
-        "{\"command\":[\"a\"],\"volumeMounts\":[{\"name\":\"mine\",\"mountPath\":\"/gomemlimit\"}]}",
-        "{\"command\":[\"a\"],\"volumeMounts\":[{\"name\":\"mine\",\"mountPath\":\"/gomemlimit/\"}]}",
+        "{\"command\":[\"a\"],\"volumeMounts\":[{\"name\":\"mine\",\"mountPath\":\"/"
+        "gomemlimit\"}]}",
+        "{\"command\":[\"a\"],\"volumeMounts\":[{\"name\":\"mine\",\"mountPath\":\"/gomemlimit/"
+        "\"}]}",
         "{\"command\":[\"a\"],\"volumeMounts\":\"oops\"}",
         "{\"command\":[\"a\"],\"resizePolicy\":{}}",
     };

@@ -30,8 +30,8 @@ typedef struct {
     char v2_path[GMW_CG_PATH_MAX];
 } cg_membership;
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errcap,
-                                                          const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errcap, const char *fmt,
+                                                          ...)
 {
     if (!err || errcap == 0)
         return;

@@ -32,10 +32,10 @@
 #define GMW_CG_UNLIMITED_THRESHOLD ((int64_t)1 << 62)
 
 typedef struct {
-    int version;                     /* 0 = no memory cgroup found, 1 or 2 */
-    int64_t limit_bytes;             /* -1 = no limit */
-    char source[GMW_CG_PATH_MAX];    /* file the limit came from ("" when none), without root */
-    char dir[GMW_CG_PATH_MAX];       /* the process's memory cgroup directory, without root */
+    int version;                  /* 0 = no memory cgroup found, 1 or 2 */
+    int64_t limit_bytes;          /* -1 = no limit */
+    char source[GMW_CG_PATH_MAX]; /* file the limit came from ("" when none), without root */
+    char dir[GMW_CG_PATH_MAX];    /* the process's memory cgroup directory, without root */
 } gmw_cg_limit;
 
 /*

@@ -9,8 +9,8 @@
  * Shape of tini / s6-softlimit: parse options, change the environment, execvp (no fork,
  * so the Go program keeps the PID and receives signals directly). The shim must never be
  * the reason a container does not start: when the cgroup cannot be read it says so in one
- * line and still execs (execvp semantics, see exec_path). Exit codes of its own: 2 usage, 126 not executable, 127 not
- * found, 1 --install failed. See docs/shim.md.
+ * line and still execs (execvp semantics, see exec_path). Exit codes of its own: 2 usage, 126 not
+ * executable, 127 not found, 1 --install failed. See docs/shim.md.
  *
  * GOMEMLIMIT_SHIM_ROOT (test only) is prepended to the /proc and /sys paths read.
  */
@@ -37,20 +37,20 @@
 #define MSG_MAX 600
 
 typedef struct {
-    uint32_t ratio_e4;      /* (0, 10000], default 9000 */
-    const char *gogc;       /* default "100" */
-    int64_t min_limit;      /* bytes, default 16Mi */
+    uint32_t ratio_e4; /* (0, 10000], default 9000 */
+    const char *gogc;  /* default "100" */
+    int64_t min_limit; /* bytes, default 16Mi */
     bool force, print, quiet;
     const char *install_dir;
-    int cmd_index;          /* argv index of CMD, 0 when none */
+    int cmd_index; /* argv index of CMD, 0 when none */
 } options;
 
 /* What the shim does to one variable. */
 typedef struct {
-    const char *action;     /* "set", "keep", "replace", "none" */
-    char value[64];         /* the value it ends up with ("" when unset) */
-    const char *current;    /* value found in the environment, NULL when unset */
-    char note[MSG_MAX];     /* one-line explanation for stderr, "" when nothing to say */
+    const char *action;  /* "set", "keep", "replace", "none" */
+    char value[64];      /* the value it ends up with ("" when unset) */
+    const char *current; /* value found in the environment, NULL when unset */
+    char note[MSG_MAX];  /* one-line explanation for stderr, "" when nothing to say */
 } decision;
 
 static void usage(FILE *out)
@@ -303,8 +303,8 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
     } else if (o->force) {
         d->action = strcmp(cur, computed) == 0 ? "keep" : "replace";
         if (strcmp(cur, computed) != 0)
-            snprintf(d->note, sizeof(d->note), "replacing GOMEMLIMIT=%.64s with %s (--force)",
-                     cur, computed);
+            snprintf(d->note, sizeof(d->note), "replacing GOMEMLIMIT=%.64s with %s (--force)", cur,
+                     computed);
     } else if (!go_parse_memlimit(cur, &cur_bytes)) {
         d->action = "replace";
         snprintf(d->note, sizeof(d->note),
@@ -335,8 +335,8 @@ static void decide_gogc(const options *o, decision *d)
     d->action = "keep";
     snprintf(d->value, sizeof(d->value), "%.63s", cur);
     if (!go_valid_gogc(cur))
-        snprintf(d->note, sizeof(d->note), "GOGC=%.64s is malformed; the Go runtime reads it as 100",
-                 cur);
+        snprintf(d->note, sizeof(d->note),
+                 "GOGC=%.64s is malformed; the Go runtime reads it as 100", cur);
 }
 
 /* Print s as a JSON string (or null). */
@@ -492,8 +492,8 @@ static int exec_path(const char *cmd, char **args)
         char full[GMW_CG_PATH_MAX];
         if (dirlen + 1 + cmdlen < sizeof(full)) {
             /* An empty entry means the current directory. */
-            int n = snprintf(full, sizeof(full), "%.*s%s%s", (int)dirlen, p, dirlen ? "/" : "",
-                             cmd);
+            int n =
+                snprintf(full, sizeof(full), "%.*s%s%s", (int)dirlen, p, dirlen ? "/" : "", cmd);
             if (n > 0 && (size_t)n < sizeof(full)) {
                 execve(full, args, environ);
                 last = errno;
@@ -571,8 +571,7 @@ static int parse_args(int argc, char **argv, options *o)
             if (!(v = option_value(argc, argv, &i, "--gogc")))
                 return usage_error("--gogc needs a value", NULL);
             if (!valid_gogc_option(v))
-                return usage_error("--gogc must be an integer 1..100000 or off, e.g. 100, not",
-                                   v);
+                return usage_error("--gogc must be an integer 1..100000 or off, e.g. 100, not", v);
             o->gogc = v;
         } else if (is_opt(a, "--min-limit")) {
             if (!(v = option_value(argc, argv, &i, "--min-limit")))
