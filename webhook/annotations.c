@@ -14,7 +14,7 @@
 #define PREFIX_LEN (sizeof PREFIX - 1)
 
 static const char expected_bool[] = "true or false, e.g. \"false\"";
-static const char expected_ratio[] = "a decimal in (0, 1] with at most 4 decimals, e.g. \"0.9\"";
+static const char expected_ratio[] = "a decimal in (0, 1] with <= 4 decimals, e.g. \"0.9\"";
 static const char expected_gogc[] = "an integer 1-100000 or off, e.g. \"100\"";
 static const char expected_request[] = "match, limit or keep, e.g. \"match\"";
 static const char expected_containers[] =

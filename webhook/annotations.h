@@ -106,7 +106,7 @@ void gmw_annotations_add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, cons
 /*
  * Write the one-line text of an issue into buf (capacity cap, NUL-terminated, truncated):
  * 'annotation gomemlimit.io/ratio: invalid value "1.5"; expected a decimal in (0, 1]
- * with at most 4 decimals, e.g. "0.9"'. Returns buf.
+ * with <= 4 decimals, e.g. "0.9"'. Returns buf.
  */
 char *gmw_ann_issue_format(const gmw_ann_issue *issue, char *buf, size_t cap);
 

@@ -672,9 +672,12 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
     if (invalid == 0 || c->cfg->invalid_annotations == GMW_INVALID_WARN) {
         for (size_t i = 0; i < c->ann.issue_count; i++) {
             const gmw_ann_issue *is = &c->ann.issues[i];
-            gmw_warnings_add(&c->warnings, "gomemlimit: %s%s",
-                             is->kind == GMW_ANN_INVALID ? "ignored " : "",
-                             gmw_ann_issue_format(is, text, sizeof text));
+            if (is->kind == GMW_ANN_INVALID)
+                gmw_warnings_add(&c->warnings, "gomemlimit: ignored invalid %s=\"%s\"; expected %s",
+                                 is->key, is->value, is->expected);
+            else
+                gmw_warnings_add(&c->warnings, "gomemlimit: unknown annotation %s ignored",
+                                 is->key);
         }
         return;
     }

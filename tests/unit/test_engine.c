@@ -307,7 +307,7 @@ static void test_memory_limit_above_limit_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "a=460MiB"); /* the ratio applies */
-    ASSERT_WARNING("ignored annotation gomemlimit.io/memory-limit.a: invalid value \"2Gi\"");
+    ASSERT_WARNING("gomemlimit: ignored invalid gomemlimit.io/memory-limit.a=\"2Gi\"; expected");
 }
 
 static void test_below_one_mib(void **state)
@@ -814,8 +814,9 @@ static void test_invalid_annotations_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "app=460MiB"); /* the defaults apply */
-    ASSERT_WARNING("ignored annotation gomemlimit.io/ratio: invalid value \"1.5\"");
-    ASSERT_WARNING("ignored annotation gomemlimit.io/gogc.app: invalid value \"x\"");
+    ASSERT_WARNING("gomemlimit: ignored invalid gomemlimit.io/ratio=\"1.5\"; expected a decimal in "
+                   "(0, 1] with <= 4 decimals, e.g. \"0.9\"");
+    ASSERT_WARNING("ignored invalid gomemlimit.io/gogc.app=\"x\"; expected an integer 1-100000");
     ASSERT_WARNING("GOGC=100");
 }
 
@@ -826,7 +827,7 @@ static void test_unknown_annotation_warns(void **state)
         "'spec':{'containers':[{'name':'app','env':[],"
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
-    ASSERT_WARNING("unknown annotation gomemlimit.io/ratoi");
+    ASSERT_WARNING("gomemlimit: unknown annotation gomemlimit.io/ratoi ignored");
 }
 
 /* ---- odd shapes and limits ------------------------------------------------------------- */

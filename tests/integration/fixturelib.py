@@ -1,0 +1,282 @@
+"""fixturelib - helpers for tests/integration/test_fixtures.py.
+
+An independent oracle of the webhook's contract (docs/annotations.md), written from the
+rules rather than from the C code: Kubernetes quantities with exact Fraction arithmetic,
+GOMEMLIMIT = floor(limit x ratio) in whole MiB, the requests policies, env handling and
+the gomemlimit.io/status annotation. It covers valid inputs (denials are checked by the
+C unit tests and by specific cases in test_fixtures.py).
+
+Runs under Debian's /usr/bin/python3 (python3-jsonpatch, python3-yaml).
+"""
+
+import base64
+import copy
+import json
+import math
+import os
+import re
+import subprocess
+import tempfile
+from fractions import Fraction
+
+MIB = 1 << 20
+BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+DECIMAL = {"n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000), "": 1,
+           "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
+QUANTITY_RE = re.compile(
+    r"^([+-]?)([0-9]+\.?[0-9]*|\.[0-9]+|)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+|[numkMGTPE]?)$")
+
+DEFAULT_CONFIG = {"ratio": Fraction(9, 10), "gogc": "100", "request": "match",
+                  "min_limit": 16 * MIB,
+                  "exclude": ["kube-system", "kube-public", "kube-node-lease"]}
+
+
+def quantity_bytes(q):
+    """Value() of a Kubernetes quantity (ceil to a whole byte), or None when invalid for
+    memory (syntax, negative, >= 2^63). Accepts JSON numbers like the apiserver."""
+    if isinstance(q, bool):
+        return None
+    if isinstance(q, int):
+        q = str(q)
+    if not isinstance(q, str):
+        return None
+    m = QUANTITY_RE.match(q)
+    if not m:
+        return None
+    sign, number, suffix = m.groups()
+    value = Fraction(number) if number not in ("", ".") else Fraction(0)
+    if suffix in BINARY:
+        value *= BINARY[suffix]
+    elif suffix[:1] in ("e", "E") and len(suffix) > 1:
+        value *= Fraction(10) ** int(suffix[1:])
+    else:
+        value *= DECIMAL[suffix]
+    if sign == "-":
+        value = -value
+    b = math.ceil(value)
+    if b < 0 or b >= 2**63:
+        return None
+    return b
+
+
+def gomemlimit_bytes(limit_bytes, ratio):
+    """floor(limit x ratio) rounded down to a whole MiB."""
+    return math.floor(Fraction(limit_bytes) * Fraction(ratio)) // MIB * MIB
+
+
+def compact(obj):
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def candidates(spec, selected):
+    """(list name, index, container) of the containers the webhook looks at, in its order."""
+    out = []
+    for i, c in enumerate(spec.get("containers") or []):
+        out.append(("containers", i, c))
+    for i, c in enumerate(spec.get("initContainers") or []):
+        if c.get("restartPolicy") == "Always" or (selected is not None and c.get("name") in selected):
+            out.append(("initContainers", i, c))
+    return out
+
+
+def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
+    """Return (expected_pod, info) for a valid Pod. info: injected {name: GOMEMLIMIT},
+    skipped {name: reason}, user [names]."""
+    info = {"injected": {}, "skipped": {}, "user": [], "changed": []}
+    new = copy.deepcopy(pod)
+    if namespace in cfg["exclude"]:
+        info["excluded"] = True
+        return new, info
+    spec = new.get("spec") or {}
+    annotations = (new.get("metadata") or {}).get("annotations") or {}
+
+    def ann(key, name):
+        return annotations.get("gomemlimit.io/%s.%s" % (key, name),
+                               annotations.get("gomemlimit.io/" + key))
+
+    selected = None
+    if "gomemlimit.io/containers" in annotations:
+        selected = [s.strip() for s in annotations["gomemlimit.io/containers"].split(",") if s.strip()]
+    try:
+        old_status = json.loads(annotations["gomemlimit.io/status"])
+        if not isinstance(old_status, dict):
+            old_status = {}
+    except (KeyError, ValueError):
+        old_status = {}
+    status = {}
+    changed = False
+    for _, _, c in candidates(spec, selected):
+        cchanged = False
+        name = c.get("name", "")
+        if selected is not None and name not in selected:
+            status[name] = {"reason": "not-selected"}
+            continue
+        if ann("inject", name) == "false":
+            status[name] = {"reason": "opt-out"}
+            info["skipped"][name] = "opt-out"
+            continue
+        resources = c.get("resources") or {}
+        limit = (resources.get("limits") or {}).get("memory")
+        reason = None
+        if limit is None:
+            reason = "no-memory-limit"
+        else:
+            limit_bytes = quantity_bytes(limit)
+            if limit_bytes is None:
+                reason = "invalid-limit"
+            elif limit_bytes < cfg["min_limit"]:
+                reason = "below-min-limit"
+        if reason is None:
+            ratio = Fraction(ann("ratio", name)) if ann("ratio", name) else cfg["ratio"]
+            if ann("memory-limit", name):
+                gml = quantity_bytes(ann("memory-limit", name)) // MIB * MIB
+            else:
+                gml = gomemlimit_bytes(limit_bytes, ratio)
+            if gml < MIB:
+                reason = "below-one-mib"
+        if reason is not None:
+            status[name] = {"reason": reason}
+            info["skipped"][name] = reason
+            continue
+        gml_text = "%dMiB" % (gml // MIB)
+        gogc = ann("gogc", name) or cfg["gogc"]
+        env = c.get("env")
+        if env is None:
+            env = []
+            had_env = False
+        else:
+            had_env = True
+        entry = {}
+        user_gml = False
+        appended = []
+        for var, value in (("GOMEMLIMIT", gml_text), ("GOGC", gogc)):
+            found = [e for e in env if e.get("name") == var]
+            item = found[-1] if found else None
+            own = (item is not None and "valueFrom" not in item
+                   and old_status.get(name, {}).get(var) == item.get("value")
+                   and item.get("value") is not None)
+            if item is not None and not own:
+                if var == "GOMEMLIMIT":
+                    user_gml = True
+                continue
+            if item is None:
+                appended.append({"name": var, "value": value})
+                cchanged = True
+            elif item["value"] != value:
+                item["value"] = value
+                cchanged = True
+            entry[var] = value
+        if appended:
+            env.extend(appended)
+            if not had_env:
+                c["env"] = env
+        if not user_gml and spec.get("resources") is None:
+            policy = ann("request", name) or cfg["request"]
+            requests = resources.get("requests")
+            current = (requests or {}).get("memory")
+            new_value = None
+            if policy == "match" and (current is None or quantity_bytes(current) < gml):
+                new_value = "%dMi" % (gml // MIB)
+            elif policy == "limit" and (current is None or quantity_bytes(current) != limit_bytes):
+                new_value = copy.deepcopy(limit)
+            if new_value is not None:
+                if requests is None:
+                    resources["requests"] = {}
+                resources["requests"]["memory"] = new_value
+                cchanged = True
+        if user_gml:
+            entry["reason"] = "user-value"
+            info["user"].append(name)
+        else:
+            info["injected"][name] = gml_text
+        status[name] = entry
+        if cchanged:
+            changed = True
+            info["changed"].append(name)
+    if changed or "gomemlimit.io/status" in annotations:
+        text = compact(status)
+        if annotations.get("gomemlimit.io/status") != text:
+            new.setdefault("metadata", {})
+            if new["metadata"].get("annotations") is None:
+                new["metadata"]["annotations"] = {}
+            new["metadata"]["annotations"]["gomemlimit.io/status"] = text
+    return new, info
+
+
+def wrap_request(request, api_version="admission.k8s.io/v1"):
+    return {"apiVersion": api_version, "kind": "AdmissionReview", "request": request}
+
+
+def wrap_pod(pod, namespace="default", uid="00000000-0000-4000-8000-000000000000"):
+    """A CREATE AdmissionReview for a bare Pod, as the apiserver would send it."""
+    return wrap_request({
+        "uid": uid,
+        "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        "resource": {"group": "", "version": "v1", "resource": "pods"},
+        "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
+        "requestResource": {"group": "", "version": "v1", "resource": "pods"},
+        "name": (pod.get("metadata") or {}).get("name", ""),
+        "namespace": namespace,
+        "operation": "CREATE",
+        "userInfo": {"username": "test"},
+        "object": pod,
+        "oldObject": None,
+        "dryRun": False,
+    })
+
+
+def is_pod_create(review):
+    r = review.get("request") or {}
+    res = r.get("resource") or {}
+    return (r.get("operation") == "CREATE" and res.get("resource") == "pods"
+            and res.get("group", "") == "" and not r.get("subResource")
+            and isinstance(r.get("object"), dict))
+
+
+class Runner:
+    """Runs `$GMW_BIN mutate --review -f FILE [--config FILE]` on review dicts."""
+
+    def __init__(self, binary, workdir):
+        self.binary = binary
+        self.workdir = workdir
+        self.count = 0
+
+    def run(self, review, config_text=None, raw=None):
+        self.count += 1
+        path = os.path.join(self.workdir, "review-%d.json" % self.count)
+        with open(path, "w", encoding="utf-8") as f:
+            if raw is not None:
+                f.write(raw)
+            else:
+                json.dump(review, f)
+        cmd = [self.binary, "mutate", "--review", "-f", path]
+        if config_text is not None:
+            cpath = os.path.join(self.workdir, "config-%d.yaml" % self.count)
+            with open(cpath, "w", encoding="utf-8") as f:
+                f.write(config_text)
+            cmd += ["--config", cpath]
+        p = subprocess.run(cmd, capture_output=True, timeout=60)
+        return p
+
+
+def decode_patch(response):
+    """The JSON patch of a response (None when absent). Checks the base64 form."""
+    if "patch" not in response:
+        assert "patchType" not in response, "patchType without patch"
+        return None
+    b64 = response["patch"]
+    assert isinstance(b64, str) and len(b64) % 4 == 0, "patch is not padded base64"
+    assert re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", b64), "patch is not standard base64"
+    assert response.get("patchType") == "JSONPatch", "patchType %r" % response.get("patchType")
+    patch = json.loads(base64.b64decode(b64, validate=True))
+    assert isinstance(patch, list) and patch, "patch is not a non-empty array"
+    return patch
+
+
+def check_warnings(warnings):
+    assert isinstance(warnings, list)
+    assert len(set(warnings)) == len(warnings), "duplicate warnings"
+    assert sum(len(w) for w in warnings) < 4096
+    for w in warnings:
+        assert isinstance(w, str) and 0 < len(w) <= 120, "bad warning length: %r" % w
+        assert all(0x20 <= ord(ch) < 0x7F for ch in w), "non-printable warning: %r" % w
