@@ -282,7 +282,7 @@ typedef struct {
     size_t errcap;
     yr_anchor *anchors;
     size_t anchor_count, anchor_cap;
-    size_t nodes; /* all nodes built so far, aliases counted at their full size */
+    size_t alias_nodes; /* nodes copied for aliases so far */
 } yreader;
 
 /* Size of a built value, for alias budgets and depth checks. */
@@ -388,14 +388,14 @@ static int yr_anchor_add(yreader *yr, const yaml_char_t *anchor, json_t *value, 
     return 0;
 }
 
-static int yr_count(yreader *yr, size_t nodes, yaml_mark_t mark)
+/* Charge `nodes` copied for an alias to the stream's budget. */
+static int yr_charge_alias(yreader *yr, size_t nodes, yaml_mark_t mark)
 {
-    if (nodes > GMW_MANIFEST_MAX_NODES - yr->nodes) {
-        yr_error_at(yr, mark, "document too large: more than %zu nodes (after expanding aliases)",
-                    GMW_MANIFEST_MAX_NODES);
+    if (nodes > GMW_MANIFEST_MAX_ALIAS_NODES - yr->alias_nodes) {
+        yr_error_at(yr, mark, "aliases expand to more than %zu nodes", GMW_MANIFEST_MAX_ALIAS_NODES);
         return -1;
     }
-    yr->nodes += nodes;
+    yr->alias_nodes += nodes;
     return 0;
 }
 
@@ -470,7 +470,7 @@ static int yr_alias(yreader *yr, const yaml_event_t *ev, unsigned depth, json_t 
                         GMW_MANIFEST_MAX_DEPTH);
             return -1;
         }
-        if (yr_count(yr, a->nodes, ev->start_mark) != 0)
+        if (yr_charge_alias(yr, a->nodes, ev->start_mark) != 0)
             return -1;
         *out = json_deep_copy(a->value);
         if (*out == NULL) {
@@ -716,7 +716,7 @@ static int yr_node(yreader *yr, yaml_event_t *ev, unsigned depth, json_t **out, 
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
         anchor = ev->data.scalar.anchor;
-        if (yr_count(yr, 1, ev->start_mark) != 0 || yr_scalar(yr, ev, out) != 0)
+        if (yr_scalar(yr, ev, out) != 0)
             goto done;
         size->nodes = 1;
         size->height = 0;
@@ -732,7 +732,7 @@ static int yr_node(yreader *yr, yaml_event_t *ev, unsigned depth, json_t **out, 
                         (const char *)ev->data.sequence_start.tag);
             goto done;
         }
-        if (yr_count(yr, 1, ev->start_mark) != 0 || yr_sequence(yr, ev, depth, out, size) != 0)
+        if (yr_sequence(yr, ev, depth, out, size) != 0)
             goto done;
         break;
     case YAML_MAPPING_START_EVENT:
@@ -742,7 +742,7 @@ static int yr_node(yreader *yr, yaml_event_t *ev, unsigned depth, json_t **out, 
                         (const char *)ev->data.mapping_start.tag);
             goto done;
         }
-        if (yr_count(yr, 1, ev->start_mark) != 0 || yr_mapping(yr, ev, depth, out, size) != 0)
+        if (yr_mapping(yr, ev, depth, out, size) != 0)
             goto done;
         break;
     default:

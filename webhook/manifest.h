@@ -10,8 +10,8 @@
  * "100", "1.0", "0x1F", "1e3", "~", "", "2001-12-14", ...). docs/cli.md lists the rules.
  *
  * Bounded: input size is the caller's cap; nesting is capped at GMW_MANIFEST_MAX_DEPTH;
- * aliases are expanded by copying with a total budget of GMW_MANIFEST_MAX_NODES nodes
- * (no "billion laughs"). Duplicate mapping keys are errors (as in kubectl).
+ * aliases are expanded by copying, at most GMW_MANIFEST_MAX_ALIAS_NODES nodes in all per
+ * stream (no "billion laughs"). Duplicate mapping keys are errors (as in kubectl).
  *
  * Pure: no I/O, no globals; thread-safe.
  */
@@ -23,7 +23,7 @@
 #include <stddef.h>
 
 #define GMW_MANIFEST_MAX_DEPTH 256
-#define GMW_MANIFEST_MAX_NODES ((size_t)4 << 20)
+#define GMW_MANIFEST_MAX_ALIAS_NODES ((size_t)1 << 20)
 #define GMW_MANIFEST_MAX_OUTPUT ((size_t)512 << 20)
 
 typedef enum { GMW_MANIFEST_YAML = 0, GMW_MANIFEST_JSON } gmw_manifest_format;

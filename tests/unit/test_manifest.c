@@ -278,7 +278,24 @@ static void test_billion_laughs_is_refused(void **state)
                                 "l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n", i,
                                 i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
     }
-    yaml_err(text, "t.yaml:", "more than");
+    yaml_err(text, "t.yaml:", "aliases expand to more than 1048576 nodes");
+
+    /* Aliases within the budget are fine: a 1000-item anchor used 100 times. */
+    size_t cap = 16 * 1024;
+    char *big = malloc(cap);
+    assert_non_null(big);
+    off = (size_t)snprintf(big, cap, "a: &a [");
+    for (int i = 0; i < 1000; i++)
+        off += (size_t)snprintf(big + off, cap - off, "%s%d", i ? "," : "", i);
+    off += (size_t)snprintf(big + off, cap - off, "]\nb: [");
+    for (int i = 0; i < 100; i++)
+        off += (size_t)snprintf(big + off, cap - off, "%s*a", i ? "," : "");
+    snprintf(big + off, cap - off, "]\n");
+    json_t *doc = yaml_doc(big);
+    assert_int_equal(json_array_size(json_object_get(doc, "b")), 100);
+    assert_int_equal(json_array_size(json_array_get(json_object_get(doc, "b"), 99)), 1000);
+    json_decref(doc);
+    free(big);
 }
 
 static void test_depth_is_capped(void **state)
