@@ -160,10 +160,11 @@ static int mutate_review(const gmw_config *cfg, const char *path)
     }
     memset(&outcome, 0, sizeof(outcome));
     err[0] = '\0';
-    if (gmw_review_handle(cfg, body, len, &response, &response_len, &outcome, err,
-                          sizeof(err)) != 0) {
+    if (gmw_review_handle(cfg, body, len, &response, &response_len, &outcome, err, sizeof(err)) !=
+        0) {
         fprintf(stderr, "gomemlimit-webhook mutate: %s: %s\n",
-                strcmp(path, "-") == 0 ? "<stdin>" : path, err[0] ? err : "invalid AdmissionReview");
+                strcmp(path, "-") == 0 ? "<stdin>" : path,
+                err[0] ? err : "invalid AdmissionReview");
         goto out;
     }
     if (fwrite(response, 1, response_len, stdout) != response_len || fputc('\n', stdout) == EOF ||
@@ -227,8 +228,7 @@ static void process_list(mutate_run *run, json_t *items, const char *item_kind, 
     json_array_foreach(items, i, item)
     {
         int added_kind = 0;
-        if (json_is_object(item) && json_object_get(item, "kind") == NULL &&
-            item_kind[0] != '\0') {
+        if (json_is_object(item) && json_object_get(item, "kind") == NULL && item_kind[0] != '\0') {
             if (json_object_set_new(item, "kind", json_string(item_kind)) != 0) {
                 fprintf(stderr, "Error: document %zu: out of memory\n", docno);
                 run->failed++;
@@ -257,8 +257,7 @@ static void process_object(mutate_run *run, json_t *obj, size_t docno, unsigned 
         return;
     }
     if (json_is_array(items) &&
-        list_kind(json_string_value(json_object_get(obj, "kind")), item_kind,
-                  sizeof(item_kind))) {
+        list_kind(json_string_value(json_object_get(obj, "kind")), item_kind, sizeof(item_kind))) {
         if (depth >= MUTATE_MAX_LIST_DEPTH) {
             fprintf(stderr, "Error: %s: lists nested more than %d deep\n", label,
                     MUTATE_MAX_LIST_DEPTH);

@@ -33,14 +33,14 @@ static bool str_in(const char *s, size_t len, const char *const *list)
     return false;
 }
 
-static const char *const yaml_true_words[] = {"y",  "Y",    "yes",  "Yes", "YES", "on", "On",
-                                              "ON", "true", "True", "TRUE", NULL};
-static const char *const yaml_false_words[] = {"n",  "N",     "no",    "No",    "NO", "off", "Off",
-                                               "OFF", "false", "False", "FALSE", NULL};
+static const char *const yaml_true_words[] = {"y",  "Y",  "yes",  "Yes",  "YES",  "on",
+                                              "On", "ON", "true", "True", "TRUE", NULL};
+static const char *const yaml_false_words[] = {"n",   "N",   "no",    "No",    "NO",    "off",
+                                               "Off", "OFF", "false", "False", "FALSE", NULL};
 static const char *const yaml_null_words[] = {"~", "null", "Null", "NULL", NULL};
-static const char *const yaml_nonfinite_words[] = {
-    ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
-    "-.inf", "-.Inf", "-.INF", NULL};
+static const char *const yaml_nonfinite_words[] = {".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",
+                                                   ".INF",  "+.inf", "+.Inf", "+.INF", "-.inf",
+                                                   "-.Inf", "-.INF", NULL};
 
 static int digit_value(char c)
 {
@@ -292,7 +292,7 @@ typedef struct {
 } yr_size;
 
 __attribute__((format(printf, 3, 4))) static void yr_error_at(yreader *yr, yaml_mark_t mark,
-                                                               const char *fmt, ...)
+                                                              const char *fmt, ...)
 {
     char msg[384];
     va_list ap;
@@ -300,8 +300,7 @@ __attribute__((format(printf, 3, 4))) static void yr_error_at(yreader *yr, yaml_
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    snprintf(yr->err, yr->errcap, "%s:%zu:%zu: %s", yr->name, mark.line + 1, mark.column + 1,
-             msg);
+    snprintf(yr->err, yr->errcap, "%s:%zu:%zu: %s", yr->name, mark.line + 1, mark.column + 1, msg);
 }
 
 /* Line and column (1-based) of byte offset `off` in buf. */
@@ -383,8 +382,8 @@ static int yr_anchor_add(yreader *yr, const yaml_char_t *anchor, json_t *value, 
         yr_error_at(yr, mark, "out of memory");
         return -1;
     }
-    yr->anchors[yr->anchor_count++] = (yr_anchor){name, json_incref(value), size.nodes,
-                                                  size.height};
+    yr->anchors[yr->anchor_count++] =
+        (yr_anchor){name, json_incref(value), size.nodes, size.height};
     return 0;
 }
 
@@ -392,7 +391,8 @@ static int yr_anchor_add(yreader *yr, const yaml_char_t *anchor, json_t *value, 
 static int yr_charge_alias(yreader *yr, size_t nodes, yaml_mark_t mark)
 {
     if (nodes > GMW_MANIFEST_MAX_ALIAS_NODES - yr->alias_nodes) {
-        yr_error_at(yr, mark, "aliases expand to more than %zu nodes", GMW_MANIFEST_MAX_ALIAS_NODES);
+        yr_error_at(yr, mark, "aliases expand to more than %zu nodes",
+                    GMW_MANIFEST_MAX_ALIAS_NODES);
         return -1;
     }
     yr->alias_nodes += nodes;
@@ -430,11 +430,10 @@ static int yr_scalar(yreader *yr, const yaml_event_t *ev, json_t **out)
                tag_is(tag, "null")) {
         const char *want = (const char *)tag + strlen(TAG_PREFIX);
         v = gmw_yaml_resolve_plain(s, len, &why);
-        bool ok = v != NULL &&
-                  ((strcmp(want, "int") == 0 && json_is_integer(v)) ||
-                   (strcmp(want, "float") == 0 && json_is_number(v)) ||
-                   (strcmp(want, "bool") == 0 && json_is_boolean(v)) ||
-                   (strcmp(want, "null") == 0 && json_is_null(v)));
+        bool ok = v != NULL && ((strcmp(want, "int") == 0 && json_is_integer(v)) ||
+                                (strcmp(want, "float") == 0 && json_is_number(v)) ||
+                                (strcmp(want, "bool") == 0 && json_is_boolean(v)) ||
+                                (strcmp(want, "null") == 0 && json_is_null(v)));
         if (v != NULL && !ok) {
             json_decref(v);
             yr_error_at(yr, ev->start_mark, "value \"%.*s\" is not a valid !!%s",
@@ -1015,8 +1014,7 @@ static int emit_value(yaml_emitter_t *em, const json_t *v, unsigned depth, const
     case JSON_ARRAY: {
         size_t i;
         json_t *val;
-        if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-                                                  YAML_BLOCK_SEQUENCE_STYLE) ||
+        if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE) ||
             !yaml_emitter_emit(em, &ev))
             return 0;
         json_array_foreach(v, i, val)

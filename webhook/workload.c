@@ -23,8 +23,7 @@ static int api_group(const json_t *obj, char *group, size_t cap)
     return 0;
 }
 
-gmw_object_class gmw_workload_classify(const json_t *obj, json_t **template_out,
-                                       const char **where)
+gmw_object_class gmw_workload_classify(const json_t *obj, json_t **template_out, const char **where)
 {
     static const struct {
         const char *kind;

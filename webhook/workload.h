@@ -36,12 +36,12 @@ gmw_object_class gmw_workload_classify(const json_t *obj, json_t **template_out,
 
 typedef struct {
     gmw_object_class cls;
-    bool changed;        /* the object was modified */
-    bool denied;         /* the engine denied it (the object is left unchanged) */
-    int code;            /* the engine's code: 200, or 400 when denied */
-    char message[512];   /* denial message */
-    json_t *warnings;    /* owned: JSON array of strings (the engine's and ours) */
-    char error[512];     /* non-empty when the object could not be processed */
+    bool changed;      /* the object was modified */
+    bool denied;       /* the engine denied it (the object is left unchanged) */
+    int code;          /* the engine's code: 200, or 400 when denied */
+    char message[512]; /* denial message */
+    json_t *warnings;  /* owned: JSON array of strings (the engine's and ours) */
+    char error[512];   /* non-empty when the object could not be processed */
 } gmw_workload_result;
 
 /*

@@ -216,8 +216,8 @@ static void test_duplicate_keys_are_errors(void **state)
 {
     (void)state;
     yaml_err("a: 1\nb: 2\na: 3\n", "t.yaml:3:1: ", "duplicate key \"a\"");
-    yaml_err("spec:\n  containers: []\n  x: 1\n  containers: []\n", "t.yaml:4:3: ",
-             "duplicate key \"containers\"");
+    yaml_err("spec:\n  containers: []\n  x: 1\n  containers: []\n",
+             "t.yaml:4:3: ", "duplicate key \"containers\"");
     /* "y" and "true" are the same key for kubectl. */
     yaml_err("true: 1\ny: 2\n", "t.yaml:2:1: ", "duplicate key \"true\"");
     yaml_err("{\"a\": 1, \"a\": 2}\n", "t.yaml:1:10: ", "duplicate key");
@@ -236,8 +236,8 @@ static void test_syntax_errors_have_positions(void **state)
     /* NUL is a control character. */
     static const char nul_text[] = "a: x\0y\n";
     char err[256];
-    json_t *docs = gmw_yaml_parse_stream(nul_text, sizeof(nul_text) - 1, "t.yaml", err,
-                                         sizeof(err));
+    json_t *docs =
+        gmw_yaml_parse_stream(nul_text, sizeof(nul_text) - 1, "t.yaml", err, sizeof(err));
     assert_null(docs);
     assert_non_null(strstr(err, "t.yaml:1:"));
 }
@@ -253,8 +253,7 @@ static void test_anchors_aliases_and_merges(void **state)
                      "\"multi\":{\"c\":3,\"a\":1,\"b\":2}}");
     /* An alias is a copy: changing it does not change the anchored value. */
     json_object_set_new(json_object_get(doc, "copy"), "cpu", json_integer(9));
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "base"), "cpu")),
-                     1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "base"), "cpu")), 1);
     json_decref(doc);
     /* Explicit keys before a merge also win. */
     doc = yaml_doc("a: &m {x: 1, z: 1}\nb:\n  x: 2\n  <<: *m\n");
@@ -431,11 +430,44 @@ static void test_emit_block_yaml(void **state)
 static void test_emit_quotes_ambiguous_strings(void **state)
 {
     (void)state;
-    static const char *const ambiguous[] = {
-        "true", "false", "True", "yes", "no", "on", "off", "Y", "n", "y", "null", "Null", "~", "",
-        "100", "-5", "+5", "1.0", "0.9", ".5", "1e3", "1_000", "0x1F", "0o17", "0644", "0b11",
-        "08", ".inf", "-.Inf", ".nan", "2001-12-14", "2001-12-14T21:59:43Z", "1:20", "190:20:30",
-        "<<", "=", "9223372036854775808", NULL};
+    static const char *const ambiguous[] = {"true",
+                                            "false",
+                                            "True",
+                                            "yes",
+                                            "no",
+                                            "on",
+                                            "off",
+                                            "Y",
+                                            "n",
+                                            "y",
+                                            "null",
+                                            "Null",
+                                            "~",
+                                            "",
+                                            "100",
+                                            "-5",
+                                            "+5",
+                                            "1.0",
+                                            "0.9",
+                                            ".5",
+                                            "1e3",
+                                            "1_000",
+                                            "0x1F",
+                                            "0o17",
+                                            "0644",
+                                            "0b11",
+                                            "08",
+                                            ".inf",
+                                            "-.Inf",
+                                            ".nan",
+                                            "2001-12-14",
+                                            "2001-12-14T21:59:43Z",
+                                            "1:20",
+                                            "190:20:30",
+                                            "<<",
+                                            "=",
+                                            "9223372036854775808",
+                                            NULL};
     for (size_t i = 0; ambiguous[i] != NULL; i++) {
         if (!gmw_yaml_plain_is_ambiguous(ambiguous[i], strlen(ambiguous[i])))
             fail_msg("\"%s\" should count as ambiguous", ambiguous[i]);
@@ -447,8 +479,9 @@ static void test_emit_quotes_ambiguous_strings(void **state)
         assert_string_equal(out, want);
         free(out);
     }
-    static const char *const plain[] = {"512Mi", "100m", "1.5Gi", "web", "GOMEMLIMIT", "460MiB",
-                                        "nginx:1.25", "a b", "0.9.1", "tRue", "v1", NULL};
+    static const char *const plain[] = {"512Mi",      "100m",   "1.5Gi",      "web",
+                                        "GOMEMLIMIT", "460MiB", "nginx:1.25", "a b",
+                                        "0.9.1",      "tRue",   "v1",         NULL};
     for (size_t i = 0; plain[i] != NULL; i++) {
         if (gmw_yaml_plain_is_ambiguous(plain[i], strlen(plain[i])))
             fail_msg("\"%s\" should not count as ambiguous", plain[i]);
@@ -536,6 +569,92 @@ static void test_yaml_round_trips(void **state)
     roundtrip(json);
 }
 
+/*
+ * Robustness: every prefix of a manifest, and the manifest with each byte replaced by
+ * characters that matter to YAML, either parses or fails with a positioned message;
+ * whatever parses survives emit + parse unchanged.
+ */
+static bool parse_emit_parse(const char *text, size_t len)
+{
+    char err[512] = "";
+    json_t *docs = gmw_yaml_parse_stream(text, len, "fz", err, sizeof(err));
+    if (docs == NULL) {
+        if (strncmp(err, "fz:", 3) != 0)
+            fail_msg("error without position: %s", err);
+        return false;
+    }
+    char *out = gmw_yaml_emit(docs, NULL, err, sizeof(err));
+    if (out == NULL)
+        fail_msg("cannot emit what was parsed: %s", err);
+    json_t *back = gmw_yaml_parse_stream(out, strlen(out), "rt", err, sizeof(err));
+    if (back == NULL)
+        fail_msg("cannot re-read own output: %s\n%s", err, out);
+    if (!json_equal(docs, back))
+        fail_msg("round trip changed the data:\n%.*s\n=> %s", (int)len, text, out);
+    json_decref(back);
+    json_decref(docs);
+    free(out);
+    return true;
+}
+
+static void test_mangled_input_never_crashes(void **state)
+{
+    (void)state;
+    static const char manifest[] = "apiVersion: apps/v1\n"
+                                   "kind: Deployment\n"
+                                   "metadata: {name: web, labels: {app: web, tier: \"1\"}}\n"
+                                   "spec:\n"
+                                   "  replicas: 3\n"
+                                   "  template:\n"
+                                   "    metadata:\n"
+                                   "      annotations:\n"
+                                   "        gomemlimit.io/ratio: '0.8'\n"
+                                   "        note: >\n"
+                                   "          folded text\n"
+                                   "          here\n"
+                                   "    spec:\n"
+                                   "      containers:\n"
+                                   "      - &c\n"
+                                   "        name: app\n"
+                                   "        image: example/app:1.0 # comment\n"
+                                   "        command: [sh, -c, \"echo \\\"hi\\\"\"]\n"
+                                   "        args:\n"
+                                   "        - |\n"
+                                   "          line one\n"
+                                   "            indented\n"
+                                   "        resources:\n"
+                                   "          limits: {memory: 512Mi, cpu: 0.5}\n"
+                                   "      - <<: *c\n"
+                                   "        name: second\n"
+                                   "---\n"
+                                   "kind: ConfigMap\n"
+                                   "data: {yes: on, \"k\": ~, n: 0x1F, t: 2001-12-14, e: 1e3}\n";
+    size_t len = sizeof(manifest) - 1;
+    static const char replacements[] = {':', '-', '\n', '"', '\'', '&', '*', '{',  '[', '\t',
+                                        '#', '|', '>',  '!', '%',  '@', ' ', '\\', '?', ','};
+    char *buf = malloc(len + 1);
+    assert_non_null(buf);
+
+    size_t parsed = 0, total = 0;
+    assert_true(parse_emit_parse(manifest, len));
+    for (size_t n = 0; n <= len; n++)
+        parse_emit_parse(manifest, n);
+    for (size_t i = 0; i < len; i++) {
+        for (size_t r = 0; r < sizeof(replacements); r++) {
+            memcpy(buf, manifest, len);
+            buf[i] = replacements[r];
+            parsed += parse_emit_parse(buf, len);
+            total++;
+        }
+        memcpy(buf, manifest, len);
+        buf[i] = (char)0xC3; /* a lone UTF-8 lead byte */
+        parse_emit_parse(buf, len);
+    }
+    /* both outcomes were exercised */
+    assert_true(parsed > total / 10 && parsed < total);
+    free(buf);
+}
+
 static void test_json_emit(void **state)
 {
     (void)state;
@@ -586,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_emit_quotes_ambiguous_strings),
         cmocka_unit_test(test_emit_scalars),
         cmocka_unit_test(test_yaml_round_trips),
+        cmocka_unit_test(test_mangled_input_never_crashes),
         cmocka_unit_test(test_json_emit),
         cmocka_unit_test(test_emit_rejects_non_array),
     };

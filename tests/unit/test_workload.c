@@ -25,8 +25,9 @@ static json_t *load(const char *text)
     return v;
 }
 
-#define CONTAINER_512 \
-    "{\"name\":\"app\",\"image\":\"example/app:1\",\"resources\":{\"limits\":{\"memory\":\"512Mi\"}}}"
+#define CONTAINER_512                                                                              \
+    "{\"name\":\"app\",\"image\":\"example/"                                                       \
+    "app:1\",\"resources\":{\"limits\":{\"memory\":\"512Mi\"}}}"
 #define POD_SPEC "{\"containers\":[" CONTAINER_512 "]}"
 
 /* The value of env `name` in container 0 of `spec`, or NULL. */
@@ -101,8 +102,7 @@ static void test_classify(void **state)
          "spec.template"},
         {"{\"apiVersion\":\"v1\",\"kind\":\"ReplicationController\"}", GMW_OBJECT_WORKLOAD,
          "spec.template"},
-        {"{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicationController\"}", GMW_OBJECT_OTHER,
-         NULL},
+        {"{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicationController\"}", GMW_OBJECT_OTHER, NULL},
         {"{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\"}", GMW_OBJECT_WORKLOAD, "spec.template"},
         {"{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\"}", GMW_OBJECT_WORKLOAD,
          "spec.jobTemplate.spec.template"},
@@ -139,8 +139,8 @@ static void test_classify_finds_the_template(void **state)
                        "{\"containers\":[]}}}}}}");
     json_t *tmpl = NULL;
     assert_int_equal(gmw_workload_classify(obj, &tmpl, NULL), GMW_OBJECT_WORKLOAD);
-    json_t *job_spec = json_object_get(json_object_get(json_object_get(obj, "spec"), "jobTemplate"),
-                                       "spec");
+    json_t *job_spec =
+        json_object_get(json_object_get(json_object_get(obj, "spec"), "jobTemplate"), "spec");
     assert_true(tmpl == json_object_get(job_spec, "template"));
     json_decref(obj);
     obj = load("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{\"template\":7}}");
@@ -167,8 +167,8 @@ static void test_pod_is_mutated_in_place(void **state)
     assert_string_equal(json_string_value(json_object_get(pod, "kind")), "Pod");
     const char *first_key = json_object_iter_key(json_object_iter(pod));
     assert_string_equal(first_key, "apiVersion");
-    assert_non_null(json_object_get(json_object_get(json_object_get(pod, "metadata"), "annotations"),
-                                    "gomemlimit.io/status"));
+    assert_non_null(json_object_get(
+        json_object_get(json_object_get(pod, "metadata"), "annotations"), "gomemlimit.io/status"));
     gmw_workload_result_free(&res);
     gmw_workload_result_free(&res); /* twice is safe */
 
@@ -202,8 +202,8 @@ static void test_each_workload_kind(void **state)
         "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"j\"},"
         "\"spec\":{\"backoffLimit\":2,\"template\":{\"spec\":" POD_SPEC "}}}",
         "{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"metadata\":{\"name\":\"cj\"},"
-        "\"spec\":{\"schedule\":\"@daily\",\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":" POD_SPEC
-        "}}}}}",
+        "\"spec\":{\"schedule\":\"@daily\",\"jobTemplate\":{\"spec\":{\"template\":{"
+        "\"spec\":" POD_SPEC "}}}}}",
     };
     gmw_config cfg = defaults();
     for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
@@ -218,9 +218,9 @@ static void test_each_workload_kind(void **state)
         tmpl = NULL;
         gmw_workload_classify(obj, &tmpl, NULL);
         assert_injected(json_object_get(tmpl, "spec"));
-        assert_non_null(json_object_get(json_object_get(json_object_get(tmpl, "metadata"),
-                                                        "annotations"),
-                                        "gomemlimit.io/status"));
+        assert_non_null(
+            json_object_get(json_object_get(json_object_get(tmpl, "metadata"), "annotations"),
+                            "gomemlimit.io/status"));
         /* Everything outside the template is as before. */
         json_t *orig_tmpl = NULL;
         gmw_workload_classify(orig, &orig_tmpl, NULL);
