@@ -17,8 +17,7 @@ static const char expected_bool[] = "true or false, e.g. \"false\"";
 static const char expected_ratio[] = "a decimal in (0, 1] with <= 4 decimals, e.g. \"0.9\"";
 static const char expected_gogc[] = "an integer 1-100000 or off, e.g. \"100\"";
 static const char expected_request[] = "match, limit or keep, e.g. \"match\"";
-static const char expected_containers[] =
-    "comma-separated container names, e.g. \"app,sidecar\"";
+static const char expected_containers[] = "comma-separated container names, e.g. \"app,sidecar\"";
 static const char expected_unknown[] =
     "known keys: inject, ratio, gogc, memory-limit, request, shim, containers";
 const char gmw_ann_expected_memory_limit[] =
@@ -31,9 +30,12 @@ static const struct {
     const char *name;
     key_id id;
 } known_keys[] = {
-    {"inject", KEY_INJECT}, {"shim", KEY_SHIM},
-    {"ratio", KEY_RATIO},   {"gogc", KEY_GOGC},
-    {"memory-limit", KEY_MEMORY_LIMIT}, {"request", KEY_REQUEST},
+    {"inject", KEY_INJECT},
+    {"shim", KEY_SHIM},
+    {"ratio", KEY_RATIO},
+    {"gogc", KEY_GOGC},
+    {"memory-limit", KEY_MEMORY_LIMIT},
+    {"request", KEY_REQUEST},
 };
 
 void gmw_ann_values_init(gmw_ann_values *v)
@@ -276,7 +278,7 @@ void gmw_annotations_parse(const json_t *annotations, gmw_annotations *out)
                                       : id == KEY_RATIO                  ? expected_ratio
                                       : id == KEY_GOGC                   ? expected_gogc
                                       : id == KEY_REQUEST                ? expected_request
-                                                         : gmw_ann_expected_memory_limit);
+                                                          : gmw_ann_expected_memory_limit);
             continue;
         }
         set_value(out, slot, id, key, value);

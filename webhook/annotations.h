@@ -32,8 +32,8 @@
 
 #define GMW_ANN_MAX_CONTAINERS 64 /* per-container entries, and names in `containers` */
 #define GMW_ANN_MAX_ISSUES 16
-#define GMW_ANN_NAME_MAX 64       /* container names are DNS labels: <= 63 chars */
-#define GMW_ANN_TEXT_MAX 48       /* echoed (sanitized) values in messages */
+#define GMW_ANN_NAME_MAX 64 /* container names are DNS labels: <= 63 chars */
+#define GMW_ANN_TEXT_MAX 48 /* echoed (sanitized) values in messages */
 
 /* Settings from annotations for one scope; has_* / -1 mean "not set". */
 typedef struct {
@@ -45,7 +45,7 @@ typedef struct {
     char gogc[16];
     bool has_memory_limit;
     int64_t memory_limit_bytes;
-    char memory_limit_text[GMW_ANN_TEXT_MAX]; /* sanitized original, for messages */
+    char memory_limit_text[GMW_ANN_TEXT_MAX];     /* sanitized original, for messages */
     char memory_limit_key[GMW_ANN_NAME_MAX + 32]; /* the key it came from */
     bool has_request;
     gmw_request_policy request;
@@ -60,9 +60,9 @@ typedef enum { GMW_ANN_INVALID = 0, GMW_ANN_UNKNOWN } gmw_ann_issue_kind;
 
 typedef struct {
     gmw_ann_issue_kind kind;
-    char key[GMW_ANN_NAME_MAX + 48];  /* full annotation key, sanitized */
-    char value[GMW_ANN_TEXT_MAX];     /* offending value, sanitized */
-    const char *expected;             /* static: what is accepted, with an example */
+    char key[GMW_ANN_NAME_MAX + 48]; /* full annotation key, sanitized */
+    char value[GMW_ANN_TEXT_MAX];    /* offending value, sanitized */
+    const char *expected;            /* static: what is accepted, with an example */
 } gmw_ann_issue;
 
 typedef struct {

@@ -38,7 +38,7 @@ typedef struct {
     char audit_injected[AUDIT_MAX];
     char audit_unchanged[AUDIT_MAX];
     char audit_skipped[AUDIT_MAX];
-    bool pod_resources;        /* spec.resources set: container requests left alone */
+    bool pod_resources; /* spec.resources set: container requests left alone */
     bool pod_resources_warned;
     bool shim_used;
     bool oom;
@@ -169,8 +169,7 @@ typedef struct {
     bool value_from;
 } env_var;
 
-static env_var env_inspect(engine_ctx *c, const json_t *env, const char *container,
-                           const char *var)
+static env_var env_inspect(engine_ctx *c, const json_t *env, const char *container, const char *var)
 {
     env_var ev = {ENV_ABSENT, 0, NULL, false};
     json_t *item = env != NULL ? env_find(env, var, &ev.index) : NULL;
@@ -189,8 +188,8 @@ static env_var env_inspect(engine_ctx *c, const json_t *env, const char *contain
 }
 
 /* Warn about a user GOMEMLIMIT that Go rejects or that exceeds the container limit. */
-static void check_user_gomemlimit(engine_ctx *c, const char *name, const env_var *ev,
-                                  int64_t limit, const char *limit_text)
+static void check_user_gomemlimit(engine_ctx *c, const char *name, const env_var *ev, int64_t limit,
+                                  const char *limit_text)
 {
     char val[48];
     int64_t bytes = 0;
@@ -373,8 +372,9 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     json_t *resources = json_object_get(container, "resources");
     json_t *limit_json = json_object_get(json_object_get(resources, "limits"), "memory");
     if (limit_json == NULL || json_is_null(limit_json)) {
-        gmw_warnings_add(&c->warnings, "gomemlimit: container %s: skipped, no memory limit "
-                                       "(resources.limits.memory)",
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s: skipped, no memory limit "
+                         "(resources.limits.memory)",
                          name);
         skip_container(c, name, "no-memory-limit", true);
         return;
@@ -397,8 +397,8 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     }
     ratio = v.has_ratio ? v.ratio_e4 : cfg->ratio_e4;
     if (v.has_memory_limit && v.memory_limit_bytes > limit) {
-        gmw_annotations_add_issue(&c->ann, GMW_ANN_INVALID, v.memory_limit_key,
-                                  v.memory_limit_text, gmw_ann_expected_memory_limit);
+        gmw_annotations_add_issue(&c->ann, GMW_ANN_INVALID, v.memory_limit_key, v.memory_limit_text,
+                                  gmw_ann_expected_memory_limit);
         v.has_memory_limit = false; /* warn mode: ignored, the ratio applies */
     }
     if (v.has_memory_limit) {
@@ -639,8 +639,8 @@ static void write_status(engine_ctx *c)
         return;
     }
     if (!json_is_object(metadata)) {
-        add_op(c, "add", "/metadata", json_pack("{s:{s:o}}", "annotations", GMW_STATUS_ANNOTATION,
-                                                value));
+        add_op(c, "add", "/metadata",
+               json_pack("{s:{s:o}}", "annotations", GMW_STATUS_ANNOTATION, value));
     } else if (!json_is_object(annotations)) {
         add_op(c, "add", "/metadata/annotations", json_pack("{s:o}", GMW_STATUS_ANNOTATION, value));
     } else {

@@ -4,7 +4,8 @@
  *
  * Pure: no I/O, no globals; the same input always yields the same output. Used by
  * review.c (AdmissionReview) and by the `mutate` CLI (Pods and workload templates).
- * See docs/reference.md for the user-facing contract (annotations, warnings).
+ * See docs/annotations.md for the user-facing contract (annotations, warnings,
+ * status annotation, decisions).
  */
 #ifndef GMW_ENGINE_H
 #define GMW_ENGINE_H
@@ -29,13 +30,13 @@ typedef struct {
 } gmw_container_outcome;
 
 typedef struct {
-    bool allowed;       /* false only for invalid annotations with invalidAnnotations: deny */
-    int code;           /* 200, or 400 when denied */
-    char message[512];  /* denial message naming annotation, bad value and an accepted example */
-    json_t *patch;      /* owned: JSON array of ops (empty when nothing changes) */
-    json_t *warnings;   /* owned: JSON array of strings, each <= 120 chars, ASCII, no controls */
-    json_t *audit;      /* owned: JSON object of auditAnnotations (keys without '/') */
-    size_t container_count;   /* total containers looked at (may exceed the array) */
+    bool allowed;      /* false only for invalid annotations with invalidAnnotations: deny */
+    int code;          /* 200, or 400 when denied */
+    char message[512]; /* denial message naming annotation, bad value and an accepted example */
+    json_t *patch;     /* owned: JSON array of ops (empty when nothing changes) */
+    json_t *warnings;  /* owned: JSON array of strings, each <= 120 chars, ASCII, no controls */
+    json_t *audit;     /* owned: JSON object of auditAnnotations (keys without '/') */
+    size_t container_count; /* total containers looked at (may exceed the array) */
     gmw_container_outcome containers[GMW_MAX_CONTAINER_OUTCOMES];
 } gmw_pod_result;
 

@@ -38,8 +38,7 @@ static bool is_pod_request(const json_t *request)
 {
     const json_t *resource = json_object_get(request, "resource");
     const json_t *sub = json_object_get(request, "subResource");
-    if (sub != NULL && !json_is_null(sub) &&
-        !(json_is_string(sub) && json_string_length(sub) == 0))
+    if (sub != NULL && !json_is_null(sub) && !(json_is_string(sub) && json_string_length(sub) == 0))
         return false;
     if (json_is_object(resource))
         return member_is(resource, "group", "", true) &&
@@ -90,8 +89,7 @@ fail:
 }
 
 int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
-                      size_t *response_len, gmw_review_outcome *outcome, char *err,
-                      size_t errcap)
+                      size_t *response_len, gmw_review_outcome *outcome, char *err, size_t errcap)
 {
     json_error_t jerr;
     json_t *root = NULL, *out = NULL, *resp = NULL;
@@ -123,8 +121,7 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
         const char *s = json_string_value(api);
         if (s == NULL || (strcmp(s, API_V1) != 0 && strcmp(s, API_V1BETA1) != 0)) {
             char text[64];
-            snprintf(err, errcap,
-                     "unsupported apiVersion \"%s\": want " API_V1 " or " API_V1BETA1,
+            snprintf(err, errcap, "unsupported apiVersion \"%s\": want " API_V1 " or " API_V1BETA1,
                      gmw_sanitize(text, sizeof text, s != NULL ? s : "(not a string)", 48));
             goto fail;
         }
@@ -177,7 +174,7 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
         json_is_object(object)) {
         if (gmw_engine_mutate_pod(cfg, object, ns, &res) != 0)
             goto oom;
-        outcome->decision = !res.allowed                      ? "denied"
+        outcome->decision = !res.allowed                     ? "denied"
                             : json_array_size(res.patch) > 0 ? "patched"
                                                              : "allowed";
         outcome->container_count = res.container_count;

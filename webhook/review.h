@@ -7,6 +7,13 @@
  * only when there is a change, warnings and auditAnnotations.
  *
  * Pure: bytes in, bytes out; the server and `mutate --review` call it.
+ *
+ * Input decisions (docs/annotations.md): duplicate JSON keys keep the last value (as the
+ * apiserver's decoder does); a missing apiVersion is answered in admission.k8s.io/v1, any
+ * other apiVersion than v1/v1beta1 or a kind other than AdmissionReview is an error;
+ * request.name, namespace, oldObject and the object's kind may be missing; dryRun is
+ * ignored (no side effects). A "pods" CREATE with a subresource is ignored.
+ * The response JSON is compact; "patch" is standard padded base64 of the compact patch.
  */
 #ifndef GMW_REVIEW_H
 #define GMW_REVIEW_H
@@ -19,7 +26,7 @@
 typedef struct {
     char uid[128];
     char api_version[48];
-    char operation[16];     /* "CREATE", "UPDATE", ... or "" */
+    char operation[16]; /* "CREATE", "UPDATE", ... or "" */
     char ns[64];
     char name[254];         /* request.name, else object metadata.name, else generateName */
     const char *decision;   /* static: "patched" | "allowed" | "denied" | "ignored" */
@@ -35,7 +42,6 @@ typedef struct {
  * (the server answers 400) and leave *response NULL.
  */
 int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
-                      size_t *response_len, gmw_review_outcome *outcome, char *err,
-                      size_t errcap);
+                      size_t *response_len, gmw_review_outcome *outcome, char *err, size_t errcap);
 
 #endif

@@ -16,8 +16,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define GMW_WARNING_MAX 120        /* characters per warning (apiserver advice) */
-#define GMW_WARNINGS_MAX_COUNT 24  /* 24 x 120 + summary stays far below 4096 */
+#define GMW_WARNING_MAX 120       /* characters per warning (apiserver advice) */
+#define GMW_WARNINGS_MAX_COUNT 24 /* 24 x 120 + summary stays far below 4096 */
 
 typedef struct {
     json_t *list;   /* owned JSON array of strings, NULL until the first add */

@@ -129,14 +129,14 @@ static void check_invalid(const char *key, const char *value, const char *exampl
         fail_msg("%s=%s: %zu issues", key, value, a.issue_count);
     assert_int_equal(a.issues[0].kind, GMW_ANN_INVALID);
     gmw_ann_issue_format(&a.issues[0], text, sizeof text);
-    if (strstr(text, key) == NULL || strstr(text, value) == NULL ||
-        strstr(text, example) == NULL || strstr(text, "e.g.") == NULL)
+    if (strstr(text, key) == NULL || strstr(text, value) == NULL || strstr(text, example) == NULL ||
+        strstr(text, "e.g.") == NULL)
         fail_msg("%s=%s: message lacks key, value or example: %s", key, value, text);
     /* the bad value is ignored */
     assert_int_equal(a.pod.inject, -1);
     assert_int_equal(a.pod.shim, -1);
-    assert_false(a.pod.has_ratio || a.pod.has_gogc || a.pod.has_memory_limit ||
-                 a.pod.has_request || a.has_list);
+    assert_false(a.pod.has_ratio || a.pod.has_gogc || a.pod.has_memory_limit || a.pod.has_request ||
+                 a.has_list);
 }
 
 static void test_invalid_values(void **state)

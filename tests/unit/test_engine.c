@@ -127,12 +127,12 @@ static void dump_warnings(void)
     free(s);
 }
 
-#define ASSERT_WARNING(...)                                                                     \
-    do {                                                                                        \
-        if (!warning_with(__VA_ARGS__, NULL)) {                                                 \
-            dump_warnings();                                                                    \
-            fail_msg("no warning with %s", #__VA_ARGS__);                                       \
-        }                                                                                       \
+#define ASSERT_WARNING(...)                                                                        \
+    do {                                                                                           \
+        if (!warning_with(__VA_ARGS__, NULL)) {                                                    \
+            dump_warnings();                                                                       \
+            fail_msg("no warning with %s", #__VA_ARGS__);                                          \
+        }                                                                                          \
     } while (0)
 
 static void assert_outcome(size_t i, const char *name, const char *action, const char *reason)
@@ -148,7 +148,7 @@ static const char *audit(const char *key)
     return json_string_value(json_object_get(res.audit, key));
 }
 
-#define STATUS_OP(value)                                                                        \
+#define STATUS_OP(value)                                                                           \
     "{'op':'add','path':'/metadata/annotations','value':{'gomemlimit.io/status':'" value "'}}"
 
 /* ---- targets and arithmetic ------------------------------------------------------------ */
@@ -234,10 +234,13 @@ static void test_limit_forms(void **state)
 static void test_ratio_annotations(void **state)
 {
     (void)state;
-    run("{'metadata':{'annotations':{'gomemlimit.io/ratio':'0.5','gomemlimit.io/ratio.b':'0.8751'}},"
+    run("{'metadata':{'annotations':{'gomemlimit.io/ratio':'0.5','gomemlimit.io/"
+        "ratio.b':'0.8751'}},"
         "'spec':{'containers':["
-        "{'name':'a','env':[],'resources':{'limits':{'memory':'1000Mi'},'requests':{'memory':'1000Mi'}}},"
-        "{'name':'b','env':[],'resources':{'limits':{'memory':'1000Mi'},'requests':{'memory':'1000Mi'}}}]}}");
+        "{'name':'a','env':[],'resources':{'limits':{'memory':'1000Mi'},'requests':{'memory':'"
+        "1000Mi'}}},"
+        "{'name':'b','env':[],'resources':{'limits':{'memory':'1000Mi'},'requests':{'memory':'"
+        "1000Mi'}}}]}}");
     assert_string_equal(audit("injected"), "a=500MiB,b=875MiB");
     ASSERT_WARNING("container a: GOMEMLIMIT=500MiB (50% of 1000Mi)");
     ASSERT_WARNING("container b: GOMEMLIMIT=875MiB (87.51% of 1000Mi)");
@@ -259,8 +262,10 @@ static void test_gogc_annotation(void **state)
     (void)state;
     run("{'metadata':{'annotations':{'gomemlimit.io/gogc':'50','gomemlimit.io/gogc.b':'off'}},"
         "'spec':{'containers':["
-        "{'name':'a','env':[],'resources':{'limits':{'memory':'100Mi'},'requests':{'memory':'100Mi'}}},"
-        "{'name':'b','env':[],'resources':{'limits':{'memory':'100Mi'},'requests':{'memory':'100Mi'}}}]}}");
+        "{'name':'a','env':[],'resources':{'limits':{'memory':'100Mi'},'requests':{'memory':'100Mi'"
+        "}}},"
+        "{'name':'b','env':[],'resources':{'limits':{'memory':'100Mi'},'requests':{'memory':'100Mi'"
+        "}}}]}}");
     ASSERT_WARNING("container a: GOMEMLIMIT=90MiB", "GOGC=50");
     ASSERT_WARNING("container b: GOMEMLIMIT=90MiB", "GOGC=off");
 }
@@ -410,7 +415,8 @@ static void test_opt_out_container_and_opt_in_override(void **state)
     (void)state;
     run("{'metadata':{'annotations':{'gomemlimit.io/inject.a':'false'}},"
         "'spec':{'containers':[{'name':'a','resources':{'limits':{'memory':'1Gi'}}},"
-        "{'name':'b','env':[],'resources':{'limits':{'memory':'1Gi'},'requests':{'memory':'1Gi'}}}]}}");
+        "{'name':'b','env':[],'resources':{'limits':{'memory':'1Gi'},'requests':{'memory':'1Gi'}}}]"
+        "}}");
     ASSERT_WARNING("container a: skipped, annotation gomemlimit.io/inject.a=false");
     assert_outcome(0, "a", "skipped", "opt-out");
     assert_outcome(1, "b", "injected", "ok");
@@ -422,9 +428,11 @@ static void test_opt_out_container_and_opt_in_override(void **state)
     assert_string_equal(st, "{\"a\":{\"reason\":\"opt-out\"},\"b\":{\"GOMEMLIMIT\":\"921MiB\","
                             "\"GOGC\":\"100\"}}");
     /* pod-level false, container-level true wins */
-    run("{'metadata':{'annotations':{'gomemlimit.io/inject':'false','gomemlimit.io/inject.b':'true'}},"
+    run("{'metadata':{'annotations':{'gomemlimit.io/inject':'false','gomemlimit.io/"
+        "inject.b':'true'}},"
         "'spec':{'containers':[{'name':'a','resources':{'limits':{'memory':'1Gi'}}},"
-        "{'name':'b','env':[],'resources':{'limits':{'memory':'1Gi'},'requests':{'memory':'1Gi'}}}]}}");
+        "{'name':'b','env':[],'resources':{'limits':{'memory':'1Gi'},'requests':{'memory':'1Gi'}}}]"
+        "}}");
     assert_outcome(0, "a", "skipped", "opt-out");
     assert_outcome(1, "b", "injected", "ok");
 }
@@ -438,7 +446,8 @@ static void test_sidecars_and_init_containers(void **state)
         "{'name':'init','resources':{'limits':{'memory':'1Gi'}}},"
         "{'name':'side','restartPolicy':'Always','resources':{'limits':{'memory':'256Mi'},"
         "'requests':{'memory':'256Mi'}}}],"
-        "'containers':[{'name':'app','resources':{'limits':{'memory':'1Gi'},'requests':{'memory':'1Gi'}}}],"
+        "'containers':[{'name':'app','resources':{'limits':{'memory':'1Gi'},'requests':{'memory':'"
+        "1Gi'}}}],"
         "'ephemeralContainers':[{'name':'dbg','resources':{'limits':{'memory':'1Gi'}}}]}}");
     assert_string_equal(audit("injected"), "app=921MiB,side=230MiB");
     assert_patch("[{'op':'add','path':'/spec/containers/0/env','value':["
@@ -456,11 +465,13 @@ static void test_containers_annotation(void **state)
     (void)state;
     run("{'metadata':{'annotations':{'gomemlimit.io/containers':'init,b,ghost'}},"
         "'spec':{'initContainers':["
-        "{'name':'init','env':[],'resources':{'limits':{'memory':'100Mi'},'requests':{'memory':'100Mi'}}},"
+        "{'name':'init','env':[],'resources':{'limits':{'memory':'100Mi'},'requests':{'memory':'"
+        "100Mi'}}},"
         "{'name':'init2','resources':{'limits':{'memory':'100Mi'}}},"
         "{'name':'side','restartPolicy':'Always','resources':{'limits':{'memory':'100Mi'}}}],"
         "'containers':[{'name':'a','resources':{'limits':{'memory':'1Gi'}}},"
-        "{'name':'b','env':[],'resources':{'limits':{'memory':'1Gi'},'requests':{'memory':'1Gi'}}}]}}");
+        "{'name':'b','env':[],'resources':{'limits':{'memory':'1Gi'},'requests':{'memory':'1Gi'}}}]"
+        "}}");
     assert_string_equal(audit("injected"), "b=921MiB,init=90MiB");
     assert_outcome(0, "a", "skipped", "not-selected");
     assert_outcome(1, "b", "injected", "ok");
@@ -543,7 +554,8 @@ static void test_request_limit(void **state)
     assert_null(op_at(REQ_PATH));
     /* config policy limit, no requests: the whole object */
     cfg.request_policy = GMW_REQUEST_LIMIT;
-    run("{'metadata':{},'spec':{'containers':[{'name':'a','env':[],'resources':{'limits':{'memory':'1Gi'}}}]}}");
+    run("{'metadata':{},'spec':{'containers':[{'name':'a','env':[],'resources':{'limits':{'memory':"
+        "'1Gi'}}}]}}");
     assert_patch("[{'op':'add','path':'/spec/containers/0/env/-','value':"
                  "{'name':'GOMEMLIMIT','value':'921MiB'}},"
                  "{'op':'add','path':'/spec/containers/0/env/-','value':"
@@ -567,10 +579,13 @@ static void test_pod_level_resources(void **state)
 {
     (void)state;
     run("{'spec':{'resources':{'limits':{'memory':'2Gi'}},'containers':["
-        "{'name':'a','env':[],'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'1Mi'}}},"
-        "{'name':'b','env':[],'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'1Mi'}}}]}}");
+        "{'name':'a','env':[],'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'1Mi'}}"
+        "},"
+        "{'name':'b','env':[],'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'1Mi'}}"
+        "}]}}");
     assert_int_equal(json_array_size(res.patch), 5); /* 2 x (GOMEMLIMIT, GOGC) + status */
-    ASSERT_WARNING("pod has spec.resources: container requests.memory left unchanged (policy match)");
+    ASSERT_WARNING(
+        "pod has spec.resources: container requests.memory left unchanged (policy match)");
     assert_false(warning_with("requests.memory 1Mi", NULL));
 }
 
@@ -591,7 +606,8 @@ static void test_request_invalid(void **state)
 static void test_user_gomemlimit_kept(void **state)
 {
     (void)state;
-    run("{'metadata':{},'spec':{'containers':[{'name':'a','env':[{'name':'GOMEMLIMIT','value':'400MiB'}],"
+    run("{'metadata':{},'spec':{'containers':[{'name':'a','env':[{'name':'GOMEMLIMIT','value':'"
+        "400MiB'}],"
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'1Mi'}}}]}}");
     /* GOGC still added; requests untouched next to a user GOMEMLIMIT */
     assert_patch("[{'op':'add','path':'/spec/containers/0/env/-','value':"
@@ -651,7 +667,8 @@ static void test_user_value_from(void **state)
 static void test_user_gogc(void **state)
 {
     (void)state;
-    run("{'metadata':{'name':'x'},'spec':{'containers':[{'name':'a','env':[{'name':'GOGC','value':'abc'}],"
+    run("{'metadata':{'name':'x'},'spec':{'containers':[{'name':'a','env':[{'name':'GOGC','value':'"
+        "abc'}],"
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     ASSERT_WARNING("container a: GOGC=\"abc\" is not understood by Go, which uses 100");
     ASSERT_WARNING("container a: GOMEMLIMIT=460MiB (90% of 512Mi), GOGC=kept");
@@ -694,13 +711,13 @@ static void test_env_not_a_list(void **state)
 
 /* ---- idempotency ----------------------------------------------------------------------- */
 
-#define MUTATED_POD                                                                             \
-    "{'metadata':{'annotations':{'gomemlimit.io/status':"                                       \
-    "'{\\'app\\':{\\'GOMEMLIMIT\\':\\'460MiB\\',\\'GOGC\\':\\'100\\'},"                        \
-    "\\'x\\':{\\'reason\\':\\'no-memory-limit\\'}}'}},"                                        \
-    "'spec':{'containers':[{'name':'app','env':[{'name':'GOMEMLIMIT','value':'460MiB'},"        \
-    "{'name':'GOGC','value':'100'}],"                                                           \
-    "'resources':{'limits':{'memory':'%s'},'requests':{'memory':'460Mi'}}},"                    \
+#define MUTATED_POD                                                                                \
+    "{'metadata':{'annotations':{'gomemlimit.io/status':"                                          \
+    "'{\\'app\\':{\\'GOMEMLIMIT\\':\\'460MiB\\',\\'GOGC\\':\\'100\\'},"                            \
+    "\\'x\\':{\\'reason\\':\\'no-memory-limit\\'}}'}},"                                            \
+    "'spec':{'containers':[{'name':'app','env':[{'name':'GOMEMLIMIT','value':'460MiB'},"           \
+    "{'name':'GOGC','value':'100'}],"                                                              \
+    "'resources':{'limits':{'memory':'%s'},'requests':{'memory':'460Mi'}}},"                       \
     "{'name':'x','resources':{}}]}}"
 
 static void test_idempotent(void **state)
@@ -846,7 +863,8 @@ static void test_odd_pods(void **state)
     assert_no_patch();
     run("{'spec':{'containers':[1,'x',null]}}");
     assert_no_patch();
-    run("{'metadata':{'annotations':null},'spec':{'containers':[{'resources':{'limits':{'memory':'1Gi'}},'env':[]}]}}");
+    run("{'metadata':{'annotations':null},'spec':{'containers':[{'resources':{'limits':{'memory':'"
+        "1Gi'}},'env':[]}]}}");
     /* unnamed container: still handled, named "" */
     assert_int_equal(res.container_count, 1);
     run("[]");
@@ -857,7 +875,8 @@ static void test_hostile_names_sanitized(void **state)
 {
     (void)state;
     /* names the apiserver would reject still must not break warnings */
-    run("{'spec':{'containers':[{'name':'a\\nb\\u00e9\\u0001xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    run("{'spec':{'containers':[{'name':'"
+        "a\\nb\\u00e9\\u0001xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}]}}");
     assert_int_equal(json_array_size(res.warnings), 1); /* checked clean by run() */
     ASSERT_WARNING("container a?b??");
@@ -869,8 +888,8 @@ static void test_many_containers_capped(void **state)
     char pod[16384];
     size_t n = (size_t)snprintf(pod, sizeof pod, "{'spec':{'containers':[");
     for (int i = 0; i < 100; i++)
-        n += (size_t)snprintf(pod + n, sizeof pod - n, "%s{'name':'container-%03d'}",
-                              i ? "," : "", i);
+        n += (size_t)snprintf(pod + n, sizeof pod - n, "%s{'name':'container-%03d'}", i ? "," : "",
+                              i);
     snprintf(pod + n, sizeof pod - n, "]}}");
     run(pod);
     assert_int_equal(json_array_size(res.warnings), 25);

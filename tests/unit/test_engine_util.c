@@ -120,7 +120,11 @@ static void test_sanitize(void **state)
     assert_string_equal(gmw_sanitize(buf, sizeof buf, "abcdefghijkl", 10), "abcdefg...");
     assert_string_equal(gmw_sanitize(buf, sizeof buf, "abcdefghijklmnopqrstuvwxyz", 100),
                         "abcdefghijkl...");
-    assert_string_equal(gmw_sanitize(buf, sizeof buf, "a\x01" "b\xff", 10), "a?b?");
+    assert_string_equal(gmw_sanitize(buf, sizeof buf,
+                                     "a\x01"
+                                     "b\xff",
+                                     10),
+                        "a?b?");
 }
 
 static void test_status(void **state)

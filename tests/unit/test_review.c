@@ -73,8 +73,8 @@ static int setup(void **state)
     return 0;
 }
 
-#define POD_WITH_LIMIT                                                                          \
-    "{'metadata':{'name':'p','namespace':'ns1'},'spec':{'containers':[{'name':'app','env':[],"  \
+#define POD_WITH_LIMIT                                                                             \
+    "{'metadata':{'name':'p','namespace':'ns1'},'spec':{'containers':[{'name':'app','env':[],"     \
     "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}"
 #define POD_RESOURCE "'resource':{'group':'','version':'v1','resource':'pods'}"
 
@@ -178,8 +178,11 @@ static void test_missing_api_version_is_v1(void **state)
 static void test_uid_copied_exactly(void **state)
 {
     (void)state;
-    static const char *const uids[] = {"", "UPPER-lower", "with \\\"quotes\\\" and \\\\",
-                                       "\\u00e9\\u4e2d\\ud83d\\ude00", "a/b?c=d&e<f>",
+    static const char *const uids[] = {"",
+                                       "UPPER-lower",
+                                       "with \\\"quotes\\\" and \\\\",
+                                       "\\u00e9\\u4e2d\\ud83d\\ude00",
+                                       "a/b?c=d&e<f>",
                                        "0df28fbd-5f5d-11e8-bc74-36e6bb280816"};
     for (size_t i = 0; i < sizeof uids / sizeof uids[0]; i++) {
         char body[512];
@@ -271,8 +274,10 @@ static void test_dry_run_identical(void **state)
     char *dry = dq("{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','dryRun':true,"
                    "'request':{'uid':'x','operation':'CREATE'," POD_RESOURCE ",'dryRun':true,"
                    "'options':{'dryRun':['All']},'object':" POD_WITH_LIMIT "}}");
-    assert_int_equal(gmw_review_handle(&cfg, wet, strlen(wet), &a, &la, &outcome, err, sizeof err), 0);
-    assert_int_equal(gmw_review_handle(&cfg, dry, strlen(dry), &b, &lb, &outcome, err, sizeof err), 0);
+    assert_int_equal(gmw_review_handle(&cfg, wet, strlen(wet), &a, &la, &outcome, err, sizeof err),
+                     0);
+    assert_int_equal(gmw_review_handle(&cfg, dry, strlen(dry), &b, &lb, &outcome, err, sizeof err),
+                     0);
     assert_string_equal(a, b);
     free(a);
     free(b);
@@ -294,9 +299,10 @@ static void test_tolerates_missing_fields(void **state)
     assert_string_equal(outcome.ns, "");
     json_decref(out);
     /* request.name wins, object namespace used when request has none */
-    out = handle("{'request':{'uid':'g','name':'n1','operation':'CREATE'," POD_RESOURCE ","
-                 "'object':{'metadata':{'name':'n2','namespace':'kube-system'},"
-                 "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'1Gi'}}}]}}}}");
+    out =
+        handle("{'request':{'uid':'g','name':'n1','operation':'CREATE'," POD_RESOURCE ","
+               "'object':{'metadata':{'name':'n2','namespace':'kube-system'},"
+               "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'1Gi'}}}]}}}}");
     assert_string_equal(outcome.name, "n1");
     assert_string_equal(outcome.ns, "kube-system");
     assert_null(json_object_get(response_of(out), "patch")); /* excluded namespace */
