@@ -440,6 +440,69 @@ def test_review_equals_manifest_mode():
         assert patched == json.loads(manifest_out), f"{obj['metadata']['name']}: differ"
 
 
+def fixture_reviews():
+    """(name, AdmissionReview, config text or None) for the real-world fixtures in
+    tests/fixtures/ (see tests/fixtures/admission/SOURCES.md) and their variants."""
+    base = os.path.join(SRC, "tests", "fixtures")
+    adm = os.path.join(base, "admission")
+    out = []
+    for name in sorted(os.listdir(adm)):
+        if name.endswith(".json"):
+            with open(os.path.join(adm, name)) as f:
+                out.append((name, json.load(f), None))
+    reqdir = os.path.join(adm, "requests")
+    for name in sorted(os.listdir(reqdir)) if os.path.isdir(reqdir) else []:
+        with open(os.path.join(reqdir, name)) as f:
+            out.append((name, {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                               "request": json.load(f)}, None))
+    vardir = os.path.join(base, "variants")
+    for name in sorted(os.listdir(vardir)) if os.path.isdir(vardir) else []:
+        with open(os.path.join(vardir, name)) as f:
+            v = json.load(f)
+        with open(os.path.join(base, v["base"])) as f:
+            rev = json.load(f)
+        if "request" not in rev:
+            rev = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": rev}
+        rev = jsonpatch.JsonPatch(v.get("edit", [])).apply(rev)
+        out.append((name, rev, v.get("config")))
+    assert len(out) >= 9, f"fixtures missing under {base}"
+    return out
+
+
+def test_review_equals_manifest_mode_on_fixtures():
+    """For every real AdmissionReview: --review's patch applied by python3-jsonpatch gives
+    what manifest mode prints, and the warnings are the same."""
+    compared = 0
+    for name, rev, config in fixture_reviews():
+        args = ["--config", write_temp(config, ".yaml")] if config else []
+        out, _ = mutate(["--review", "-f", write_temp(json.dumps(rev), ".json")] + args)
+        r = json.loads(out)["response"]
+        req = rev["request"]
+        if (req.get("operation") != "CREATE" or req.get("resource", {}).get("resource") != "pods"
+                or req.get("subResource")):
+            assert r["allowed"] is True and "patch" not in r, name
+            continue
+        obj = copy.deepcopy(req["object"])
+        obj.setdefault("apiVersion", "v1")
+        obj.setdefault("kind", "Pod")
+        expected = obj
+        if "patch" in r:
+            expected = jsonpatch.JsonPatch(json.loads(base64.b64decode(r["patch"]))).apply(obj)
+        ns = req.get("namespace") or obj.get("metadata", {}).get("namespace") or ""
+        margs = ["-f", write_temp(json.dumps(obj), ".json"), "-o", "json"] + args
+        if ns:
+            margs += ["--namespace", ns]
+        got, err = mutate(margs, want_rc=0 if r["allowed"] else 1)
+        assert json.loads(got) == expected, f"{name}: manifest mode differs from --review"
+        warnings = [line.split(": ", 2)[2] for line in err.splitlines()
+                    if line.startswith("Warning: ")]
+        assert warnings == r.get("warnings", []), f"{name}: {warnings} != {r.get('warnings')}"
+        if not r["allowed"]:
+            assert r["status"]["message"] in err, f"{name}: denial message missing: {err}"
+        compared += 1
+    assert compared >= 8, compared
+
+
 def test_review_of_example_and_denial_exit_0():
     path = os.path.join(EXAMPLES, "review.json")
     out, _ = mutate(["--review", "-f", path])
