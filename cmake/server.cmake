@@ -18,3 +18,14 @@ if(GMW_BUILD_TESTS)
   gmw_add_unit_test(test_watch tests/unit/test_watch.c gmw_shell)
   gmw_add_unit_test(test_server_units tests/unit/test_server_units.c gmw_shell)
 endif()
+
+if(GMW_BUILD_TESTS)
+  # Integration: the real binary over real TLS with curl, openssl, gnutls-cli and Python's
+  # ssl module (Debian's /usr/bin/python3 for prometheus_client and jsonpatch).
+  foreach(t routes body reload shutdown)
+    gmw_add_script_test(server_${t} /usr/bin/python3 tests/integration/test_server_${t}.py)
+  endforeach()
+  gmw_add_script_test(certs_cli /usr/bin/python3 tests/integration/test_certs_cli.py)
+  set_tests_properties(server_routes server_body server_reload server_shutdown certs_cli
+                       PROPERTIES TIMEOUT 300)
+endif()

@@ -281,15 +281,34 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
     return ret;
 }
 
+/*
+ * GET/HEAD routes are answered on the last call, not the first: a response queued
+ * before the request is complete makes libmicrohttpd close the connection, and
+ * keep-alive should work for every route. The per-request marker is one of these.
+ */
+static const char get_tokens[GMW_ROUTE_COUNT];
+
+static bool is_get_token(const void *p)
+{
+    return p >= (const void *)&get_tokens[0] && p < (const void *)&get_tokens[GMW_ROUTE_COUNT];
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
     gmw_server *srv = cls;
     (void)version;
+    if (is_get_token(*con_cls)) {
+        if (*upload_size != 0) { /* a body on a GET: ignored */
+            *upload_size = 0;
+            return MHD_YES;
+        }
+        return serve_get(srv, c, (gmw_metric_route)((const char *)*con_cls - get_tokens));
+    }
     mutate_req *req = *con_cls;
     if (req == NULL) {
-        /* Phase 1: headers only. Answer everything but a good POST /mutate now. */
+        /* Phase 1: headers only. Errors are answered now (the connection then closes). */
         gmw_metric_route route = route_of(url);
         bool is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
                       strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
@@ -303,7 +322,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             if (!is_get)
                 return respond_error(srv, c, route, MHD_HTTP_METHOD_NOT_ALLOWED,
                                      "method not allowed", "GET, HEAD", false);
-            return serve_get(srv, c, route);
+            *con_cls = (void *)&get_tokens[route];
+            return MHD_YES;
         }
         if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
             return respond_error(srv, c, route, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -373,6 +393,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     gmw_server *srv = cls;
     (void)c;
+    if (is_get_token(*con_cls)) {
+        *con_cls = NULL;
+        return;
+    }
     mutate_req *req = *con_cls;
     if (req == NULL)
         return;
@@ -576,8 +600,10 @@ void gmw_server_quiesce(gmw_server *srv)
         gmw_log(GMW_LOG_WARN, "could not stop accepting connections");
         return;
     }
-    srv->listen_fd = fd; /* now ours: MHD will not close it */
-    srv->owns_listen_fd = true;
+    /* Now ours (MHD will not close it). Close it at once so new connections are refused
+     * instead of waiting in the backlog until the drain ends. */
+    close(fd);
+    srv->listen_fd = -1;
 }
 
 int64_t gmw_server_drain(gmw_server *srv, unsigned grace_ms)

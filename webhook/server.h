@@ -63,7 +63,8 @@ int gmw_server_set_config(gmw_server *s, const gmw_config *cfg);
 
 /*
  * Begin a graceful shutdown: /readyz turns 503, responses carry "Connection: close",
- * and the daemon stops accepting new connections (already open ones are served).
+ * the listen socket is closed (new connections are refused) and already open
+ * connections are still served.
  */
 void gmw_server_quiesce(gmw_server *s);
 
