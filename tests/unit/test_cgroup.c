@@ -506,6 +506,23 @@ static void test_garbage_lines_skipped(void **state)
     assert_int_equal(f->lim.limit_bytes, 67108864);
 }
 
+/* A cgroup path longer than any real path: an error, not a silent "no limit". */
+static void test_cgroup_path_too_long(void **state)
+{
+    fixture *f = *state;
+    char line[GMW_CG_PATH_MAX + 64] = "0::/";
+    size_t n = strlen(line);
+    while (n < GMW_CG_PATH_MAX + 10)
+        line[n++] = 'a';
+    line[n++] = '\n';
+    line[n] = '\0';
+    put(f, "/proc/self/cgroup", line);
+    put(f, "/proc/self/mountinfo", MI_V2_ROOT);
+    assert_int_equal(find(f), -ENAMETOOLONG);
+    assert_non_null(strstr(f->err, "too long"));
+    assert_int_equal(f->lim.limit_bytes, -1);
+}
+
 /* ---- pure helpers ---- */
 
 static void test_parse_limit(void **state)
@@ -589,6 +606,7 @@ int main(void)
         T(test_v1_missing_limit_file),
         T(test_v1_malformed_memory_stat),
         T(test_garbage_lines_skipped),
+        T(test_cgroup_path_too_long),
         cmocka_unit_test(test_parse_limit),
         cmocka_unit_test(test_unescape),
     };

@@ -202,7 +202,7 @@ static int read_membership(const char *root, cg_membership *m, char *err, size_t
 
     memset(m, 0, sizeof(*m));
     if (join3(path, sizeof(path), root, "/proc/self/cgroup", "") != 0) {
-        set_err(err, errcap, "%s/proc/self/cgroup: path too long", root);
+        set_err(err, errcap, "%.200s/proc/self/cgroup: path too long", root);
         return -ENAMETOOLONG;
     }
     f = fopen(path, "re");
@@ -222,15 +222,21 @@ static int read_membership(const char *root, cg_membership *m, char *err, size_t
         *c1 = '\0';
         *c2 = '\0';
         const char *id = line, *controllers = c1 + 1, *cgpath = c2 + 1;
+        char *dst = NULL;
         if (!m->v1_found && list_has(controllers, "memory")) {
-            if (copy_str(m->v1_path, sizeof(m->v1_path), cgpath) == 0)
-                m->v1_found = true;
+            dst = m->v1_path;
+            m->v1_found = true;
         } else if (!m->v2_found && strcmp(id, "0") == 0 && controllers[0] == '\0') {
-            if (copy_str(m->v2_path, sizeof(m->v2_path), cgpath) == 0)
-                m->v2_found = true;
+            dst = m->v2_path;
+            m->v2_found = true;
+        }
+        if (dst && copy_str(dst, GMW_CG_PATH_MAX, cgpath) != 0) {
+            rc = -ENAMETOOLONG;
+            set_err(err, errcap, "cgroup path in /proc/self/cgroup too long");
+            break;
         }
     }
-    if (ferror(f)) {
+    if (rc == 0 && ferror(f)) {
         rc = -EIO;
         set_err(err, errcap, "cannot read /proc/self/cgroup: %s", strerror(EIO));
     }
@@ -270,7 +276,7 @@ static int read_mounts(const char *root, const cg_membership *m, cg_mount *v1, c
     memset(v1, 0, sizeof(*v1));
     memset(v2, 0, sizeof(*v2));
     if (join3(path, sizeof(path), root, "/proc/self/mountinfo", "") != 0) {
-        set_err(err, errcap, "%s/proc/self/mountinfo: path too long", root);
+        set_err(err, errcap, "%.200s/proc/self/mountinfo: path too long", root);
         return -ENAMETOOLONG;
     }
     f = fopen(path, "re");
@@ -498,7 +504,7 @@ int gmw_cg_find_limit(const char *root, gmw_cg_limit *out, char *err, size_t err
         return 0; /* no memory cgroup: no limit */
     }
     if (rc == -ENAMETOOLONG && err && errcap && err[0] == '\0')
-        set_err(err, errcap, "cgroup path too long under %s", root[0] ? root : "/");
+        set_err(err, errcap, "cgroup path too long under %.200s", root[0] ? root : "/");
     if (rc != 0) {
         out->limit_bytes = -1;
         out->source[0] = '\0';

@@ -91,7 +91,7 @@ static void say(const char *fmt, ...)
 
 static int usage_error(const char *what, const char *arg)
 {
-    say("%s%s%s (try --help)", what, arg ? ": " : "", arg ? arg : "");
+    say("%s%s%.200s (try --help)", what, arg ? ": " : "", arg ? arg : "");
     return 2;
 }
 
@@ -410,7 +410,7 @@ static int install(const char *dir)
     int n1 = snprintf(dst, sizeof(dst), "%s/" PROG, dir);
     int n2 = snprintf(tmp, sizeof(tmp), "%s/." PROG ".%ld", dir, (long)getpid());
     if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof(dst) || (size_t)n2 >= sizeof(tmp)) {
-        say("--install: %s: path too long", dir);
+        say("--install: %.200s: path too long", dir);
         return 1;
     }
     in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
@@ -452,7 +452,7 @@ static int install(const char *dir)
     status = 0;
     goto done;
 fail:
-    say("--install: %s: %s", step, strerror(errno));
+    say("--install: %.200s: %s", step, strerror(errno));
     if (in != -1)
         unlink(tmp); /* whatever of it exists; the name carries our pid */
 done:
@@ -630,9 +630,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[o.cmd_index];
     int e = exec_path(cmd, argv + o.cmd_index);
     if (e == ENOENT) {
-        say("%s: %s", cmd, strchr(cmd, '/') ? "No such file or directory" : "command not found");
+        say("%.200s: %s", cmd,
+            strchr(cmd, '/') ? "No such file or directory" : "command not found");
         return 127;
     }
-    say("%s: %s", cmd, strerror(e));
+    say("%.200s: %s", cmd, strerror(e));
     return 126;
 }
