@@ -2,9 +2,9 @@
 #
 #   docker build -t REGISTRY/gomemlimit-webhook:0.1.0 .
 #
-# Stage 1 builds with the same CMake build as CI and runs the unit tests; stage 2 holds only
-# the runtime libraries the binary links (checked by tests/deploy/test-dockerfile.sh) and runs
-# as the numeric non-root user 65532. Users bake the shim into their own images with:
+# Stage 1 runs the same CMake build as CI (scripts/test.sh: RelWithDebInfo) and the unit
+# tests; stage 2 holds only the runtime libraries the binary links (checked by
+# tests/deploy/test-dockerfile.sh) and runs as the numeric non-root user 65532. Users bake the shim into their own images with:
 #   COPY --from=REGISTRY/gomemlimit-webhook:0.1.0 /gomemlimit-shim /gomemlimit-shim
 
 FROM debian:12 AS build
@@ -19,7 +19,7 @@ COPY CMakeLists.txt ./
 COPY cmake/ cmake/
 COPY webhook/ webhook/
 COPY tests/ tests/
-RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && cmake --build build -j "$(nproc)" \
  && ctest --test-dir build -L unit --output-on-failure \
  && strip --strip-unneeded build/gomemlimit-webhook

@@ -4,7 +4,8 @@
 # 1. `gomemlimit-webhook certs` (OpenSSL, ECDSA P-256) writes ca.crt, tls.crt and tls.key for
 #    the Service gomemlimit-webhook in namespace gomemlimit-system, with the SANs
 #    <svc>, <svc>.<ns>, <svc>.<ns>.svc, <svc>.<ns>.svc.cluster.local, and prints the caBundle.
-#    An existing, still valid set in the output directory is reused unless --renew.
+#    An existing set in the output directory that verifies and is valid for 30 more days is
+#    reused; otherwise (or with --renew) a new CA and certificate replace it.
 # 2. OUT/manifests/ gets a copy of deploy/ with the MutatingWebhookConfiguration's caBundle
 #    filled in, plus 01-secret.yaml: the kubernetes.io/tls Secret the Deployment mounts.
 # 3. Unless --dry-run: kubectl apply -f OUT/manifests/.
@@ -58,7 +59,8 @@ have_valid_set() {
 if [ "$RENEW" = 0 ] && have_valid_set; then
     echo "gen-certs: reusing the certificates in $OUT (valid for 30+ days; --renew to replace)"
 else
-    args=(certs --service "$SERVICE" --namespace "$NAMESPACE" --out "$OUT")
+    # --force: replace what is there (expired, incomplete, or --renew).
+    args=(certs --service "$SERVICE" --namespace "$NAMESPACE" --out "$OUT" --force)
     [ -n "$DAYS" ] && args+=(--days "$DAYS")
     printed=$("$BIN" "${args[@]}") || die "'$BIN ${args[*]}' failed"
     for f in ca.crt tls.crt tls.key; do [ -s "$OUT/$f" ] || die "'gomemlimit-webhook certs' did not write $OUT/$f"; done

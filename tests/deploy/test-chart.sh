@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 require_tools
 cd "$GMW_SRC_DIR"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${fake_pid:-}" ] && kill "$fake_pid" 2>/dev/null; rm -rf "$work"' EXIT
 NS=gmw-test-ns
 
 # A CA for certs.mode=secret renders.
@@ -133,6 +133,59 @@ expect "tls.key matches tls.crt" test "$(openssl pkey -in "$work/ss-tls.key" -pu
 expect "ECDSA P-256 key" sh -c "openssl pkey -in '$work/ss-tls.key' -noout -text | grep -q 'prime256v1'"
 expect "valid for more than a year" sh -c "openssl x509 -in '$work/ss-tls.crt' -noout -checkend $((366 * 86400)) >/dev/null"
 expect "ca.crt is a CA" sh -c "openssl x509 -in '$work/ss-ca.crt' -noout -ext basicConstraints | grep -q 'CA:TRUE'"
+
+section "self-signed certificate reused on upgrade (lookup, against a fake API server on 127.0.0.1)"
+# helm template --dry-run=server runs `lookup` against the cluster in the kubeconfig: here a
+# minimal fake API (tests/deploy/fake_apiserver.py) that holds the Secret of a first install.
+fake_pid=""
+start_fake() { # start_fake SECRET-JSON|"": sets KUBECONFIG for the upgrade renders
+    [ -n "$fake_pid" ] && { kill "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null; }
+    rm -f "$work/fake.port"
+    "$PY" tests/deploy/fake_apiserver.py "$work/fake.port" ${1:+"$1"} 2>>"$work/fake.log" &
+    fake_pid=$!
+    for _ in $(seq 1 50); do [ -s "$work/fake.port" ] && break; sleep 0.1; done
+    printf 'apiVersion: v1\nkind: Config\nclusters: [{name: f, cluster: {server: "http://127.0.0.1:%s"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: f, user: u}}]\ncurrent-context: c\n' \
+        "$(cat "$work/fake.port")" > "$work/kubeconfig"
+}
+upgrade_render() { KUBECONFIG=$work/kubeconfig "$HELM" template gmw "$CHART" --namespace "$NS" --dry-run=server \
+    --disable-openapi-validation > "$1" 2>"$1.err"; }
+tls_of() { "$PY" -c 'import sys,yaml
+for o in yaml.safe_load_all(open(sys.argv[1])):
+    if o and o["kind"]=="Secret": print(o["data"]["tls.crt"], o["data"]["ca.crt"])
+    if o and o["kind"]=="MutatingWebhookConfiguration": print(o["webhooks"][0]["clientConfig"]["caBundle"])' "$1"; }
+# The first install's Secret, as the cluster returns it (with Helm's ownership metadata).
+"$PY" - "$work/render-self-signed-opt-out.yaml" "$work/installed-secret.json" "$NS" <<'PY'
+import json, sys, yaml
+s = next(o for o in yaml.safe_load_all(open(sys.argv[1])) if o and o["kind"] == "Secret")
+s["metadata"].setdefault("annotations", {}).update({"meta.helm.sh/release-name": "gmw", "meta.helm.sh/release-namespace": sys.argv[3]})
+json.dump(s, open(sys.argv[2], "w"))
+PY
+first=$(tls_of "$work/render-self-signed-opt-out.yaml")
+start_fake "$work/installed-secret.json"
+if upgrade_render "$work/upgrade.yaml"; then
+    second=$(tls_of "$work/upgrade.yaml")
+    expect "upgrade keeps the Secret's certificate and CA" test "$(head -1 <<<"$second")" = "$(head -1 <<<"$first")"
+    expect "upgrade keeps the caBundle (= the existing ca.crt)" test "$(tail -1 <<<"$second")" = "$(awk '{print $2}' <<<"$(head -1 <<<"$first")")"
+    expect "the lookup really asked the API for the Secret" grep -q "GET /api/v1/namespaces/$NS/secrets/gmw-gomemlimit-webhook-tls HTTP/1.1\" 200" "$work/fake.log"
+else
+    fail "helm template --dry-run=server against the fake API: $(cat "$work/upgrade.yaml.err")"
+fi
+# Controls: no Secret, or an incomplete one, means a new certificate.
+start_fake ""
+if upgrade_render "$work/fresh.yaml"; then
+    expect "no existing Secret: a new certificate is generated" test "$(t=$(tls_of "$work/fresh.yaml"); head -1 <<<"$t")" != "$(head -1 <<<"$first")"
+else
+    fail "render against an empty fake API: $(cat "$work/fresh.yaml.err")"
+fi
+"$PY" -c 'import json,sys; s=json.load(open(sys.argv[1])); del s["data"]["tls.key"]; json.dump(s,open(sys.argv[2],"w"))' \
+    "$work/installed-secret.json" "$work/broken-secret.json"
+start_fake "$work/broken-secret.json"
+if upgrade_render "$work/broken.yaml"; then
+    expect "an incomplete Secret (no tls.key) is replaced" test "$(t=$(tls_of "$work/broken.yaml"); head -1 <<<"$t")" != "$(head -1 <<<"$first")"
+else
+    fail "render against a fake API with an incomplete Secret: $(cat "$work/broken.yaml.err")"
+fi
+kill "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null; fake_pid=""
 
 section "values.schema.json rejects bad values"
 reject() { # reject DESCRIPTION EXPECTED-MESSAGE-FRAGMENT HELM-ARGS...

@@ -84,7 +84,8 @@ while read -r line; do
     base=$(basename "$name")
     if grep -qx "$base" <<<"$needed"; then
         # Linked directly: the final stage must install it explicitly (or it is libc6).
-        if grep -qx "$pkg" <<<"$pkgs" || [ "$pkg" = libc6 ]; then pass "NEEDED $base <- $pkg (installed by the final stage)"
+        if grep -qx "$pkg" <<<"$pkgs"; then pass "NEEDED $base <- $pkg (installed by the final stage)"
+        elif [ "$pkg" = libc6 ]; then pass "NEEDED $base <- libc6 (in the debian:12 base image)"
         else fail "NEEDED $base <- $pkg: the final stage does not install $pkg"; fi
     else
         if grep -qx "$pkg" <<<"$closure"; then pass "indirect $base <- $pkg (dependency of the final stage's packages)"
