@@ -705,6 +705,43 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
     skip_all(c, spec, "invalid-annotation");
 }
 
+/* The decision proper, on a prepared context; problems are flagged in c->oom. */
+static void decide(engine_ctx *c, const char *ns)
+{
+    const json_t *spec = json_object_get(c->pod, "spec");
+    const json_t *metadata = json_object_get(c->pod, "metadata");
+    if (!json_is_object(spec))
+        return; /* nothing to look at: allowed, no patch */
+
+    if (ns != NULL && ns[0] != '\0' && gmw_config_namespace_excluded(c->cfg, ns)) {
+        char nsbuf[72];
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: namespace %s is excluded (config excludeNamespaces), "
+                         "nothing injected",
+                         gmw_sanitize(nsbuf, sizeof nsbuf, ns, 63));
+        skip_all(c, spec, "namespace-excluded");
+        audit_set(c, "skipped", "namespace-excluded");
+        return;
+    }
+
+    gmw_annotations_parse(json_object_get(metadata, "annotations"), &c->ann);
+    c->own_status = gmw_status_parse(c->ann.status);
+    const json_t *pod_resources = json_object_get(spec, "resources");
+    c->pod_resources = pod_resources != NULL && !json_is_null(pod_resources);
+    if (c->ann.pod.inject == 0)
+        gmw_warnings_add(&c->warnings, "gomemlimit: injection disabled for the pod by "
+                                       "annotation gomemlimit.io/inject=false");
+    check_names(c, spec);
+    process_containers(c, spec);
+    write_status(c);
+    if (c->shim_used && gmw_shim_patch_pod(c->res->patch, c->pod, c->cfg) != 0)
+        c->oom = true;
+    audit_set(c, "injected", c->audit_injected);
+    audit_set(c, "unchanged", c->audit_unchanged);
+    audit_set(c, "skipped", c->audit_skipped);
+    handle_issues(c, spec);
+}
+
 int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
                           gmw_pod_result *res)
 {
@@ -730,40 +767,7 @@ int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *
     if (c->new_status == NULL)
         goto fail;
 
-    const json_t *spec = json_object_get(pod, "spec");
-    const json_t *metadata = json_object_get(pod, "metadata");
-    if (!json_is_object(spec))
-        goto done;
-
-    if (ns != NULL && ns[0] != '\0' && gmw_config_namespace_excluded(cfg, ns)) {
-        char nsbuf[72];
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: namespace %s is excluded (config excludeNamespaces), "
-                         "nothing injected",
-                         gmw_sanitize(nsbuf, sizeof nsbuf, ns, 63));
-        skip_all(c, spec, "namespace-excluded");
-        audit_set(c, "skipped", "namespace-excluded");
-        goto done;
-    }
-
-    gmw_annotations_parse(json_object_get(metadata, "annotations"), &c->ann);
-    c->own_status = gmw_status_parse(c->ann.status);
-    const json_t *pod_resources = json_object_get(spec, "resources");
-    c->pod_resources = pod_resources != NULL && !json_is_null(pod_resources);
-    if (c->ann.pod.inject == 0)
-        gmw_warnings_add(&c->warnings, "gomemlimit: injection disabled for the pod by "
-                                       "annotation gomemlimit.io/inject=false");
-    check_names(c, spec);
-    process_containers(c, spec);
-    write_status(c);
-    if (c->shim_used && gmw_shim_patch_pod(res->patch, pod, cfg) != 0)
-        c->oom = true;
-    audit_set(c, "injected", c->audit_injected);
-    audit_set(c, "unchanged", c->audit_unchanged);
-    audit_set(c, "skipped", c->audit_skipped);
-    handle_issues(c, spec);
-
-done:
+    decide(c, ns);
     if (c->oom || c->warnings.oom)
         goto fail;
     res->warnings = gmw_warnings_take(&c->warnings);
@@ -774,6 +778,7 @@ fail:
     if (rc != 0) {
         /* out of memory: an empty, allowed result */
         json_array_clear(res->patch);
+        json_object_clear(res->audit);
         res->allowed = true;
         res->code = 200;
         res->message[0] = '\0';

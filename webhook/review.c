@@ -168,12 +168,12 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
 
     resp = json_object();
     if (resp == NULL || json_object_set_new(resp, "uid", json_deep_copy(uid)) != 0)
-        goto oom;
+        goto fail;
 
     if (member_is(request, "operation", "CREATE", false) && is_pod_request(request) &&
         json_is_object(object)) {
         if (gmw_engine_mutate_pod(cfg, object, ns, &res) != 0)
-            goto oom;
+            goto fail;
         outcome->decision = !res.allowed                     ? "denied"
                             : json_array_size(res.patch) > 0 ? "patched"
                                                              : "allowed";
@@ -184,21 +184,20 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
         res.code = 200;
     }
     if (add_result(resp, &res) != 0)
-        goto oom;
+        goto fail;
 
     out = json_pack("{s:s,s:s,s:O}", "apiVersion", api_version, "kind", "AdmissionReview",
                     "response", resp);
     if (out == NULL)
-        goto oom;
+        goto fail;
     *response = json_dumps(out, JSON_COMPACT);
     if (*response == NULL)
-        goto oom;
+        goto fail;
     *response_len = strlen(*response);
     rc = 0;
-    goto fail;
-oom:
-    snprintf(err, errcap, "out of memory");
 fail:
+    if (rc != 0 && errcap > 0 && err[0] == '\0')
+        snprintf(err, errcap, "out of memory"); /* every other failure set err already */
     gmw_pod_result_free(&res);
     json_decref(resp);
     json_decref(out);

@@ -407,6 +407,53 @@ static void test_not_nul_terminated_body(void **state)
     free(body);
 }
 
+/* jansson allocations that fail after a budget: every failure point is visited. */
+static long alloc_budget = -1;
+
+static void *budget_malloc(size_t n)
+{
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return malloc(n);
+}
+
+static void test_out_of_memory_never_crashes(void **state)
+{
+    (void)state;
+    char *body = dq("{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview',"
+                    "'request':{'uid':'m','operation':'CREATE'," POD_RESOURCE ","
+                    "'object':{'metadata':{'annotations':{'gomemlimit.io/ratio.app':'0.5',"
+                    "'gomemlimit.io/bogus':'1'}},'spec':{'containers':[{'name':'app',"
+                    "'envFrom':[{}],'resources':{'limits':{'memory':'512Mi'}}},{'name':'x'}]}}}}");
+    int succeeded = 0;
+    for (long budget = 0; budget < 5000 && !succeeded; budget++) {
+        char *resp = NULL, err[128];
+        size_t len = 0;
+        alloc_budget = budget;
+        json_set_alloc_funcs(budget_malloc, free);
+        int rc =
+            gmw_review_handle(&cfg, body, strlen(body), &resp, &len, &outcome, err, sizeof err);
+        json_set_alloc_funcs(malloc, free);
+        alloc_budget = -1;
+        if (rc == 0) {
+            /* either the full answer or, when the engine ran out, an allowed no-op */
+            json_t *out = json_loads(resp, 0, NULL);
+            assert_non_null(out);
+            assert_string_equal(json_string_value(json_object_get(response_of(out), "uid")), "m");
+            succeeded = json_object_get(response_of(out), "patch") != NULL;
+            json_decref(out);
+            free(resp);
+        } else {
+            assert_null(resp);
+            assert_true(err[0] != '\0');
+        }
+    }
+    assert_true(succeeded);
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_keys_last_wins),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_not_nul_terminated_body),
+        cmocka_unit_test(test_out_of_memory_never_crashes),
     };
     return cmocka_run_group_tests_name("review", tests, setup, NULL);
 }
