@@ -173,12 +173,13 @@ json_t *gmw_yaml_resolve_plain(const char *s, size_t len, const char **why)
     bool numeric_start = (first >= '0' && first <= '9') || first == '+' || first == '-';
     if (!numeric_start && first != '.')
         return json_stringn(s, len);
-    /* go-yaml drops every '_' before parsing numbers; numbers are short, so anything
-     * longer than the buffer is a string. */
+    /* go-yaml drops every '_' before parsing numbers that start with a digit or a sign
+     * (not those starting with '.'); numbers are short, so anything longer than the
+     * buffer is a string. */
     if (len >= sizeof(plain))
         return json_stringn(s, len);
     for (size_t i = 0; i < len; i++) {
-        if (s[i] != '_')
+        if (s[i] != '_' || !numeric_start)
             plain[plen++] = s[i];
     }
     plain[plen] = '\0';
@@ -249,6 +250,22 @@ static bool looks_like_sexagesimal(const char *s, size_t len)
     return i == len;
 }
 
+/*
+ * Conservatively "number-like": starts with a digit, sign or '.', and has only characters
+ * that occur in YAML 1.1/1.2 numbers (digits, hex digits, prefixes, '_', '.', ':', signs
+ * and exponents). Quoting such a string is always safe; missing one is not.
+ */
+static bool looks_numeric(const char *s, size_t len)
+{
+    if (len == 0 || !((s[0] >= '0' && s[0] <= '9') || s[0] == '+' || s[0] == '-' || s[0] == '.'))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (strchr("0123456789abcdefABCDEFxXoO_+-.:", s[i]) == NULL || s[i] == '\0')
+            return false;
+    }
+    return true;
+}
+
 bool gmw_yaml_plain_is_ambiguous(const char *s, size_t len)
 {
     const char *why = NULL;
@@ -260,7 +277,7 @@ bool gmw_yaml_plain_is_ambiguous(const char *s, size_t len)
         return true;
     if ((len == 2 && memcmp(s, "<<", 2) == 0) || (len == 1 && s[0] == '='))
         return true;
-    return looks_like_timestamp(s, len) || looks_like_sexagesimal(s, len);
+    return looks_numeric(s, len) || looks_like_timestamp(s, len) || looks_like_sexagesimal(s, len);
 }
 
 /* ------------------------------------------------------------------------------------ */

@@ -381,6 +381,8 @@ def test_bad_input_is_a_clean_error():
     bad_input(b"kind: \xff\xfe\n", "<stdin>:1:7: ")
     bad_input(b"\x00\x01\x02binary", "<stdin>:1:")
     bad_input("a: .inf\n", "<stdin>:1:4: ")
+    bad_input(b'{"kind": "Pod", "x": "\xff"}', "<stdin>:1:")
+    bad_input(b"# " + b"x" * (64 << 20), "input larger than 67108864 bytes")
     bad_input("a: *nothing\n", "unknown anchor")
     bad_input("", "No such file or directory", name="/nonexistent/pod.yaml")
     bad_input("", "Is a directory", name=SRC)
@@ -452,11 +454,15 @@ def fixture_reviews():
                 out.append((name, json.load(f), None))
     reqdir = os.path.join(adm, "requests")
     for name in sorted(os.listdir(reqdir)) if os.path.isdir(reqdir) else []:
+        if not name.endswith(".json"):
+            continue
         with open(os.path.join(reqdir, name)) as f:
             out.append((name, {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
                                "request": json.load(f)}, None))
     vardir = os.path.join(base, "variants")
     for name in sorted(os.listdir(vardir)) if os.path.isdir(vardir) else []:
+        if not name.endswith(".json"):
+            continue
         with open(os.path.join(vardir, name)) as f:
             v = json.load(f)
         with open(os.path.join(base, v["base"])) as f:

@@ -120,6 +120,8 @@ static void test_plain_scalars_resolve_like_kubectl(void **state)
         {"1.", "1"},
         {"0.9", "0.9"},
         {".5", "0.5"},
+        {"._5", "\"._5\""},
+        {"1_0.5", "10.5"},
         {"-1.5e-3", "-0.0015"},
         {"1e400", "\"1e400\""},
         {"512Mi", "\"512Mi\""},
@@ -467,6 +469,13 @@ static void test_emit_quotes_ambiguous_strings(void **state)
                                             "<<",
                                             "=",
                                             "9223372036854775808",
+                                            "._5",
+                                            "0b_",
+                                            "0x",
+                                            "1__",
+                                            "0.9.1",
+                                            "1e",
+                                            "-",
                                             NULL};
     for (size_t i = 0; ambiguous[i] != NULL; i++) {
         if (!gmw_yaml_plain_is_ambiguous(ambiguous[i], strlen(ambiguous[i])))
@@ -479,9 +488,9 @@ static void test_emit_quotes_ambiguous_strings(void **state)
         assert_string_equal(out, want);
         free(out);
     }
-    static const char *const plain[] = {"512Mi",      "100m",   "1.5Gi",      "web",
-                                        "GOMEMLIMIT", "460MiB", "nginx:1.25", "a b",
-                                        "0.9.1",      "tRue",   "v1",         NULL};
+    static const char *const plain[] = {"512Mi",  "100m",       "1.5Gi", "web",       "GOMEMLIMIT",
+                                        "460MiB", "nginx:1.25", "a b",   "1.2.3-rc1", "tRue",
+                                        "v1",     "1Gi",        NULL};
     for (size_t i = 0; plain[i] != NULL; i++) {
         if (gmw_yaml_plain_is_ambiguous(plain[i], strlen(plain[i])))
             fail_msg("\"%s\" should not count as ambiguous", plain[i]);
