@@ -342,8 +342,9 @@ static int parse_args(int argc, char **argv, serve_flags *f)
             f->grace_set = true;
             break;
         case OPT_BODY:
-            if (gmw_quantity_parse_cstr(optarg, &f->max_body) != GMW_QTY_OK || f->max_body < 1024)
-                bad = "--max-body wants a quantity of at least 1Ki, e.g. 8Mi";
+            if (gmw_quantity_parse_cstr(optarg, &f->max_body) != GMW_QTY_OK ||
+                f->max_body < 4096 || f->max_body > 1024LL * 1024 * 1024)
+                bad = "--max-body wants a quantity from 4Ki to 1Gi, e.g. 8Mi";
             f->body_set = true;
             break;
         case OPT_LOG:
