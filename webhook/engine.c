@@ -116,13 +116,12 @@ static void status_set(engine_ctx *c, const char *name, json_t *entry)
         c->oom = true;
 }
 
-/* A skipped container: outcome, status, audit and (when text != NULL) a warning. */
-static void skip_container(engine_ctx *c, const char *name, const char *reason, bool in_status)
+/* A skipped container: outcome, status entry and audit (the caller warns when it should). */
+static void skip_container(engine_ctx *c, const char *name, const char *reason)
 {
     char item[GMW_ANN_NAME_MAX + 32];
     record_outcome(c, name, "skipped", reason);
-    if (in_status)
-        status_set(c, name, json_pack("{s:s}", "reason", reason));
+    status_set(c, name, json_pack("{s:s}", "reason", reason));
     snprintf(item, sizeof item, "%s=%s", name, reason);
     list_append(c->audit_skipped, item);
 }
@@ -341,90 +340,121 @@ static void env_flush(engine_ctx *c, const char *cpath, const json_t *env, json_
     json_decref(pending);
 }
 
-/* Decide and patch one candidate container found at cpath. */
-static void process_container(engine_ctx *c, const json_t *container, const char *cpath)
-{
-    char name[GMW_ANN_NAME_MAX], limit_text[48], gml_text[GMW_MEMLIMIT_TEXT_MAX];
-    char pct[16], minl[32], what[160], change[96], item[GMW_ANN_NAME_MAX + 40];
-    const gmw_config *cfg = c->cfg;
-    gmw_ann_values v;
-    int64_t limit = 0, gml;
-    uint32_t ratio;
-    bool from_memory_limit = false;
+/* A container that passed every check: what the webhook will set for it. */
+typedef struct {
+    char name[GMW_ANN_NAME_MAX];
+    gmw_ann_values v;         /* merged annotations for the container */
+    const json_t *limit_json; /* resources.limits.memory (borrowed) */
+    int64_t limit;            /* its Value() in bytes */
+    char limit_text[48];      /* sanitized, for warnings */
+    uint32_t ratio;           /* effective ratio */
+    bool from_memory_limit;   /* GOMEMLIMIT from the memory-limit annotation */
+    int64_t gml;              /* GOMEMLIMIT in bytes (whole MiB) */
+    char gml_text[GMW_MEMLIMIT_TEXT_MAX];
+    const char *gogc;  /* GOGC to set (borrowed from cfg or t->v) */
+    const json_t *env; /* env array, or NULL/null when absent (borrowed) */
+} target;
 
-    gmw_sanitize(name, sizeof name, json_string_value(json_object_get(container, "name")),
-                 sizeof name - 1);
+/*
+ * Check one candidate container: selection, opt-out, memory limit, minLimit, the
+ * memory-limit annotation, the 1 MiB floor and the env shape. Returns true with *t
+ * filled, or false when the container is skipped (outcome, status, audit and warning
+ * already recorded).
+ */
+static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
+{
+    const gmw_config *cfg = c->cfg;
+    char minl[32];
+
+    memset(t, 0, sizeof *t);
+    gmw_sanitize(t->name, sizeof t->name, json_string_value(json_object_get(container, "name")),
+                 sizeof t->name - 1);
+    const char *name = t->name;
     if (!gmw_annotations_selects(&c->ann, name)) {
         record_outcome(c, name, "skipped", "not-selected");
         status_set(c, name, json_pack("{s:s}", "reason", "not-selected"));
-        return;
+        return false;
     }
-    gmw_annotations_for(&c->ann, name, &v);
-    if (v.inject == 0) {
+    gmw_annotations_for(&c->ann, name, &t->v);
+    if (t->v.inject == 0) {
         if (c->ann.pod.inject != 0)
             gmw_warnings_add(&c->warnings,
                              "gomemlimit: container %s: skipped, annotation "
                              "gomemlimit.io/inject.%s=false",
                              name, name);
-        skip_container(c, name, "opt-out", true);
-        return;
+        skip_container(c, name, "opt-out");
+        return false;
     }
     json_t *resources = json_object_get(container, "resources");
-    json_t *limit_json = json_object_get(json_object_get(resources, "limits"), "memory");
-    if (limit_json == NULL || json_is_null(limit_json)) {
+    t->limit_json = json_object_get(json_object_get(resources, "limits"), "memory");
+    if (t->limit_json == NULL || json_is_null(t->limit_json)) {
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: skipped, no memory limit "
                          "(resources.limits.memory)",
                          name);
-        skip_container(c, name, "no-memory-limit", true);
-        return;
+        skip_container(c, name, "no-memory-limit");
+        return false;
     }
-    gmw_qty_status qs = quantity_from_json(limit_json, &limit, limit_text, sizeof limit_text);
+    gmw_qty_status qs =
+        quantity_from_json(t->limit_json, &t->limit, t->limit_text, sizeof t->limit_text);
     if (qs != GMW_QTY_OK) {
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: skipped, memory limit \"%s\" is invalid: %s",
-                         name, limit_text, gmw_qty_strerror(qs));
-        skip_container(c, name, "invalid-limit", true);
-        return;
+                         name, t->limit_text, gmw_qty_strerror(qs));
+        skip_container(c, name, "invalid-limit");
+        return false;
     }
-    if (limit < cfg->min_limit_bytes) {
+    if (t->limit < cfg->min_limit_bytes) {
         format_bytes(cfg->min_limit_bytes, minl, sizeof minl);
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: skipped, memory limit %s is below minLimit %s",
-                         name, limit_text, minl);
-        skip_container(c, name, "below-min-limit", true);
-        return;
+                         name, t->limit_text, minl);
+        skip_container(c, name, "below-min-limit");
+        return false;
     }
-    ratio = v.has_ratio ? v.ratio_e4 : cfg->ratio_e4;
-    if (v.has_memory_limit && v.memory_limit_bytes > limit) {
-        gmw_annotations_add_issue(&c->ann, GMW_ANN_INVALID, v.memory_limit_key, v.memory_limit_text,
-                                  gmw_ann_expected_memory_limit);
-        v.has_memory_limit = false; /* warn mode: ignored, the ratio applies */
+    t->ratio = t->v.has_ratio ? t->v.ratio_e4 : cfg->ratio_e4;
+    if (t->v.has_memory_limit && t->v.memory_limit_bytes > t->limit) {
+        gmw_annotations_add_issue(&c->ann, GMW_ANN_INVALID, t->v.memory_limit_key,
+                                  t->v.memory_limit_text, gmw_ann_expected_memory_limit);
+        t->v.has_memory_limit = false; /* warn mode: ignored, the ratio applies */
     }
-    if (v.has_memory_limit) {
-        gml = v.memory_limit_bytes / GMW_MIB * GMW_MIB;
-        from_memory_limit = true;
+    if (t->v.has_memory_limit) {
+        t->gml = t->v.memory_limit_bytes / GMW_MIB * GMW_MIB;
+        t->from_memory_limit = true;
     } else {
-        gml = gmw_gomemlimit_from_limit(limit, ratio);
+        t->gml = gmw_gomemlimit_from_limit(t->limit, t->ratio);
     }
-    if (gml < GMW_MIB) {
+    if (t->gml < GMW_MIB) {
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: skipped, GOMEMLIMIT would be below 1MiB "
                          "(memory limit %s)",
-                         name, limit_text);
-        skip_container(c, name, "below-one-mib", true);
-        return;
+                         name, t->limit_text);
+        skip_container(c, name, "below-one-mib");
+        return false;
     }
-    gmw_format_gomemlimit(gml, gml_text, sizeof gml_text);
-    const char *gogc = v.has_gogc ? v.gogc : cfg->gogc;
-
-    json_t *env = json_object_get(container, "env");
-    if (env != NULL && !json_is_null(env) && !json_is_array(env)) {
+    gmw_format_gomemlimit(t->gml, t->gml_text, sizeof t->gml_text);
+    t->gogc = t->v.has_gogc ? t->v.gogc : cfg->gogc;
+    t->env = json_object_get(container, "env");
+    if (t->env != NULL && !json_is_null(t->env) && !json_is_array(t->env)) {
         gmw_warnings_add(&c->warnings, "gomemlimit: container %s: skipped, env is not a list",
                          name);
-        skip_container(c, name, "invalid-spec", true);
-        return;
+        skip_container(c, name, "invalid-spec");
+        return false;
     }
+    return true;
+}
+
+/* Decide and patch one candidate container found at cpath. */
+static void process_container(engine_ctx *c, const json_t *container, const char *cpath)
+{
+    char pct[16], what[160], change[96], item[GMW_ANN_NAME_MAX + 40];
+    target tg;
+
+    if (!resolve_target(c, container, &tg))
+        return;
+    const char *name = tg.name, *gml_text = tg.gml_text, *gogc = tg.gogc,
+               *limit_text = tg.limit_text;
+    const json_t *env = tg.env;
     env_var ev_gml = env_inspect(c, env, name, "GOMEMLIMIT");
     env_var ev_gogc = env_inspect(c, env, name, "GOGC");
     json_t *pending = NULL;
@@ -437,7 +467,7 @@ static void process_container(engine_ctx *c, const json_t *container, const char
 
     /* GOMEMLIMIT */
     if (ev_gml.state == ENV_USER) {
-        check_user_gomemlimit(c, name, &ev_gml, limit, limit_text);
+        check_user_gomemlimit(c, name, &ev_gml, tg.limit, limit_text);
     } else {
         if (ev_gml.state == ENV_ABSENT || strcmp(ev_gml.value, gml_text) != 0) {
             env_set(c, cpath, &pending, &ev_gml, "GOMEMLIMIT", gml_text);
@@ -477,9 +507,9 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     /* requests.memory, only next to the webhook's own GOMEMLIMIT */
     change[0] = '\0';
     if (ev_gml.state != ENV_USER) {
-        gmw_request_policy policy = v.has_request ? v.request : cfg->request_policy;
-        apply_request_policy(c, name, container, cpath, policy, gml, limit, limit_json, change,
-                             sizeof change);
+        gmw_request_policy policy = tg.v.has_request ? tg.v.request : c->cfg->request_policy;
+        apply_request_policy(c, name, container, cpath, policy, tg.gml, tg.limit, tg.limit_json,
+                             change, sizeof change);
         if (change[0] != '\0')
             changed = true;
     }
@@ -499,12 +529,12 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     }
     status_set(c, name, entry);
     if (changed) {
-        if (from_memory_limit)
+        if (tg.from_memory_limit)
             snprintf(what, sizeof what, "GOMEMLIMIT=%s (memory-limit annotation)", gml_text);
         else if (ev_gml.state == ENV_USER)
             snprintf(what, sizeof what, "GOMEMLIMIT kept (set by user)");
         else {
-            format_percent(ratio, pct, sizeof pct);
+            format_percent(tg.ratio, pct, sizeof pct);
             snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", gml_text, pct, limit_text);
         }
         gmw_warnings_add(&c->warnings, "gomemlimit: container %s: %s, GOGC=%s%s", name, what,
@@ -512,10 +542,10 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     }
 
     /* runtime shim */
-    bool shim = v.shim >= 0 ? v.shim == 1 : cfg->shim_enabled;
+    bool shim = tg.v.shim >= 0 ? tg.v.shim == 1 : c->cfg->shim_enabled;
     if (shim) {
-        bool force = ev_gml.state != ENV_USER && !from_memory_limit;
-        int st = gmw_shim_patch_container(c->res->patch, container, cpath, ratio, force);
+        bool force = ev_gml.state != ENV_USER && !tg.from_memory_limit;
+        int st = gmw_shim_patch_container(c->res->patch, container, cpath, tg.ratio, force);
         if (st < 0)
             c->oom = true;
         else if (st == GMW_SHIM_NO_COMMAND)
