@@ -59,6 +59,9 @@ if(GMW_BUILD_TESTS)
   if(GMW_BUILD_SHIM)
     gmw_add_script_test(test_shim_exec_static ${GMW_PY} tests/integration/test_shim_exec.py
                         ${GMW_SHIM})
+    # Webhook (mutate --review) -> python3-jsonpatch -> installer + wrapped command run.
+    gmw_add_script_test(test_shim_webhook_e2e ${GMW_PY} tests/integration/test_shim_webhook_e2e.py
+                        ${GMW_SHIM})
     gmw_add_script_test(test_shim_static_binary ${GMW_PY}
                         tests/integration/test_shim_static_binary.py ${GMW_SHIM})
     # Real Go program in a real memory cgroup: OOM-killed without the shim, alive with it.

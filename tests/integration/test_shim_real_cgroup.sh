@@ -8,7 +8,9 @@
 #   - through the shim it survives, and the memory limit the Go runtime reports
 #     (debug.SetMemoryLimit(-1)) is floor(64 MiB x 0.9) in whole MiB = 57 MiB;
 #   - through the shim with a stale GOMEMLIMIT=1GiB (above the limit) the shim replaces
-#     it, says why on stderr, and the program survives.
+#     it, says why on stderr, and the program survives;
+#   - the copy made by `--install` (as the webhook's init container does) with --force
+#     replaces an admission-time GOMEMLIMIT=60MiB with the cgroup's 57MiB.
 # Each case runs GMW_SHIM_CGROUP_RUNS times (default 2). Exit 77 (skipped, reason printed)
 # when no writable cgroup v1 memory hierarchy exists here. Every cgroup created is removed.
 set -euo pipefail
@@ -119,6 +121,17 @@ for run in $(seq 1 "$RUNS"); do
   [ "$(wc -l < "$out/stderr")" = 1 ] && grep -q '^gomemlimit-shim: GOMEMLIMIT=1GiB exceeds the memory limit 67108864 bytes' "$out/stderr" \
     || fail "stale case: stderr should be one line why, got: $(cat "$out/stderr")"
   echo "ok: stale GOMEMLIMIT=1GiB replaced: $(cat "$out/stderr")"
+
+  # 4. As the webhook delivers it: the copy made by --install, with --force over the
+  #    admission-time value (valid and below the limit, but not the cgroup's).
+  rm -rf "$out/vol" && mkdir -p "$out/vol"
+  "$SHIM" --install "$out/vol" || fail "--install failed"
+  new_cgroup || fail "cannot create cgroup"
+  run_in "$CG" env -u GOGC GOMEMLIMIT=60MiB "$out/vol/gomemlimit-shim" --ratio 0.9 --force -- "$out/gomemhog"
+  [ "$rc" = 0 ] || fail "installed copy with --force: exit $rc; stderr: $(head -c 500 "$out/stderr")"
+  got=$(sed -n 's/^GOMEMLIMIT_BYTES=\([0-9]*\)$/\1/p' "$out/stdout" | tail -1)
+  [ "$got" = "$EXPECTED" ] || fail "--force case: runtime limit $got, want $EXPECTED"
+  echo "ok: installed copy, --force over GOMEMLIMIT=60MiB: runtime limit $got"
 done
 rmdir "$probe" 2>/dev/null || true
 echo "PASS"
