@@ -6,10 +6,13 @@
 # and the warnings, then stop the server with SIGTERM (graceful, exit 0).
 #   GMW_DEMO_REVIEW=FILE  send this AdmissionReview instead of examples/review.json
 #   GMW_DEMO_BUILD=DIR    build directory (default build)
+#   GMW_SKIP_INSTALL=1    do not run scripts/install-deps.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-GMW_SKIP_NPM_TOOLS=1 scripts/install-deps.sh
+if [ "${GMW_SKIP_INSTALL:-0}" != 1 ]; then
+  GMW_SKIP_NPM_TOOLS=1 scripts/install-deps.sh
+fi
 
 build=${GMW_DEMO_BUILD:-build}
 echo "== build ($build)"
@@ -60,7 +63,8 @@ curl -sS --fail-with-body --max-time 10 --cacert "$work/tls/ca.crt" \
 
 echo "== response"
 jq '{uid: .response.uid, allowed: .response.allowed, patchType: .response.patchType,
-     status: .response.status, auditAnnotations: .response.auditAnnotations}' "$work/response.json"
+     status: .response.status, auditAnnotations: .response.auditAnnotations}
+    | with_entries(select(.value != null))' "$work/response.json"
 echo "== decoded patch"
 if jq -e '.response.patch' "$work/response.json" >/dev/null; then
   jq -r '.response.patch' "$work/response.json" | base64 -d | jq .
