@@ -6,11 +6,11 @@
  *   gomemlimit-shim --print [--ratio R] [--gogc N|off] [--min-limit Q] [--force]
  *   gomemlimit-shim --install DIR
  *
- * Shape of tini / s6-softlimit: parse options, change the environment, execvp (no fork,
- * so the Go program keeps the PID and receives signals directly). The shim must never be
- * the reason a container does not start: when the cgroup cannot be read it says so in one
- * line and still execs (execvp semantics, see exec_path). Exit codes of its own: 2 usage, 126 not
- * executable, 127 not found, 1 --install failed. See docs/shim.md.
+ * Shape of tini / s6-softlimit: parse options, change the environment, exec with execvp
+ * semantics (see exec_path; no fork, so the Go program keeps the PID and receives signals
+ * directly). The shim must never be the reason a container does not start: when the cgroup
+ * cannot be read it says so in one line and still execs. Exit codes of its own: 2 usage,
+ * 126 not executable, 127 not found, 1 --install failed. See docs/shim.md.
  *
  * GOMEMLIMIT_SHIM_ROOT (test only) is prepended to the /proc and /sys paths read.
  */
