@@ -930,21 +930,21 @@ static int real_digits(double d)
     return 17;
 }
 
-/* d as a YAML float every reader takes for a float: always with a '.' (1.0, 1.5e+20). */
+/*
+ * d as a YAML float every reader takes for a float: always with a '.' (1.0, 1.5e+300).
+ * buf must hold at least 40 bytes (%.17g needs at most 24, plus ".0").
+ */
 static void format_real(double d, char *buf, size_t cap)
 {
-    char tmp[64];
-    snprintf(tmp, sizeof(tmp), "%.*g", real_digits(d), d);
-    if (strchr(tmp, '.') != NULL) {
-        snprintf(buf, cap, "%s", tmp);
+    int n = snprintf(buf, cap, "%.*g", real_digits(d), d);
+    if (n < 0 || (size_t)n + 3 > cap || strchr(buf, '.') != NULL)
         return;
-    }
-    char *e = strchr(tmp, 'e');
-    if (e == NULL) {
-        snprintf(buf, cap, "%s.0", tmp);
-    } else {
-        snprintf(buf, cap, "%.*s.0%s", (int)(e - tmp), tmp, e);
-    }
+    size_t len = (size_t)n;
+    char *e = strchr(buf, 'e');
+    size_t at = e == NULL ? len : (size_t)(e - buf);
+    memmove(buf + at + 2, buf + at, len - at + 1);
+    buf[at] = '.';
+    buf[at + 1] = '0';
 }
 
 typedef struct {
