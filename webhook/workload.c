@@ -175,6 +175,16 @@ int gmw_workload_mutate(const gmw_config *cfg, json_t *obj, const char *ns_overr
     } else {
         json_t *meta = json_object_get(pod, "metadata");
         json_t *spec = json_object_get(pod, "spec");
+        if (meta != NULL && json_object_get(tmpl, "metadata") == NULL) {
+            /* a new template metadata goes first, where people write it */
+            json_t *ordered = json_pack("{s:O}", "metadata", meta);
+            if (ordered == NULL || json_object_update(ordered, tmpl) != 0 ||
+                replace_object(tmpl, ordered) != 0) {
+                json_decref(ordered);
+                goto oom;
+            }
+            json_decref(ordered);
+        }
         if ((meta != NULL && json_object_set(tmpl, "metadata", meta) != 0) ||
             (spec != NULL && json_object_set(tmpl, "spec", spec) != 0))
             goto oom;

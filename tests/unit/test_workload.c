@@ -218,6 +218,8 @@ static void test_each_workload_kind(void **state)
         tmpl = NULL;
         gmw_workload_classify(obj, &tmpl, NULL);
         assert_injected(json_object_get(tmpl, "spec"));
+        /* metadata comes first in the template, also when the engine created it */
+        assert_string_equal(json_object_iter_key(json_object_iter(tmpl)), "metadata");
         assert_non_null(
             json_object_get(json_object_get(json_object_get(tmpl, "metadata"), "annotations"),
                             "gomemlimit.io/status"));
