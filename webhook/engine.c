@@ -447,7 +447,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
 /* Decide and patch one candidate container found at cpath. */
 static void process_container(engine_ctx *c, const json_t *container, const char *cpath)
 {
-    char pct[16], what[160], change[96], item[GMW_ANN_NAME_MAX + 40];
+    char pct[16], what[160], change[128], item[GMW_ANN_NAME_MAX + 40];
     target tg;
 
     if (!resolve_target(c, container, &tg))
