@@ -309,14 +309,20 @@ int gmw_certs_make_serving(const char *const *dns_names, size_t n_names, gmw_key
         ssl_error(err, errcap, "generating the serving key");
         goto out;
     }
-    const int nids[] = {NID_basic_constraints, NID_key_usage, NID_ext_key_usage,
-                        NID_subject_key_identifier, NID_authority_key_identifier,
+    const int nids[] = {NID_basic_constraints,
+                        NID_key_usage,
+                        NID_ext_key_usage,
+                        NID_subject_key_identifier,
+                        NID_authority_key_identifier,
                         NID_subject_alt_name};
-    const char *const values[] = {
-        "critical,CA:FALSE",
-        type == GMW_KEY_RSA_2048 ? "critical,digitalSignature,keyEncipherment"
-                                 : "critical,digitalSignature",
-        "serverAuth", "hash", "keyid:always", san};
+    const char *const values[] = {"critical,CA:FALSE",
+                                  type == GMW_KEY_RSA_2048
+                                      ? "critical,digitalSignature,keyEncipherment"
+                                      : "critical,digitalSignature",
+                                  "serverAuth",
+                                  "hash",
+                                  "keyid:always",
+                                  san};
     cert = build_cert(key, dns_names[0], ca, ca_key, not_before, not_after, nids, values, 6);
     if (cert == NULL) {
         ssl_error(err, errcap, "building the serving certificate");

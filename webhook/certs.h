@@ -61,14 +61,14 @@ int gmw_certs_service_names(const char *svc, const char *ns, char names[4][256])
 
 /* What gmw_certs_check found out about a certificate. */
 typedef struct {
-    int64_t not_before;               /* UNIX seconds */
-    int64_t not_after;                /* UNIX seconds */
-    char serial[80];                  /* hex, upper case */
-    char sha256[100];                 /* colon-separated hex of the DER, upper case */
-    char subject[256];                /* one-line RFC 2253 subject */
-    size_t dns_count;                 /* number of DNS SANs (may exceed the array) */
+    int64_t not_before; /* UNIX seconds */
+    int64_t not_after;  /* UNIX seconds */
+    char serial[80];    /* hex, upper case */
+    char sha256[100];   /* colon-separated hex of the DER, upper case */
+    char subject[256];  /* one-line RFC 2253 subject */
+    size_t dns_count;   /* number of DNS SANs (may exceed the array) */
     char dns[GMW_CERTS_MAX_SANS][256];
-    size_t ip_count;                  /* number of IP SANs */
+    size_t ip_count; /* number of IP SANs */
 } gmw_cert_info;
 
 /*

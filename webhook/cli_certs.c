@@ -132,8 +132,19 @@ static int join(char *out, size_t cap, const char *dir, const char *name)
 
 int gmw_cmd_certs(int argc, char **argv)
 {
-    enum { OPT_DAYS = 256, OPT_CA_DAYS, OPT_KEY_TYPE, OPT_CA_CERT, OPT_CA_KEY, OPT_FORCE,
-           OPT_CHECK, OPT_CERT, OPT_KEY, OPT_CA, OPT_HOST };
+    enum {
+        OPT_DAYS = 256,
+        OPT_CA_DAYS,
+        OPT_KEY_TYPE,
+        OPT_CA_CERT,
+        OPT_CA_KEY,
+        OPT_FORCE,
+        OPT_CHECK,
+        OPT_CERT,
+        OPT_KEY,
+        OPT_CA,
+        OPT_HOST
+    };
     static const struct option longopts[] = {
         {"service", required_argument, NULL, 's'},
         {"namespace", required_argument, NULL, 'n'},
@@ -152,9 +163,8 @@ int gmw_cmd_certs(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *svc = NULL, *ns = NULL, *out_dir = NULL, *ca_cert_path = NULL,
-               *ca_key_path = NULL, *cert_path = NULL, *key_path = NULL, *ca_path = NULL,
-               *host = NULL;
+    const char *svc = NULL, *ns = NULL, *out_dir = NULL, *ca_cert_path = NULL, *ca_key_path = NULL,
+               *cert_path = NULL, *key_path = NULL, *ca_path = NULL, *host = NULL;
     long days = 365, ca_days = 3650;
     gmw_key_type type = GMW_KEY_ECDSA_P256;
     bool force = false, check = false;
@@ -245,7 +255,8 @@ int gmw_cmd_certs(int argc, char **argv)
         return check_mode(cert_path, key_path, ca_path, host);
     }
     if (svc == NULL || ns == NULL || out_dir == NULL) {
-        fprintf(stderr, "gomemlimit-webhook certs: --service, --namespace and --out are required\n");
+        fprintf(stderr,
+                "gomemlimit-webhook certs: --service, --namespace and --out are required\n");
         usage(stderr);
         return 2;
     }
@@ -255,9 +266,8 @@ int gmw_cmd_certs(int argc, char **argv)
     }
     char names[4][256];
     if (gmw_certs_service_names(svc, ns, names) != 0) {
-        fprintf(stderr,
-                "gomemlimit-webhook certs: service and namespace must be DNS-1123 labels "
-                "(lower-case letters, digits, '-'; e.g. gomemlimit-webhook)\n");
+        fprintf(stderr, "gomemlimit-webhook certs: service and namespace must be DNS-1123 labels "
+                        "(lower-case letters, digits, '-'; e.g. gomemlimit-webhook)\n");
         return 2;
     }
 
@@ -306,8 +316,8 @@ int gmw_cmd_certs(int argc, char **argv)
                                &cert, &key, err, sizeof err) != 0)
         goto fail;
     /* Sanity: what we wrote must pass our own check against the CA for the .svc name. */
-    if (gmw_certs_check(cert.data, cert.len, key.data, key.len, ca_cert.data, ca_cert.len,
-                        names[2], now, NULL, err, sizeof err) != 0)
+    if (gmw_certs_check(cert.data, cert.len, key.data, key.len, ca_cert.data, ca_cert.len, names[2],
+                        now, NULL, err, sizeof err) != 0)
         goto fail;
     if ((rc = gmw_certs_write_file(p_key, key.data, key.len, 0600)) != 0 ||
         (rc = gmw_certs_write_file(p_crt, cert.data, cert.len, 0644)) != 0 ||
@@ -322,10 +332,11 @@ int gmw_cmd_certs(int argc, char **argv)
         goto fail;
     }
     printf("%s\n", bundle);
-    fprintf(stderr,
-            "gomemlimit-webhook certs: wrote %s, %s, %s%s%s (SANs %s, %s, %s, %s; valid %ld days)\n",
-            p_ca, p_crt, p_key, generate_ca ? ", " : "", generate_ca ? p_cakey : "", names[0],
-            names[1], names[2], names[3], days);
+    fprintf(
+        stderr,
+        "gomemlimit-webhook certs: wrote %s, %s, %s%s%s (SANs %s, %s, %s, %s; valid %ld days)\n",
+        p_ca, p_crt, p_key, generate_ca ? ", " : "", generate_ca ? p_cakey : "", names[0], names[1],
+        names[2], names[3], days);
     exit_code = 0;
     goto out;
 fail:

@@ -205,7 +205,7 @@ static void reload_certs(void *arg)
 /* Warn about a restart-only key that changed and keep the running value. */
 #define KEEP_STR(field, key)                                                                       \
     do {                                                                                           \
-        if (strcmp(cfg.field, st->running.field) != 0) {                                          \
+        if (strcmp(cfg.field, st->running.field) != 0) {                                           \
             gmw_log(GMW_LOG_WARN, "config key %s changed: takes effect after a restart", key);     \
             memcpy(cfg.field, st->running.field, sizeof cfg.field);                                \
         }                                                                                          \
@@ -342,8 +342,8 @@ static int parse_args(int argc, char **argv, serve_flags *f)
             f->grace_set = true;
             break;
         case OPT_BODY:
-            if (gmw_quantity_parse_cstr(optarg, &f->max_body) != GMW_QTY_OK ||
-                f->max_body < 4096 || f->max_body > 1024LL * 1024 * 1024)
+            if (gmw_quantity_parse_cstr(optarg, &f->max_body) != GMW_QTY_OK || f->max_body < 4096 ||
+                f->max_body > 1024LL * 1024 * 1024)
                 bad = "--max-body wants a quantity from 4Ki to 1Gi, e.g. 8Mi";
             f->body_set = true;
             break;
@@ -498,8 +498,7 @@ int gmw_cmd_serve(int argc, char **argv)
     {
         gmw_log_field f[2] = {GMW_LOG_INT("gracePeriodSeconds", grace_s),
                               GMW_LOG_INT("inFlight", gmw_metrics_in_flight(&st.metrics))};
-        gmw_log_fields(GMW_LOG_INFO, "shutting down: no new connections, finishing requests", f,
-                       2);
+        gmw_log_fields(GMW_LOG_INFO, "shutting down: no new connections, finishing requests", f, 2);
     }
     gmw_server_quiesce(st.server);
     int64_t left = gmw_server_drain(st.server, grace_s * 1000u);

@@ -170,8 +170,8 @@ static void put_string(char *out, size_t cap, size_t *o, const char *s, size_t r
     put(out, cap, o, "\"");
 }
 
-size_t gmw_log_format(char *out, size_t cap, int64_t unix_ms, gmw_log_level level,
-                      const char *msg, const gmw_log_field *fields, size_t n)
+size_t gmw_log_format(char *out, size_t cap, int64_t unix_ms, gmw_log_level level, const char *msg,
+                      const gmw_log_field *fields, size_t n)
 {
     /* Bytes kept free for the closing "}\n" at every step. */
     const size_t reserve = 3;

@@ -60,8 +60,8 @@ void gmw_log(gmw_log_level level, const char *fmt, ...) __attribute__((format(pr
  * (with a trailing '\n') for the given UNIX time in milliseconds into out[0..cap)
  * and returns its length (always < cap, NUL-terminated; cap must be >= 64).
  */
-size_t gmw_log_format(char *out, size_t cap, int64_t unix_ms, gmw_log_level level,
-                      const char *msg, const gmw_log_field *fields, size_t n);
+size_t gmw_log_format(char *out, size_t cap, int64_t unix_ms, gmw_log_level level, const char *msg,
+                      const gmw_log_field *fields, size_t n);
 
 /*
  * JSON-escape src into out[0..cap) (without quotes), NUL-terminated. Never writes a

@@ -305,8 +305,7 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
 
     TRY(header(out, "process_start_time_seconds", "gauge",
                "Start time of the process, UNIX seconds."));
-    TRY(gmw_dynbuf_addf(out, PREFIX "process_start_time_seconds %lld\n",
-                        (long long)m->start_time));
+    TRY(gmw_dynbuf_addf(out, PREFIX "process_start_time_seconds %lld\n", (long long)m->start_time));
 #undef TRY
     return rc;
 }

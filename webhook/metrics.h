@@ -73,7 +73,7 @@ typedef struct {
     atomic_uint_fast64_t duration_sum_ns;
     atomic_uint_fast64_t http[GMW_ROUTE_COUNT][GMW_METRICS_CODES + 1];
     atomic_int_fast64_t in_flight;
-    atomic_int_fast64_t cert_expiry; /* UNIX seconds; 0 = no certificate */
+    atomic_int_fast64_t cert_expiry;      /* UNIX seconds; 0 = no certificate */
     atomic_uint_fast64_t cert_reloads[2]; /* [0] success, [1] failure */
     atomic_uint_fast64_t config_reloads[2];
     int64_t start_time; /* UNIX seconds */

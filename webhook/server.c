@@ -182,8 +182,8 @@ static enum MHD_Result serve_get(gmw_server *srv, struct MHD_Connection *c, gmw_
     gmw_dynbuf_init(&out, 4 * 1024 * 1024);
     if (gmw_metrics_render(srv->metrics, &out) != 0) {
         gmw_dynbuf_free(&out);
-        return respond_error(srv, c, route, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                             "cannot render metrics", NULL, false);
+        return respond_error(srv, c, route, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render metrics",
+                             NULL, false);
     }
     enum MHD_Result ret =
         respond(srv, c, route, MHD_HTTP_OK, gmw_dynbuf_ptr(&out), gmw_dynbuf_len(&out),
@@ -203,8 +203,7 @@ static void record_admission(gmw_server *srv, const gmw_review_outcome *o, unsig
         size_t n = o->container_count < GMW_MAX_CONTAINER_OUTCOMES ? o->container_count
                                                                    : GMW_MAX_CONTAINER_OUTCOMES;
         for (size_t i = 0; i < n; i++)
-            gmw_metrics_container(srv->metrics, o->containers[i].action,
-                                  o->containers[i].reason);
+            gmw_metrics_container(srv->metrics, o->containers[i].action, o->containers[i].reason);
     }
     gmw_log_field f[9];
     size_t nf = 0;
@@ -233,8 +232,7 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
                  (long long)s->cfg.max_body_bytes);
         snap_release(s);
         gmw_log_fields(GMW_LOG_WARN, "request body too large", NULL, 0);
-        return respond_error(srv, c, GMW_ROUTE_MUTATE, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL,
-                             true);
+        return respond_error(srv, c, GMW_ROUTE_MUTATE, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL, true);
     }
     config_snap *s = snap_acquire(srv);
     char *resp = NULL;
@@ -310,8 +308,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (req == NULL) {
         /* Phase 1: headers only. Errors are answered now (the connection then closes). */
         gmw_metric_route route = route_of(url);
-        bool is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-                      strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+        bool is_get =
+            strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
         if (gmw_log_enabled(GMW_LOG_DEBUG)) {
             gmw_log_field f[2] = {GMW_LOG_STR("method", method), GMW_LOG_STR("path", url)};
             gmw_log_fields(GMW_LOG_DEBUG, "request", f, 2);
@@ -328,16 +326,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
             return respond_error(srv, c, route, MHD_HTTP_METHOD_NOT_ALLOWED,
                                  "method not allowed; use POST", "POST", false);
-        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_TYPE);
+        const char *ct =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (!is_json_content_type(ct))
             return respond_error(srv, c, route, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                  "Content-Type must be application/json", NULL, false);
         config_snap *s = snap_acquire(srv);
         int64_t max_body = s->cfg.max_body_bytes;
         snap_release(s);
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL) {
             char *end = NULL;
             errno = 0;
@@ -557,8 +555,7 @@ int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_s
     srv->owns_listen_fd = true;
     unsigned threads = opt->threads < 1 ? 1 : opt->threads;
     unsigned limit = opt->connection_limit < threads ? threads : opt->connection_limit;
-    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     /* From here MHD may own the socket (it closes it on stop, maybe on failure too). */
     srv->owns_listen_fd = false;
     /* Options are passed as varargs: 0.9.75 does not accept the certificate callback

@@ -34,7 +34,8 @@ static int make_fixture(void **state, gmw_key_type type)
     fixture *f = calloc(1, sizeof *f);
     char err[GMW_CERTS_ERR];
     time_t now = time(NULL);
-    if (f == NULL || gmw_certs_service_names("gomemlimit-webhook", "gomemlimit-system", f->names) != 0)
+    if (f == NULL ||
+        gmw_certs_service_names("gomemlimit-webhook", "gomemlimit-system", f->names) != 0)
         return -1;
     if (gmw_certs_make_ca("test CA", type, now - 60, now + 86400 * 10, &f->ca_cert, &f->ca_key, err,
                           sizeof err) != 0) {
@@ -107,7 +108,7 @@ static void test_generated_pair_checks_out(void **state)
     assert_int_equal(info.ip_count, 0);
     assert_true(info.not_after > (int64_t)now + 86000 && info.not_after <= (int64_t)now + 86400);
     assert_true(info.not_before <= (int64_t)now);
-    assert_true(strlen(info.serial) >= 30);           /* ~159 random bits */
+    assert_true(strlen(info.serial) >= 30);            /* ~159 random bits */
     assert_int_equal(strlen(info.sha256), 32 * 3 - 1); /* AA:BB:... */
     assert_string_equal(info.subject, "CN=gomemlimit-webhook");
     /* Each of the four names is accepted by hostname verification. */
@@ -128,8 +129,8 @@ static void test_wrong_host_rejected(void **state)
                          0);
     assert_non_null(strstr(err, "not valid for host"));
     assert_int_not_equal(gmw_certs_check(f->cert.data, f->cert.len, f->key.data, f->key.len,
-                                         f->ca_cert.data, f->ca_cert.len, "evil.example", now,
-                                         NULL, err, sizeof err),
+                                         f->ca_cert.data, f->ca_cert.len, "evil.example", now, NULL,
+                                         err, sizeof err),
                          0);
 }
 
@@ -151,7 +152,8 @@ static void test_garbage_inputs(void **state)
 {
     fixture *f = *state;
     char err[GMW_CERTS_ERR] = "";
-    const char junk[] = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
+    const char junk[] =
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
     assert_int_not_equal(gmw_certs_check(junk, sizeof junk - 1, f->key.data, f->key.len, NULL, 0,
                                          NULL, time(NULL), NULL, err, sizeof err),
                          0);
@@ -190,9 +192,9 @@ static void test_expired_and_not_yet_valid(void **state)
                                             now - 86400, f->ca_cert.data, f->ca_key.data, &c, &k,
                                             err, sizeof err),
                      0);
-    assert_int_not_equal(gmw_certs_check(c.data, c.len, k.data, k.len, NULL, 0, NULL, now, NULL,
-                                         err, sizeof err),
-                         0);
+    assert_int_not_equal(
+        gmw_certs_check(c.data, c.len, k.data, k.len, NULL, 0, NULL, now, NULL, err, sizeof err),
+        0);
     assert_non_null(strstr(err, "expired"));
     gmw_pem_free(&c);
     gmw_pem_free(&k);

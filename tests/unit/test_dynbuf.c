@@ -118,9 +118,9 @@ static void test_take_and_reset(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_add_within_cap),   cmocka_unit_test(test_cap_exceeded_frees),
+        cmocka_unit_test(test_add_within_cap),     cmocka_unit_test(test_cap_exceeded_frees),
         cmocka_unit_test(test_single_huge_append), cmocka_unit_test(test_zero_cap),
-        cmocka_unit_test(test_addf_and_growth),  cmocka_unit_test(test_addf_over_cap),
+        cmocka_unit_test(test_addf_and_growth),    cmocka_unit_test(test_addf_over_cap),
         cmocka_unit_test(test_take_and_reset),
     };
     return cmocka_run_group_tests_name("dynbuf", tests, NULL, NULL);

@@ -29,7 +29,12 @@ static void test_escape_utf8(void **state)
     gmw_json_escape(out, sizeof out, "gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80", NULL);
     assert_string_equal(out, "gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80");
     /* Invalid bytes, overlongs, surrogates and truncated sequences become U+FFFD. */
-    gmw_json_escape(out, sizeof out, "a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\xe2\x82", NULL);
+    gmw_json_escape(out, sizeof out,
+                    "a\xff"
+                    "b\xc0\xaf"
+                    "c\xed\xa0\x80"
+                    "d\xe2\x82",
+                    NULL);
     assert_string_equal(out, "a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd");
 }
 

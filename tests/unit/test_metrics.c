@@ -80,8 +80,8 @@ static void test_admissions_and_histogram(void **state)
     gmw_metrics_admission(m, GMW_OP_CREATE, GMW_RESULT_PATCHED, 0.003);
     gmw_metrics_admission(m, gmw_metrics_op_from_string("UPDATE"),
                           gmw_metrics_result_from_string("ignored"), 0.5);
-    gmw_metrics_admission(m, gmw_metrics_op_from_string(NULL),
-                          gmw_metrics_result_from_string(NULL), 20);
+    gmw_metrics_admission(m, gmw_metrics_op_from_string(NULL), gmw_metrics_result_from_string(NULL),
+                          20);
     gmw_metrics_admission(m, gmw_metrics_op_from_string("PATCH?"),
                           gmw_metrics_result_from_string("whatever"), 0.001);
     const char *t = render(m);

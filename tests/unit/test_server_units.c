@@ -32,8 +32,16 @@ static void test_listen_parse_errors(void **state)
     (void)state;
     char host[16];
     uint16_t port = 7;
-    const char *bad[] = {"8443",       ":",       ":65536",         ":-1",        ":84a3",
-                         "::1:8443",   "[::1]",   "[::1]8443",      "host:123456", ":08443x",
+    const char *bad[] = {"8443",
+                         ":",
+                         ":65536",
+                         ":-1",
+                         ":84a3",
+                         "::1:8443",
+                         "[::1]",
+                         "[::1]8443",
+                         "host:123456",
+                         ":08443x",
                          "a-very-long-hostname-that-does-not-fit:1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (gmw_listen_parse(bad[i], host, sizeof host, &port) == 0)

@@ -70,8 +70,8 @@ static void remove_tree(tree *t)
 
 static bool sig_same(const gmw_file_sig *a, const gmw_file_sig *b)
 {
-    return a->missing == b->missing && a->dev == b->dev && a->ino == b->ino &&
-           a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+    return a->missing == b->missing && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
 }
 
 static void test_signature_follows_data_swap(void **state)
