@@ -553,6 +553,11 @@ static void process_container(engine_ctx *c, const json_t *container, const char
                              "gomemlimit: container %s: no command to wrap with gomemlimit-shim; "
                              "bake it into the image (docs/shim.md)",
                              name);
+        else if (st == GMW_SHIM_CONFLICT)
+            gmw_warnings_add(&c->warnings,
+                             "gomemlimit: container %s: /gomemlimit is used by another volume; "
+                             "not wrapped with gomemlimit-shim",
+                             name);
         else
             c->shim_used = true;
     }

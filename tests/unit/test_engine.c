@@ -953,6 +953,28 @@ static void test_shim_wraps_command_pod_ops_last(void **state)
     assert_false(warning_with("docs/shim.md", NULL));
 }
 
+/* A container that already mounts something else at /gomemlimit is not wrapped, says so,
+ * and does not pull in the pod-level volume and init container. */
+static void test_shim_conflict_warns_and_adds_no_pod_ops(void **state)
+{
+    (void)state;
+    run("{'metadata':{'annotations':{'gomemlimit.io/shim':'true'}},"
+        "'spec':{'volumes':[{'name':'other','emptyDir':{}}],"
+        "'containers':[{'name':'app','command':['/app'],'env':[],"
+        "'volumeMounts':[{'name':'other','mountPath':'/gomemlimit'}],"
+        "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
+    ASSERT_WARNING("container app: /gomemlimit is used by another volume", "not wrapped");
+    size_t i;
+    json_t *op;
+    json_array_foreach(res.patch, i, op)
+    {
+        assert_false(op_path_starts(op, "/spec/volumes"));
+        assert_false(op_path_starts(op, "/spec/initContainers"));
+        assert_false(op_path_starts(op, "/spec/containers/0/command"));
+    }
+    assert_string_equal(audit("injected"), "app=460MiB"); /* env injection still done */
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1002,6 +1024,7 @@ int main(void)
         T(test_many_containers_capped),
         T(test_shim_no_command_warns),
         T(test_shim_wraps_command_pod_ops_last),
+        T(test_shim_conflict_warns_and_adds_no_pod_ops),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
