@@ -17,6 +17,7 @@ if(GMW_BUILD_TESTS)
   gmw_add_unit_test(test_certs tests/unit/test_certs.c gmw_shell)
   gmw_add_unit_test(test_watch tests/unit/test_watch.c gmw_shell)
   gmw_add_unit_test(test_server_units tests/unit/test_server_units.c gmw_shell)
+  gmw_add_unit_test(test_tlsstore tests/unit/test_tlsstore.c gmw_shell)
 endif()
 
 if(GMW_BUILD_TESTS)
