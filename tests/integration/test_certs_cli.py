@@ -10,10 +10,9 @@ import os
 import stat
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "server"))
-from harness import GMW_BIN, HOST, NS, SVC, Server, make_certs, python_is_debian, run_tests  # noqa: E402
+from harness import workdir, GMW_BIN, HOST, NS, SVC, Server, make_certs, python_is_debian, run_tests  # noqa: E402
 
 python_is_debian()
 
@@ -30,7 +29,7 @@ def openssl(*args):
 
 
 def test_generate_verify_sans_modes_bundle():
-    d = tempfile.mkdtemp(prefix="gmw-certs-")
+    d = workdir("gmw-certs-")
     out = os.path.join(d, "out")  # created by the command
     r = run("certs", "--service", SVC, "--namespace", NS, "--out", out, check=0)
     for name in ("ca.crt", "ca.key", "tls.crt", "tls.key"):
@@ -63,7 +62,7 @@ def test_generate_verify_sans_modes_bundle():
 
 
 def test_rsa_and_days():
-    d = tempfile.mkdtemp(prefix="gmw-certs-rsa-")
+    d = workdir("gmw-certs-rsa-")
     run("certs", "-s", SVC, "-n", NS, "-o", d, "--key-type", "rsa", "--days", "10", check=0)
     key = openssl("pkey", "-in", os.path.join(d, "tls.key"), "-noout", "-text")
     assert "Private-Key: (2048 bit" in key.stdout, key.stdout[:200]
@@ -73,7 +72,7 @@ def test_rsa_and_days():
 
 
 def test_no_overwrite_without_force():
-    d = tempfile.mkdtemp(prefix="gmw-certs-force-")
+    d = workdir("gmw-certs-force-")
     make_certs(d)
     with open(os.path.join(d, "tls.crt"), "rb") as f:
         before = f.read()
@@ -87,7 +86,7 @@ def test_no_overwrite_without_force():
 
 
 def test_existing_ca_signs_new_pair():
-    d = tempfile.mkdtemp(prefix="gmw-certs-ca-")
+    d = workdir("gmw-certs-ca-")
     make_certs(d)
     d2 = os.path.join(d, "next")
     run("certs", "-s", SVC, "-n", NS, "-o", d2, "--ca-cert", os.path.join(d, "ca.crt"),
@@ -98,7 +97,7 @@ def test_existing_ca_signs_new_pair():
     with open(os.path.join(d, "ca.crt")) as a, open(os.path.join(d2, "ca.crt")) as b:
         assert a.read() == b.read()
     # A CA key that does not belong to the CA certificate is refused.
-    other = tempfile.mkdtemp(prefix="gmw-certs-other-")
+    other = workdir("gmw-certs-other-")
     make_certs(other)
     r = run("certs", "-s", SVC, "-n", NS, "-o", os.path.join(d, "bad"), "--ca-cert",
             os.path.join(d, "ca.crt"), "--ca-key", os.path.join(other, "ca.key"), check=1)
@@ -106,7 +105,7 @@ def test_existing_ca_signs_new_pair():
 
 
 def test_usage_errors():
-    d = tempfile.mkdtemp(prefix="gmw-certs-usage-")
+    d = workdir("gmw-certs-usage-")
     for args in (["--service", "Bad_Name", "--namespace", NS, "--out", d],
                  ["--service", SVC, "--out", d],
                  ["--service", SVC, "--namespace", NS, "--out", d, "--days", "0"],
@@ -123,7 +122,7 @@ def test_usage_errors():
 
 
 def test_check_mode():
-    d = tempfile.mkdtemp(prefix="gmw-certs-check-")
+    d = workdir("gmw-certs-check-")
     make_certs(d)
     p = lambda n: os.path.join(d, n)  # noqa: E731
     r = run("certs", "--check", "--cert", p("tls.crt"), "--key", p("tls.key"), "--ca",
@@ -140,12 +139,12 @@ def test_check_mode():
 
 
 def test_server_accepts_generated_pair():
-    d = tempfile.mkdtemp(prefix="gmw-certs-serve-")
+    d = workdir("gmw-certs-serve-")
     make_certs(d)
     with Server(d) as srv:
         status, body, rc = srv.curl("/readyz")
         assert rc == 0 and status == 200, (rc, status)
-    d2 = tempfile.mkdtemp(prefix="gmw-certs-serve-rsa-")
+    d2 = workdir("gmw-certs-serve-rsa-")
     make_certs(d2, "--key-type", "rsa")
     with Server(d2) as srv:
         status, body, rc = srv.curl("/readyz")
@@ -153,7 +152,7 @@ def test_server_accepts_generated_pair():
 
 
 def test_server_refuses_bad_initial_pair():
-    d = tempfile.mkdtemp(prefix="gmw-certs-bad-")
+    d = workdir("gmw-certs-bad-")
     make_certs(d)
     r = subprocess.run([GMW_BIN, "serve", "--listen", "127.0.0.1:0", "--tls-cert-file",
                         os.path.join(d, "tls.crt"), "--tls-key-file", os.path.join(d, "ca.key")],

@@ -10,15 +10,14 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "server"))
-from harness import FIXTURES, HOST, Server, make_certs, python_is_debian, run_tests  # noqa: E402
+from harness import workdir, FIXTURES, HOST, Server, make_certs, python_is_debian, run_tests  # noqa: E402
 
 python_is_debian()
 
-WORK = tempfile.mkdtemp(prefix="gmw-body-")
+WORK = workdir("gmw-body-")
 make_certs(WORK)
 LIMIT = 64 * 1024
 SERVER = Server(WORK, args=["--max-body", "64Ki"])

@@ -11,12 +11,11 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "server"))
-from harness import FIXTURES, GMW_BIN, HOST, Server, make_certs, python_is_debian, run_tests  # noqa: E402
+from harness import workdir, FIXTURES, GMW_BIN, HOST, Server, make_certs, python_is_debian, run_tests  # noqa: E402
 
 python_is_debian()
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
@@ -105,7 +104,7 @@ def rotate_while_posting(server, rotate, min_requests=20):
 
 
 def test_rotation_plain_files():
-    work = tempfile.mkdtemp(prefix="gmw-rot-")
+    work = workdir("gmw-rot-")
     make_certs(work)
     gen2 = os.path.join(work, "gen2")
     new_generation(work, gen2)
@@ -175,7 +174,7 @@ def kube_secret_dir(root, gen_dir, stamp):
 
 
 def test_rotation_kubernetes_data_swap():
-    work = tempfile.mkdtemp(prefix="gmw-kube-")
+    work = workdir("gmw-kube-")
     make_certs(work)
     gen2 = os.path.join(work, "gen2")
     new_generation(work, gen2)
@@ -197,7 +196,7 @@ def test_rotation_kubernetes_data_swap():
 
 
 def test_sighup_reload():
-    work = tempfile.mkdtemp(prefix="gmw-hup-")
+    work = workdir("gmw-hup-")
     make_certs(work)
     gen2 = os.path.join(work, "gen2")
     new_generation(work, gen2)
@@ -227,7 +226,7 @@ def engine_answer(config):
 
 def test_config_reload():
     import json
-    work = tempfile.mkdtemp(prefix="gmw-cfg-")
+    work = workdir("gmw-cfg-")
     make_certs(work)
     cfg = os.path.join(work, "config.yaml")
     write(cfg, "defaults:\n  ratio: 0.9\n")

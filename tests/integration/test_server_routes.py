@@ -8,10 +8,9 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "server"))
-from harness import (FIXTURES, GMW_BIN, HOST, Server, make_certs,  # noqa: E402
+from harness import (workdir, FIXTURES, GMW_BIN, HOST, Server, make_certs,  # noqa: E402
                      python_is_debian, run_tests)
 
 python_is_debian()
@@ -22,7 +21,7 @@ import base64  # noqa: E402
 import jsonpatch  # noqa: E402
 
 REVIEWS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server", "reviews")
-WORK = tempfile.mkdtemp(prefix="gmw-routes-")
+WORK = workdir("gmw-routes-")
 make_certs(WORK)
 SERVER = Server(WORK)
 
@@ -259,7 +258,7 @@ def test_plain_http_refused():
 
 
 def test_wrong_ca_rejected_by_client():
-    other = tempfile.mkdtemp(prefix="gmw-other-ca-")
+    other = workdir("gmw-other-ca-")
     make_certs(other)
     status, _, rc = SERVER.curl("/healthz", cacert=os.path.join(other, "ca.crt"))
     assert rc != 0 and status == 0, (rc, status)  # curl does verify: the test can fail

@@ -8,11 +8,10 @@ import signal
 import socket
 import ssl
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "server"))
-from harness import HOST, Server, make_certs, python_is_debian, run_tests  # noqa: E402
+from harness import workdir, HOST, Server, make_certs, python_is_debian, run_tests  # noqa: E402
 
 python_is_debian()
 
@@ -41,7 +40,7 @@ def read_all(s, timeout=20):
 
 
 def test_sigterm_during_slow_request():
-    work = tempfile.mkdtemp(prefix="gmw-term-")
+    work = workdir("gmw-term-")
     make_certs(work)
     with open(REVIEW, "rb") as f:
         body = f.read()
@@ -84,7 +83,7 @@ def test_sigterm_during_slow_request():
 
 
 def test_sigint_idle_exits_zero_quickly():
-    work = tempfile.mkdtemp(prefix="gmw-int-")
+    work = workdir("gmw-int-")
     make_certs(work)
     with Server(work) as srv:
         status, _, _ = srv.curl("/healthz")
@@ -96,7 +95,7 @@ def test_sigint_idle_exits_zero_quickly():
 
 
 def test_grace_period_bounds_a_stuck_request():
-    work = tempfile.mkdtemp(prefix="gmw-stuck-")
+    work = workdir("gmw-stuck-")
     make_certs(work)
     with Server(work, args=["--shutdown-grace-period", "1s"]) as srv:
         s = tls_connect(work, srv.port)
@@ -114,7 +113,7 @@ def test_grace_period_bounds_a_stuck_request():
 
 
 def test_readyz_during_drain():
-    work = tempfile.mkdtemp(prefix="gmw-ready-")
+    work = workdir("gmw-ready-")
     make_certs(work)
     with Server(work, args=["--shutdown-grace-period", "5s"]) as srv:
         # Keep one connection open with a request in flight, and one idle keep-alive

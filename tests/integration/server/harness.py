@@ -4,8 +4,10 @@ random loopback port (port 0, read back from the "listening" log line), and curl
 Run with /usr/bin/python3 (Debian's, which has prometheus_client and jsonpatch).
 Every wait is bounded; Server is a context manager that always kills the process.
 """
+import atexit
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +20,13 @@ SVC = "gomemlimit-webhook"
 NS = "gomemlimit-system"
 HOST = f"{SVC}.{NS}.svc"
 FIXTURES = os.path.join(SRC_DIR, "tests", "fixtures", "admission")
+
+
+def workdir(prefix):
+    """A fresh temporary directory, removed when the test program exits."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def make_certs(out_dir, *extra):
