@@ -216,7 +216,8 @@ static bool list_kind(const char *kind, char *item_kind, size_t cap)
     return true;
 }
 
-static void process_object(mutate_run *run, json_t *obj, size_t docno, unsigned depth);
+static void process_object(mutate_run *run, json_t *parent, size_t index, size_t docno,
+                           unsigned depth);
 
 /* Each item of a List; items of a typed list (PodList) may lack their kind. */
 static void process_list(mutate_run *run, json_t *items, const char *item_kind, size_t docno,
@@ -236,15 +237,20 @@ static void process_list(mutate_run *run, json_t *items, const char *item_kind, 
             }
             added_kind = 1;
         }
-        process_object(run, item, docno, depth + 1);
-        if (added_kind)
-            json_object_del(item, "kind");
+        process_object(run, items, i, docno, depth + 1);
+        if (added_kind) /* from the item now in place, maybe the mutated copy */
+            json_object_del(json_array_get(items, i), "kind");
     }
 }
 
-/* One object: a List, a Pod, a workload or something passed through. */
-static void process_object(mutate_run *run, json_t *obj, size_t docno, unsigned depth)
+/*
+ * The object at parent[index]: a List, a Pod, a workload or something passed through.
+ * A mutated object replaces the original in parent (json_array_set does not allocate).
+ */
+static void process_object(mutate_run *run, json_t *parent, size_t index, size_t docno,
+                           unsigned depth)
 {
+    json_t *obj = json_array_get(parent, index);
     char label[384];
     char item_kind[128];
     gmw_workload_result res;
@@ -283,6 +289,9 @@ static void process_object(mutate_run *run, json_t *obj, size_t docno, unsigned 
     } else if (res.denied) {
         fprintf(stderr, "Error: %s: denied: %s\n", label, res.message);
         run->denied++;
+    } else if (res.changed && json_array_set(parent, index, res.object) != 0) {
+        fprintf(stderr, "Error: %s: internal error replacing the object\n", label);
+        run->failed++;
     }
     gmw_workload_result_free(&res);
 }
@@ -353,10 +362,8 @@ static int mutate_manifests(const gmw_config *cfg, const char *path, const char 
             goto out;
         }
     }
-    json_array_foreach(docs, i, doc)
-    {
-        process_object(&run, doc, i + 1, 0);
-    }
+    for (i = 0; i < json_array_size(docs); i++)
+        process_object(&run, docs, i, i + 1, 0);
     if (write_documents(docs, as_json) != 0)
         goto out;
     rc = run.denied > 0 || run.failed > 0 ? MUTATE_EXIT_FAIL : MUTATE_EXIT_OK;

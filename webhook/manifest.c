@@ -557,8 +557,11 @@ static json_t *yr_key(yreader *yr, yaml_event_t *ev, unsigned depth, bool *is_me
         ev->data.scalar.tag == NULL && ev->data.scalar.length == 2 &&
         memcmp(ev->data.scalar.value, "<<", 2) == 0) {
         *is_merge = true;
+        k = json_string("<<");
+        if (k == NULL)
+            yr_error_at(yr, ev->start_mark, "out of memory");
         yaml_event_delete(ev);
-        return json_string("<<");
+        return k;
     }
     if (ev->type != YAML_SCALAR_EVENT && ev->type != YAML_ALIAS_EVENT) {
         yr_error_at(yr, ev->start_mark, "mapping keys must be scalars");

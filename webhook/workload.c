@@ -77,6 +77,8 @@ void gmw_workload_result_free(gmw_workload_result *res)
         return;
     json_decref(res->warnings);
     res->warnings = NULL;
+    json_decref(res->object);
+    res->object = NULL;
 }
 
 static int add_warning(gmw_workload_result *res, const char *text)
@@ -84,20 +86,40 @@ static int add_warning(gmw_workload_result *res, const char *text)
     return json_array_append_new(res->warnings, json_string(text));
 }
 
-/* Replace the members of dst by those of src, in src's order. */
-static int replace_object(json_t *dst, json_t *src)
+/*
+ * Put the pod-like object's metadata and spec (after the patch) back into the template
+ * `tmpl` of our private copy; a template that had no metadata gets it first.
+ */
+static int store_template(json_t *tmpl, json_t *podlike)
 {
-    if (json_object_clear(dst) != 0)
-        return -1;
-    return json_object_update(dst, src);
+    json_t *meta = json_object_get(podlike, "metadata");
+    json_t *spec = json_object_get(podlike, "spec");
+    json_t *ordered = NULL;
+
+    if (meta != NULL && json_object_get(tmpl, "metadata") == NULL) {
+        ordered = json_pack("{s:O}", "metadata", meta);
+        if (ordered == NULL || json_object_update(ordered, tmpl) != 0 ||
+            json_object_clear(tmpl) != 0 || json_object_update(tmpl, ordered) != 0)
+            goto fail;
+        json_decref(ordered);
+        ordered = NULL;
+    }
+    if ((meta != NULL && json_object_set(tmpl, "metadata", meta) != 0) ||
+        (spec != NULL && json_object_set(tmpl, "spec", spec) != 0))
+        goto fail;
+    return 0;
+fail:
+    json_decref(ordered);
+    return -1;
 }
 
-int gmw_workload_mutate(const gmw_config *cfg, json_t *obj, const char *ns_override,
+int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns_override,
                         gmw_workload_result *res)
 {
     gmw_pod_result pr;
-    json_t *tmpl = NULL;
-    json_t *pod = NULL; /* the engine's input: obj itself (Pod) or a pod-like copy */
+    json_t *copy = NULL;    /* our private copy of obj: the result when all goes well */
+    json_t *tmpl = NULL;    /* the pod template inside copy (borrowed) */
+    json_t *podlike = NULL; /* the engine's input: copy itself (Pod) or {metadata, spec} */
     const char *where = NULL;
     const char *ns = ns_override;
     char err[256];
@@ -128,24 +150,23 @@ int gmw_workload_mutate(const gmw_config *cfg, json_t *obj, const char *ns_overr
     if (ns == NULL || ns[0] == '\0')
         ns = "default";
 
-    /* Work on a copy so that a failure or a denial leaves obj as it was. */
+    /* Everything happens on a copy, so a failure or a denial leaves obj as it was. */
+    copy = json_deep_copy(obj);
+    if (copy == NULL)
+        goto oom;
     if (res->cls == GMW_OBJECT_POD) {
-        pod = json_deep_copy(obj);
+        podlike = json_incref(copy);
     } else {
+        gmw_workload_classify(copy, &tmpl, NULL);
         json_t *meta = json_object_get(tmpl, "metadata");
         json_t *spec = json_object_get(tmpl, "spec");
-        pod = json_object();
-        if (pod != NULL && meta != NULL &&
-            json_object_set_new(pod, "metadata", json_deep_copy(meta)) != 0)
-            goto oom;
-        if (pod != NULL && spec != NULL &&
-            json_object_set_new(pod, "spec", json_deep_copy(spec)) != 0)
+        podlike = json_object();
+        if (podlike == NULL || (meta != NULL && json_object_set(podlike, "metadata", meta) != 0) ||
+            (spec != NULL && json_object_set(podlike, "spec", spec) != 0))
             goto oom;
     }
-    if (pod == NULL)
-        goto oom;
 
-    if (gmw_engine_mutate_pod(cfg, pod, ns, &pr) != 0)
+    if (gmw_engine_mutate_pod(cfg, podlike, ns, &pr) != 0)
         goto oom;
     size_t i;
     json_t *w;
@@ -165,30 +186,15 @@ int gmw_workload_mutate(const gmw_config *cfg, json_t *obj, const char *ns_overr
         rc = 0;
         goto out;
     }
-    if (gmw_jsonpatch_apply(pod, pr.patch, err, sizeof(err)) != 0) {
+    /* For a template, podlike shares metadata and spec with copy: the patch lands there. */
+    if (gmw_jsonpatch_apply(podlike, pr.patch, err, sizeof(err)) != 0) {
         snprintf(res->error, sizeof(res->error), "cannot apply the engine's patch: %s", err);
         goto out;
     }
-    if (res->cls == GMW_OBJECT_POD) {
-        if (replace_object(obj, pod) != 0)
-            goto oom;
-    } else {
-        json_t *meta = json_object_get(pod, "metadata");
-        json_t *spec = json_object_get(pod, "spec");
-        if (meta != NULL && json_object_get(tmpl, "metadata") == NULL) {
-            /* a new template metadata goes first, where people write it */
-            json_t *ordered = json_pack("{s:O}", "metadata", meta);
-            if (ordered == NULL || json_object_update(ordered, tmpl) != 0 ||
-                replace_object(tmpl, ordered) != 0) {
-                json_decref(ordered);
-                goto oom;
-            }
-            json_decref(ordered);
-        }
-        if ((meta != NULL && json_object_set(tmpl, "metadata", meta) != 0) ||
-            (spec != NULL && json_object_set(tmpl, "spec", spec) != 0))
-            goto oom;
-    }
+    if (res->cls == GMW_OBJECT_WORKLOAD && store_template(tmpl, podlike) != 0)
+        goto oom;
+    res->object = copy;
+    copy = NULL;
     res->changed = true;
     rc = 0;
     goto out;
@@ -197,6 +203,7 @@ oom:
     rc = -1;
 out:
     gmw_pod_result_free(&pr);
-    json_decref(pod);
+    json_decref(podlike);
+    json_decref(copy);
     return rc;
 }

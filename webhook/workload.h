@@ -36,8 +36,9 @@ gmw_object_class gmw_workload_classify(const json_t *obj, json_t **template_out,
 
 typedef struct {
     gmw_object_class cls;
-    bool changed;      /* the object was modified */
-    bool denied;       /* the engine denied it (the object is left unchanged) */
+    bool changed;      /* the object was modified: the result is in `object` */
+    json_t *object;    /* owned: the mutated copy when changed, else NULL */
+    bool denied;       /* the engine denied it (no `object`) */
     int code;          /* the engine's code: 200, or 400 when denied */
     char message[512]; /* denial message */
     json_t *warnings;  /* owned: JSON array of strings (the engine's and ours) */
@@ -45,13 +46,15 @@ typedef struct {
 } gmw_workload_result;
 
 /*
- * Mutate `obj` (borrowed, modified in place) the way the webhook would mutate the Pod
- * it describes. Namespace: ns_override when non-NULL and non-empty, else the object's
+ * Decide for `obj` (borrowed, not modified) what the webhook would do to the Pod it
+ * describes. Namespace: ns_override when non-NULL and non-empty, else the object's
  * metadata.namespace, else "default". Fills *res (call gmw_workload_result_free after,
- * whatever the return value). Returns 0 (also when denied or passed through), or -1
- * when the object could not be processed (res->error says why; obj unchanged).
+ * whatever the return value); when the object changes, res->object holds the whole
+ * mutated object, which the caller swaps in (json_array_set does not allocate, so the
+ * swap cannot fail half-way). Returns 0 (also when denied or passed through), or -1
+ * when the object could not be processed (res->error says why, e.g. out of memory).
  */
-int gmw_workload_mutate(const gmw_config *cfg, json_t *obj, const char *ns_override,
+int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns_override,
                         gmw_workload_result *res);
 
 /* Release what *res owns (safe on a zeroed result, and twice). */

@@ -664,6 +664,85 @@ static void test_mangled_input_never_crashes(void **state)
     free(buf);
 }
 
+/* A jansson allocator that fails after `oom_budget` allocations. */
+static long oom_budget = -1;
+
+static void *failing_malloc(size_t n)
+{
+    if (oom_budget == 0)
+        return NULL;
+    if (oom_budget > 0)
+        oom_budget--;
+    return malloc(n);
+}
+
+/*
+ * Out of memory at every jansson allocation in turn: parsing fails cleanly with a
+ * message (ASan would report a leak or a double free) or succeeds with the full result.
+ */
+static void test_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "a: &x {k: [1, 2.5, true, null, \"s\"]}\nb: *x\nc: {<<: *x, z: 1}\ny: [*x, *x]\n"
+        "---\n{\"j\": [1, {\"k\": \"v\"}]}\n";
+    static const char json_text[] = "{\"a\": [1, 2.5, {\"b\": null}]} {\"c\": \"d\"}";
+    char err[256];
+    json_t *want = yaml_ok(text);
+    json_t *want_json = NULL;
+    {
+        json_t *w =
+            gmw_manifest_parse(json_text, sizeof(json_text) - 1, "j", NULL, err, sizeof(err));
+        assert_non_null(w);
+        want_json = w;
+    }
+    int succeeded = 0;
+    for (long budget = 0; budget < 2000 && succeeded < 3; budget++) {
+        succeeded = 0;
+        json_set_alloc_funcs(failing_malloc, free);
+
+        oom_budget = budget;
+        err[0] = '\0';
+        json_t *docs = gmw_yaml_parse_stream(text, sizeof(text) - 1, "t", err, sizeof(err));
+        oom_budget = -1;
+        if (docs != NULL) {
+            assert_true(json_equal(docs, want));
+            succeeded++;
+        } else {
+            assert_true(err[0] != '\0');
+        }
+
+        oom_budget = budget;
+        err[0] = '\0';
+        json_t *jdocs =
+            gmw_manifest_parse(json_text, sizeof(json_text) - 1, "j", NULL, err, sizeof(err));
+        oom_budget = -1;
+        if (jdocs != NULL) {
+            assert_true(json_equal(jdocs, want_json));
+            succeeded++;
+        } else {
+            assert_true(err[0] != '\0');
+        }
+
+        oom_budget = budget;
+        err[0] = '\0';
+        char *out = gmw_json_emit(want, NULL, err, sizeof(err));
+        oom_budget = -1;
+        if (out != NULL)
+            succeeded++;
+        else
+            assert_true(err[0] != '\0');
+
+        json_set_alloc_funcs(malloc, free);
+        free(out);
+        json_decref(docs);
+        json_decref(jdocs);
+    }
+    assert_int_equal(succeeded, 3);
+    json_decref(want);
+    json_decref(want_json);
+}
+
 static void test_json_emit(void **state)
 {
     (void)state;
@@ -715,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_emit_scalars),
         cmocka_unit_test(test_yaml_round_trips),
         cmocka_unit_test(test_mangled_input_never_crashes),
+        cmocka_unit_test(test_out_of_memory_sweep),
         cmocka_unit_test(test_json_emit),
         cmocka_unit_test(test_emit_rejects_non_array),
     };

@@ -68,6 +68,20 @@ static void assert_injected(const json_t *spec)
     assert_string_equal(req, "460Mi");
 }
 
+/* gmw_workload_mutate, then swap the result in for *obj as the CLI does. */
+static int mutate(const gmw_config *cfg, json_t **obj, const char *ns, gmw_workload_result *res)
+{
+    int rc = gmw_workload_mutate(cfg, *obj, ns, res);
+    if (rc == 0 && res->changed) {
+        assert_non_null(res->object);
+        json_decref(*obj);
+        *obj = json_incref(res->object);
+    } else {
+        assert_null(res->object);
+    }
+    return rc;
+}
+
 static gmw_config defaults(void)
 {
     gmw_config cfg;
@@ -157,7 +171,7 @@ static void test_pod_is_mutated_in_place(void **state)
     gmw_workload_result res;
     json_t *pod = load("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\","
                        "\"namespace\":\"prod\"},\"spec\":" POD_SPEC "}");
-    assert_int_equal(gmw_workload_mutate(&cfg, pod, NULL, &res), 0);
+    assert_int_equal(mutate(&cfg, &pod, NULL, &res), 0);
     assert_int_equal(res.cls, GMW_OBJECT_POD);
     assert_true(res.changed);
     assert_false(res.denied);
@@ -174,7 +188,7 @@ static void test_pod_is_mutated_in_place(void **state)
 
     /* A second pass changes nothing (the webhook is idempotent). */
     json_t *before = json_deep_copy(pod);
-    assert_int_equal(gmw_workload_mutate(&cfg, pod, NULL, &res), 0);
+    assert_int_equal(mutate(&cfg, &pod, NULL, &res), 0);
     assert_false(res.changed);
     assert_true(json_equal(before, pod));
     gmw_workload_result_free(&res);
@@ -212,7 +226,7 @@ static void test_each_workload_kind(void **state)
         json_t *orig = json_deep_copy(obj);
         json_t *tmpl = NULL;
         assert_int_equal(gmw_workload_classify(obj, &tmpl, NULL), GMW_OBJECT_WORKLOAD);
-        assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+        assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
         if (!res.changed)
             fail_msg("%s: not changed", docs[i]);
         tmpl = NULL;
@@ -244,7 +258,7 @@ static void test_denied_leaves_the_object_alone(void **state)
                        "\"d\"},\"spec\":{\"template\":{\"metadata\":{\"annotations\":{"
                        "\"gomemlimit.io/ratio\":\"1.5\"}},\"spec\":" POD_SPEC "}}}");
     json_t *orig = json_deep_copy(obj);
-    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_true(res.denied);
     assert_false(res.changed);
     assert_int_equal(res.code, 400);
@@ -255,7 +269,7 @@ static void test_denied_leaves_the_object_alone(void **state)
 
     /* invalidAnnotations: warn turns the denial into a warning. */
     cfg.invalid_annotations = GMW_INVALID_WARN;
-    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_false(res.denied);
     assert_true(json_array_size(res.warnings) >= 1);
     gmw_workload_result_free(&res);
@@ -277,28 +291,28 @@ static void test_namespace_choice(void **state)
 
     /* metadata.namespace excluded: no change, a warning */
     json_t *obj = load(pod_in_kube_system);
-    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_false(res.changed);
     assert_true(json_array_size(res.warnings) >= 1);
     gmw_workload_result_free(&res);
     /* --namespace wins over metadata.namespace */
-    assert_int_equal(gmw_workload_mutate(&cfg, obj, "prod", &res), 0);
+    assert_int_equal(mutate(&cfg, &obj, "prod", &res), 0);
     assert_true(res.changed);
     gmw_workload_result_free(&res);
     json_decref(obj);
 
     /* --namespace excluded */
     obj = load(pod_without_ns);
-    assert_int_equal(gmw_workload_mutate(&cfg, obj, "kube-public", &res), 0);
+    assert_int_equal(mutate(&cfg, &obj, "kube-public", &res), 0);
     assert_false(res.changed);
     gmw_workload_result_free(&res);
     /* no namespace anywhere: "default", which a config may exclude */
     snprintf(cfg.exclude_namespaces[cfg.exclude_count++], sizeof(cfg.exclude_namespaces[0]),
              "default");
-    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_false(res.changed);
     gmw_workload_result_free(&res);
-    assert_int_equal(gmw_workload_mutate(&cfg, obj, "", &res), 0);
+    assert_int_equal(mutate(&cfg, &obj, "", &res), 0);
     assert_false(res.changed);
     gmw_workload_result_free(&res);
     json_decref(obj);
@@ -311,7 +325,7 @@ static void test_passthrough_and_missing_template(void **state)
     gmw_workload_result res;
     json_t *obj = load("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"k\":\"v\"}}");
     json_t *orig = json_deep_copy(obj);
-    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_int_equal(res.cls, GMW_OBJECT_OTHER);
     assert_false(res.changed);
     assert_int_equal(json_array_size(res.warnings), 0);
@@ -321,7 +335,7 @@ static void test_passthrough_and_missing_template(void **state)
     json_decref(obj);
 
     obj = load("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{}}");
-    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_false(res.changed);
     assert_int_equal(json_array_size(res.warnings), 1);
     assert_non_null(strstr(json_string_value(json_array_get(res.warnings, 0)), "spec.template"));
@@ -337,7 +351,7 @@ static void test_pod_without_limits_is_unchanged_with_warning(void **state)
     json_t *obj = load("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
                        "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}");
     json_t *orig = json_deep_copy(obj);
-    assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+    assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_true(json_array_size(res.warnings) >= 1);
     /* only the status annotation may have been added */
     json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
@@ -351,6 +365,67 @@ static void test_pod_without_limits_is_unchanged_with_warning(void **state)
     json_decref(obj);
 }
 
+static long oom_budget = -1;
+
+static void *failing_malloc(size_t n)
+{
+    if (oom_budget == 0)
+        return NULL;
+    if (oom_budget > 0)
+        oom_budget--;
+    return malloc(n);
+}
+
+/*
+ * Out of memory at every jansson allocation in turn (ours and the engine's): either
+ * the full, correct result or an error with the object unchanged; never a crash, a
+ * leak (ASan) or a half-mutated object.
+ */
+static void test_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    gmw_config cfg = defaults();
+    gmw_workload_result res;
+    static const char *const inputs[] = {
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\"},"
+        "\"spec\":{\"template\":{\"spec\":" POD_SPEC "}}}",
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\","
+        "\"annotations\":{\"x\":\"y\"}},\"spec\":" POD_SPEC "}",
+    };
+    for (size_t n = 0; n < sizeof(inputs) / sizeof(inputs[0]); n++) {
+        json_t *want = load(inputs[n]);
+        assert_int_equal(mutate(&cfg, &want, NULL, &res), 0);
+        assert_true(res.changed);
+        gmw_workload_result_free(&res);
+        bool succeeded = false;
+        for (long budget = 0; budget < 5000 && !succeeded; budget++) {
+            json_t *orig = load(inputs[n]);
+            json_t *obj = load(inputs[n]);
+            json_set_alloc_funcs(failing_malloc, free);
+            oom_budget = budget;
+            int rc = gmw_workload_mutate(&cfg, obj, NULL, &res);
+            oom_budget = -1;
+            json_set_alloc_funcs(malloc, free);
+            assert_true(json_equal(obj, orig)); /* never touched */
+            if (rc == 0) {
+                if (!res.changed || !json_equal(res.object, want)) {
+                    char *got = json_dumps(res.object, JSON_COMPACT);
+                    fail_msg("budget %ld: rc 0 but a different result: %s", budget, got);
+                }
+                succeeded = true;
+            } else {
+                assert_string_not_equal(res.error, "");
+                assert_null(res.object);
+            }
+            gmw_workload_result_free(&res);
+            json_decref(obj);
+            json_decref(orig);
+        }
+        assert_true(succeeded);
+        json_decref(want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_namespace_choice),
         cmocka_unit_test(test_passthrough_and_missing_template),
         cmocka_unit_test(test_pod_without_limits_is_unchanged_with_warning),
+        cmocka_unit_test(test_out_of_memory_sweep),
     };
     return cmocka_run_group_tests_name("workload", tests, NULL, NULL);
 }
