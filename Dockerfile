@@ -12,13 +12,11 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
       libmicrohttpd-dev libgnutls28-dev libssl-dev libjansson-dev libyaml-dev libcmocka-dev \
-      musl-tools \
+      musl-tools python3-jsonpatch \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY CMakeLists.txt ./
-COPY cmake/ cmake/
-COPY webhook/ webhook/
-COPY tests/ tests/
+# The whole source tree (less what .dockerignore drops): unit tests read docs/ and tests/ data.
+COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && cmake --build build -j "$(nproc)" \
  && ctest --test-dir build -L unit --output-on-failure \
