@@ -48,7 +48,8 @@ typedef struct {
     gmw_server *srv;
     gmw_dynbuf body;
     bool too_large;
-    size_t discarded;
+    size_t discarded;   /* bytes thrown away since too_large was set */
+    size_t drain_limit; /* close the connection when discarded exceeds this */
     struct timespec start;
 } mutate_req;
 
@@ -336,11 +337,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         snap_release(s);
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        bool discard = false;
         if (cl != NULL) {
             char *end = NULL;
             errno = 0;
             unsigned long long n = strtoull(cl, &end, 10);
-            if (errno != 0 || end == cl || n > (unsigned long long)max_body) {
+            const char *expect =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+            bool continue_expected = expect != NULL && strcasestr(expect, "100-continue") != NULL;
+            /*
+             * Slightly too large and the client is already sending: read and discard
+             * (at most GMW_BODY_DRAIN_MAX) and answer at the end, because closing a
+             * socket with unread data makes the kernel reset the connection and the
+             * client may never see the 413. Far too large, or the client waits for
+             * "100 Continue": answer now without reading the body.
+             */
+            if (errno == 0 && end != cl && n > (unsigned long long)max_body && !continue_expected &&
+                n - (unsigned long long)max_body <= GMW_BODY_DRAIN_MAX)
+                discard = true;
+            else if (errno != 0 || end == cl || n > (unsigned long long)max_body) {
                 char msg[128];
                 snprintf(msg, sizeof msg, "request body larger than maxBody (%lld bytes)",
                          (long long)max_body);
@@ -353,6 +368,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (req == NULL)
             return MHD_NO;
         req->srv = srv;
+        req->too_large = discard;
+        req->drain_limit = GMW_BODY_DRAIN_MAX + (discard ? (size_t)max_body : 0);
         gmw_dynbuf_init(&req->body, max_body > 0 ? (size_t)max_body : 0);
         clock_gettime(CLOCK_MONOTONIC, &req->start);
         atomic_fetch_add(&srv->in_flight, 1);
@@ -372,7 +389,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             }
         } else {
             req->discarded += *upload_size;
-            if (req->discarded > GMW_BODY_DRAIN_MAX) {
+            if (req->discarded > req->drain_limit) {
                 gmw_log_fields(GMW_LOG_WARN,
                                "request body far over maxBody: closing the connection", NULL, 0);
                 gmw_metrics_http(srv->metrics, GMW_ROUTE_MUTATE, MHD_HTTP_CONTENT_TOO_LARGE);

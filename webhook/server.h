@@ -10,9 +10,10 @@
  *   GET  /metrics   Prometheus text format (metrics.h)
  * Errors (small JSON body {"error":"..."}): 404 unknown path, 405 wrong method (with
  * Allow), 415 Content-Type not application/json, 413 body over maxBody (refused from
- * Content-Length before reading; chunked bodies are counted and refused at the end, or
- * the connection is closed when they keep going), 400 not JSON / not an
- * AdmissionReview. TLS 1.2 and 1.3 only; the certificate comes from tlsstore.h.
+ * Content-Length before reading when more than GMW_BODY_DRAIN_MAX over or when the
+ * client expects 100-continue; otherwise read, discarded and refused at the end, as
+ * are chunked bodies, whose connection is closed when they keep going), 400 not JSON /
+ * not an AdmissionReview. TLS 1.2 and 1.3 only; the certificate comes from tlsstore.h.
  *
  * Threads: an epoll-based MHD worker pool; per-request state is owned by the worker
  * thread of its connection. The config is swapped as a reference-counted snapshot.

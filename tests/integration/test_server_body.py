@@ -112,6 +112,28 @@ def test_10mib_with_curl_not_uploaded():
     assert int(float(uploaded)) < TEN_MIB, r.stdout  # curl's Expect: 100-continue was refused
 
 
+def test_slightly_over_with_content_length_gets_413_reliably():
+    # Read and discarded (not stored), so the client always gets its 413 instead of a reset.
+    for _ in range(20):
+        s = tls_connect()
+        s.sendall((f"POST /mutate HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {LIMIT + 50000}\r\n\r\n").encode())
+        sent, how = send_until_refused(s, LIMIT + 50000)
+        assert how == "complete", (how, sent)
+        resp = read_response(s)
+        s.close()
+        assert resp.startswith(b"HTTP/1.1 413 "), resp[:200]
+
+
+def test_expect_continue_over_limit_answered_before_body():
+    s = tls_connect()
+    s.sendall((f"POST /mutate HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {LIMIT + 1}\r\nExpect: 100-continue\r\n\r\n").encode())
+    resp = read_response(s)
+    s.close()
+    assert resp.startswith(b"HTTP/1.1 413 "), resp[:200]  # no "100 Continue" first
+
+
 def test_chunked_slightly_over_limit_gets_413():
     s = tls_connect()
     s.sendall((f"POST /mutate HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
@@ -188,6 +210,8 @@ if __name__ == "__main__":
         run_tests([
             test_10mib_with_content_length_refused_before_reading,
             test_10mib_with_curl_not_uploaded,
+            test_slightly_over_with_content_length_gets_413_reliably,
+            test_expect_continue_over_limit_answered_before_body,
             test_chunked_slightly_over_limit_gets_413,
             test_chunked_10mib_connection_closed_early,
             test_exact_limit_accepted_one_more_refused,
