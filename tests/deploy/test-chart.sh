@@ -246,6 +246,18 @@ sed -i 's/timeoutSeconds: 5/timeoutSeconds: 7/' deploy/mutatingwebhookconfigurat
 if scripts/render-deploy.sh --check >/dev/null 2>&1; then fail "a modified deploy/ was not detected"; else pass "a modified deploy/ is detected"; fi
 cp "$work/deploy-copy/mutatingwebhookconfiguration.yaml" deploy/mutatingwebhookconfiguration.yaml
 
+section "NOTES.txt"
+notes=$("$HELM" install --dry-run=client gmw "$CHART" --namespace "$NS" 2>&1 | sed -n '/^NOTES:/,$p')
+expect "NOTES tell how to verify with a server-side dry run" grep -q 'apply --dry-run=server' <<<"$notes"
+expect "NOTES give the expected GOMEMLIMIT for 512Mi at ratio 0.9 (460MiB)" grep -q '"460MiB"' <<<"$notes"
+expect "NOTES point to helm test" grep -q "helm test gmw -n $NS" <<<"$notes"
+notes=$("$HELM" install --dry-run=client gmw "$CHART" --namespace "$NS" --set certs.mode=secret 2>&1 | sed -n '/^NOTES:/,$p')
+expect "NOTES warn when secret mode has no caBundle" grep -q 'WARNING: certs.secret.caBundle is empty' <<<"$notes"
+notes=$("$HELM" install --dry-run=client gmw "$CHART" --namespace "$NS" --set certs.mode=secret --set certs.secret.caBundle="$CA_B64" 2>&1 | sed -n '/^NOTES:/,$p')
+expect "and do not warn when it is set" sh -c "! grep -q WARNING <<'X'
+$notes
+X"
+
 section "chart README documents every value; dashboard uses the server's metrics"
 missing=$("$PY" - "$CHART" <<'PY' || echo "(check failed)"
 import sys, yaml
