@@ -11,7 +11,7 @@
  *
  * Bounded: input size is the caller's cap; nesting is capped at GMW_MANIFEST_MAX_DEPTH;
  * aliases are expanded by copying, at most GMW_MANIFEST_MAX_ALIAS_NODES nodes in all per
- * stream (no "billion laughs"). Duplicate mapping keys are errors (as in kubectl).
+ * stream (no "billion laughs"). Duplicate mapping keys are errors (strict decoding).
  *
  * Pure: no I/O, no globals; thread-safe.
  */
