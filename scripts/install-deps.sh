@@ -10,8 +10,13 @@ PACKAGES=(
   libmicrohttpd-dev libgnutls28-dev libssl-dev libjansson-dev libyaml-dev libcmocka-dev
   musl-tools golang-go
   python3 python3-jsonpatch python3-prometheus-client python3-yaml
-  curl openssl gnutls-bin unzip jq nodejs npm
+  curl openssl gnutls-bin unzip jq
 )
+# Node.js: any node+npm on PATH will do (some machines carry a vendor build whose nodejs
+# package bundles npm, so Debian's npm package cannot be installed beside it).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
