@@ -219,7 +219,13 @@ function validateCrd(obj, crd, errors) {
     const meta = obj.metadata || {};
     if (!meta.name) errors.push("/metadata: missing name");
     for (const k of Object.keys(obj)) if (!["apiVersion", "kind", "metadata", "spec"].includes(k)) errors.push(`/: unknown field "${k}"`);
-    // metadata is a normal ObjectMeta: check it with the built-in model.
+    // metadata is a normal ObjectMeta: check it with the package's model and field names.
+    try {
+        const { ObjectMeta } = require("@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta");
+        new ObjectMeta(meta).validate();
+    } catch (e) {
+        errors.push(`/metadata: ${e.message}`);
+    }
     const metaInfo = parseDts(path.join(packageDir("@kubernetes-models/apimachinery"), "apis/meta/v1/ObjectMeta.d.ts"));
     strictObject(meta, metaInfo, "/metadata", errors);
     structural(obj.spec, crd.spec, "/spec", errors);
