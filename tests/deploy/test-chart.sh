@@ -71,7 +71,7 @@ sum() { "$HELM" template gmw "$CHART" --namespace "$NS" --show-only templates/de
 base=$(sum)
 expect "ratio change does not roll the Pods (live reload)" test "$base" = "$(sum --set config.defaults.ratio=0.8)"
 expect "logLevel change does not roll the Pods (live reload)" test "$base" = "$(sum --set server.logLevel=debug)"
-expect "threads change rolls the Pods" test "$base" != "$(sum --set server.threads=4)"
+expect "threads change rolls the Pods" test "$base" != "$(sum --set server.threads=8)"
 expect "idleTimeout change rolls the Pods" test "$base" != "$(sum --set server.idleTimeout=150s)"
 expect "maxBody change does not roll the Pods (live reload)" test "$base" = "$(sum --set server.maxBody=4Mi)"
 expect "port change rolls the Pods" test "$base" != "$(sum --set server.port=9443)"
