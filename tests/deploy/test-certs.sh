@@ -153,6 +153,41 @@ else
     pass "helm test script fails with the wrong CA"
 fi
 
+# The Grafana dashboard queries only series this server exports, with label values it uses.
+# One denied review first (an invalid ratio annotation), so a result="denied" series exists.
+deny_review='{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"d1","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"namespace":"apps","operation":"CREATE","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","annotations":{"gomemlimit.io/ratio":"2"}},"spec":{"containers":[{"name":"a","image":"x","resources":{"limits":{"memory":"256Mi"}}}]}}}}'
+deny=$(curl -sS --max-time 5 --cacert "$out/ca.crt" --resolve "$HOST:$port:127.0.0.1" -H 'Content-Type: application/json' \
+    --data-binary "$deny_review" "https://$HOST:$port/mutate")
+expect "an invalid annotation is denied by the server" grep -Eq '"allowed" *: *false' <<<"$deny"
+curl -sS --max-time 5 --cacert "$out/ca.crt" --resolve "$HOST:$port:127.0.0.1" "https://$HOST:$port/metrics" > "$work/metrics.txt"
+dash_check() { "$PY" - "$1" "$work/metrics.txt" <<'PY'
+import json, re, sys
+exprs = [t["expr"] for p in json.load(open(sys.argv[1]))["panels"] for t in p.get("targets", [])]
+metrics = open(sys.argv[2]).read()
+problems = []
+for e in exprs:
+    for name, labels in re.findall(r"(gomemlimit_webhook_[a-z_]+)(\{[^}]*\})?", e):
+        if not re.search(rf"^{name}[{{ ]", metrics, re.M):
+            problems.append(f"{name} not exported")
+        for key, val in re.findall(r'([a-z_]+)="([^"$]*)"', labels or ""):
+            if not re.search(rf'^{name}\{{[^}}]*{key}="{re.escape(val)}"', metrics, re.M):
+                problems.append(f'{name} has no series with {key}="{val}"')
+    for key in re.findall(r"by \(([a-z_, ]+)\)", e):
+        for k in [x.strip() for x in key.split(",") if x.strip() != "le"]:
+            name = re.search(r"gomemlimit_webhook_[a-z_]+", e).group(0)
+            if not re.search(rf'^{name}[a-z_]*\{{[^}}]*\b{k}="', metrics, re.M):
+                problems.append(f"{name} has no label {k}")
+print("; ".join(sorted(set(problems))) or "ok")
+PY
+}
+result=$(dash_check "$CHART/dashboards/gomemlimit-webhook.json")
+expect "the dashboard's queries match the server's /metrics ($result)" test "$result" = ok
+sed -e 's/containers_total/containerz_total/' -e 's/result=\\"denied\\"/result=\\"refused\\"/' \
+    "$CHART/dashboards/gomemlimit-webhook.json" > "$work/bad-dashboard.json"
+result=$(dash_check "$work/bad-dashboard.json")
+expect "a dashboard with a wrong metric is caught" grep -q 'containerz_total not exported' <<<"$result"
+expect "a dashboard with a wrong label value is caught" grep -q 'result="refused"' <<<"$result"
+
 kill -TERM "$server_pid"
 wait "$server_pid"
 rc=$?
