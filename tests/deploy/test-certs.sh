@@ -89,6 +89,12 @@ expect "a missing binary is refused" sh -c "! GMW_BIN=/nonexistent certs/gen-cer
 expect "without --dry-run and without kubectl it fails (never silently)" sh -c \
     "! PATH=/usr/bin:/bin GMW_BIN='$BIN' KUBECTL=/nonexistent certs/gen-certs.sh --out '$out' 2>/dev/null"
 
+# Without --dry-run it applies the filled manifests (a stub kubectl records the call).
+printf '#!/bin/sh\necho "$@" > "%s/kubectl.args"\n' "$work" > "$work/kubectl-stub"
+chmod +x "$work/kubectl-stub"
+expect "without --dry-run: kubectl apply succeeds" sh -c "GMW_BIN='$BIN' KUBECTL='$work/kubectl-stub' certs/gen-certs.sh --out '$out' >/dev/null 2>&1"
+expect "it ran 'kubectl apply -f OUT/manifests/'" test "$(cat "$work/kubectl.args" 2>/dev/null)" = "apply -f $out/manifests/"
+
 section "the real server serves the pair; curl trusts it; the helm test script passes"
 port=$(free_port)
 cat > "$work/config.yaml" <<EOF
