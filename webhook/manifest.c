@@ -399,8 +399,10 @@ static int yr_anchor_add(yreader *yr, const yaml_char_t *anchor, json_t *value, 
         yr_error_at(yr, mark, "out of memory");
         return -1;
     }
+    /* name is owned by the anchor table from here on (freed in yr_anchors_clear). */
     yr->anchors[yr->anchor_count++] =
         (yr_anchor){name, json_incref(value), size.nodes, size.height};
+    // cppcheck-suppress memleak
     return 0;
 }
 
