@@ -9,22 +9,9 @@
 #include <string.h>
 
 #include "jsonpatch.h"
+#include "memlimit.h"
 
 #define PTR_MAX 512
-
-/* "0.9", "1", "0.0005": the ratio x 10^4 as the shorter decimal the shim parses. */
-static void format_ratio(uint32_t e4, char *buf, size_t cap)
-{
-    if (e4 % 10000 == 0) {
-        snprintf(buf, cap, "%" PRIu32, e4 / 10000);
-        return;
-    }
-    char frac[8];
-    snprintf(frac, sizeof(frac), "%04" PRIu32, e4 % 10000);
-    for (size_t n = strlen(frac); n > 0 && frac[n - 1] == '0'; n--)
-        frac[n - 1] = '\0';
-    snprintf(buf, cap, "%" PRIu32 ".%s", e4 / 10000, frac);
-}
 
 /* buf = base + "/" + escaped(token) [+ "/" + escaped(token2)]. Returns 0 or -1. */
 static int make_path(char *buf, size_t cap, const char *base, const char *token, const char *token2)
@@ -134,7 +121,7 @@ int gmw_shim_patch_container(json_t *patch, const json_t *container, const char 
     }
 
     /* 2. the command, wrapped; args stay as they are */
-    format_ratio(ratio_e4, ratio, sizeof(ratio));
+    gmw_ratio_format(ratio_e4, ratio, sizeof(ratio));
     new_command = json_pack("[s, s, s]", GMW_SHIM_PATH, "--ratio", ratio);
     if (!new_command)
         return -1;
