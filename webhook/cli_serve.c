@@ -495,12 +495,14 @@ int gmw_cmd_serve(int argc, char **argv)
     pthread_mutex_lock(&st.reload_lock);
     unsigned grace_s = st.running.shutdown_grace_s;
     pthread_mutex_unlock(&st.reload_lock);
+    /* Stop accepting first, then say so: the log line promises that new connections are
+     * already refused. */
+    gmw_server_quiesce(st.server);
     {
         gmw_log_field f[2] = {GMW_LOG_INT("gracePeriodSeconds", grace_s),
                               GMW_LOG_INT("inFlight", gmw_metrics_in_flight(&st.metrics))};
         gmw_log_fields(GMW_LOG_INFO, "shutting down: no new connections, finishing requests", f, 2);
     }
-    gmw_server_quiesce(st.server);
     int64_t left = gmw_server_drain(st.server, grace_s * 1000u);
     if (left > 0) {
         gmw_log_field f[1] = {GMW_LOG_INT("inFlight", left)};
