@@ -31,6 +31,9 @@
 
 #define EXPIRY_WARN_DAYS 30
 
+_Static_assert(GMW_CONFIG_STR == 256 && GMW_CONFIG_PATH == 1024,
+               "update the flag length messages in parse_args");
+
 /* Flags given on the command line; each overrides its config key. */
 typedef struct {
     const char *config_path;
@@ -307,13 +310,20 @@ static int parse_args(int argc, char **argv, serve_flags *f)
         case 'c':
             f->config_path = optarg;
             break;
+        /* Copied into fixed config fields later: too long is an error, never cut short. */
         case OPT_LISTEN:
+            if (strlen(optarg) >= GMW_CONFIG_STR)
+                bad = "--listen: address too long (at most 255 bytes)";
             f->listen = optarg;
             break;
         case OPT_CERT:
+            if (strlen(optarg) >= GMW_CONFIG_PATH)
+                bad = "--tls-cert-file: path too long (at most 1023 bytes)";
             f->cert = optarg;
             break;
         case OPT_KEY:
+            if (strlen(optarg) >= GMW_CONFIG_PATH)
+                bad = "--tls-key-file: path too long (at most 1023 bytes)";
             f->key = optarg;
             break;
         case OPT_THREADS:

@@ -264,6 +264,36 @@ def test_wrong_ca_rejected_by_client():
     assert rc != 0 and status == 0, (rc, status)  # curl does verify: the test can fail
 
 
+def padded_path(name, length):
+    """WORK/name spelled with "./" (and "//") to exactly `length` bytes."""
+    rem = length - len(WORK) - len(name) - 1
+    sep = "//" if rem % 2 else "/"
+    path = WORK + sep + "./" * ((rem - len(sep) + 1) // 2) + name
+    assert len(path) == length and os.path.exists(path), (len(path), path)
+    return path
+
+
+def test_overlong_path_flags_refused():
+    """--tls-cert-file/--tls-key-file/--listen longer than their config fields are refused
+    (exit 2), not cut short: the first 1023 bytes of these paths name the real files."""
+    crt, key = os.path.join(WORK, "tls.crt"), os.path.join(WORK, "tls.key")
+    long_crt = padded_path("tls.crt", 1023) + ".gone"
+    long_key = padded_path("tls.key", 1023) + ".gone"
+    for flags, name in (([long_crt, key], "--tls-cert-file"), ([crt, long_key], "--tls-key-file")):
+        args = [GMW_BIN, "serve", "--listen", "127.0.0.1:0", "--tls-cert-file", flags[0],
+                "--tls-key-file", flags[1]]
+        try:
+            r = subprocess.run(args, capture_output=True, text=True, timeout=20)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{name}: an overlong path was cut short and served") from None
+        assert r.returncode == 2, (name, r.returncode, r.stderr[-300:])
+        assert name in r.stderr and "too long" in r.stderr, r.stderr[-300:]
+    r = subprocess.run([GMW_BIN, "serve", "--listen", "127.0.0.1:" + "0" * 300,
+                        "--tls-cert-file", crt, "--tls-key-file", key],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and "--listen" in r.stderr and "too long" in r.stderr, r.stderr
+
+
 if __name__ == "__main__":
     with SERVER:
         run_tests([
@@ -278,4 +308,5 @@ if __name__ == "__main__":
             test_tls_versions,
             test_plain_http_refused,
             test_wrong_ca_rejected_by_client,
+            test_overlong_path_flags_refused,
         ])
