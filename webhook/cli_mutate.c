@@ -133,13 +133,13 @@ static int read_input(const char *path, size_t cap, char **buf, size_t *len, cha
     }
     data[used] = '\0';
     if (!is_stdin)
-        fclose(fp);
+        (void)fclose(fp); /* read-only: nothing is lost on close */
     *buf = data;
     *len = used;
     return 0;
 fail:
     if (fp != NULL && !is_stdin)
-        fclose(fp);
+        (void)fclose(fp);
     free(data);
     return rc;
 }
@@ -220,6 +220,7 @@ static void process_object(mutate_run *run, json_t *parent, size_t index, size_t
                            unsigned depth);
 
 /* Each item of a List; items of a typed list (PodList) may lack their kind. */
+// NOLINTNEXTLINE(misc-no-recursion): lists nest at most MUTATE_MAX_LIST_DEPTH deep
 static void process_list(mutate_run *run, json_t *items, const char *item_kind, size_t docno,
                          unsigned depth)
 {
@@ -247,6 +248,7 @@ static void process_list(mutate_run *run, json_t *items, const char *item_kind, 
  * The object at parent[index]: a List, a Pod, a workload or something passed through.
  * A mutated object replaces the original in parent (json_array_set does not allocate).
  */
+// NOLINTNEXTLINE(misc-no-recursion): lists nest at most MUTATE_MAX_LIST_DEPTH deep
 static void process_object(mutate_run *run, json_t *parent, size_t index, size_t docno,
                            unsigned depth)
 {

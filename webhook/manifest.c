@@ -504,6 +504,7 @@ static int yr_alias(yreader *yr, const yaml_event_t *ev, unsigned depth, json_t 
     return -1;
 }
 
+// NOLINTNEXTLINE(misc-no-recursion): yr_node refuses depth > GMW_MANIFEST_MAX_DEPTH
 static int yr_sequence(yreader *yr, const yaml_event_t *start, unsigned depth, json_t **out,
                        yr_size *size)
 {
@@ -548,6 +549,7 @@ fail:
  * an alias must name a scalar. Returns a new string reference or NULL (error set).
  * *is_merge tells a plain "<<".
  */
+// NOLINTNEXTLINE(misc-no-recursion): yr_node refuses depth > GMW_MANIFEST_MAX_DEPTH
 static json_t *yr_key(yreader *yr, yaml_event_t *ev, unsigned depth, bool *is_merge)
 {
     json_t *k = NULL;
@@ -613,6 +615,7 @@ static int merge_into(json_t *merged, json_t *src)
     return 0;
 }
 
+// NOLINTNEXTLINE(misc-no-recursion): yr_node refuses depth > GMW_MANIFEST_MAX_DEPTH
 static int yr_mapping(yreader *yr, const yaml_event_t *start, unsigned depth, json_t **out,
                       yr_size *size)
 {
@@ -724,6 +727,7 @@ static bool collection_tag_ok(const yaml_char_t *tag, const char *kind)
  * Build the value that starts with *ev (owned: deleted here) at nesting `depth`.
  * Returns 0 with a new reference in *out and its size, or -1 with the error set.
  */
+// NOLINTNEXTLINE(misc-no-recursion): refuses depth > GMW_MANIFEST_MAX_DEPTH
 static int yr_node(yreader *yr, yaml_event_t *ev, unsigned depth, json_t **out, yr_size *size)
 {
     int rc = -1;
@@ -1008,6 +1012,7 @@ static int emit_plain(yaml_emitter_t *em, const char *s)
 }
 
 /* Emit v; returns 1 on success, 0 on failure (emitter->problem or *why says why). */
+// NOLINTNEXTLINE(misc-no-recursion): refuses depth > 4096
 static int emit_value(yaml_emitter_t *em, const json_t *v, unsigned depth, const char **why)
 {
     yaml_event_t ev;
@@ -1131,6 +1136,7 @@ out:
 }
 
 /* The largest real_digits() of any real in v. */
+// NOLINTNEXTLINE(misc-no-recursion): stops at depth > 4096
 static int max_real_digits(const json_t *v, unsigned depth)
 {
     int best = 1;
