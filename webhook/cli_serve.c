@@ -433,7 +433,7 @@ int gmw_cmd_serve(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    (void)signal(SIGPIPE, SIG_IGN); /* fails only for an invalid signal number */
 
     /* Take the file signatures before loading, so no change in between is missed. */
     watch = gmw_watch_new(st.flags.reload_interval_ms, 200);

@@ -529,6 +529,7 @@ static int open_listener(const char *listen_addr, uint16_t *bound_port, char *er
                 continue;
             }
             struct sockaddr_storage ss;
+            memset(&ss, 0, sizeof ss);
             socklen_t sl = sizeof ss;
             *bound_port = port;
             if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
