@@ -129,7 +129,7 @@ static void dump_warnings(void)
 
 #define ASSERT_WARNING(...)                                                                        \
     do {                                                                                           \
-        if (!warning_with(__VA_ARGS__, NULL)) {                                                    \
+        if (!warning_with(__VA_ARGS__, (const char *)NULL)) {                                      \
             dump_warnings();                                                                       \
             fail_msg("no warning with %s", #__VA_ARGS__);                                          \
         }                                                                                          \
@@ -479,7 +479,7 @@ static void test_containers_annotation(void **state)
     assert_outcome(3, "side", "skipped", "not-selected");
     assert_int_equal(res.container_count, 4);
     ASSERT_WARNING("gomemlimit.io/containers names ghost, which is not a container");
-    assert_false(warning_with("container a:", NULL)); /* not selected: silent */
+    assert_false(warning_with("container a:", (const char *)NULL)); /* not selected: silent */
 }
 
 static void test_annotation_for_missing_container(void **state)
@@ -572,7 +572,7 @@ static void test_request_keep(void **state)
         "'spec':{'containers':[{'name':'a','env':[],"
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'1Mi'}}}]}}");
     assert_int_equal(json_array_size(res.patch), 3); /* GOMEMLIMIT, GOGC, status */
-    assert_false(warning_with("requests.memory", NULL));
+    assert_false(warning_with("requests.memory", (const char *)NULL));
 }
 
 static void test_pod_level_resources(void **state)
@@ -586,7 +586,7 @@ static void test_pod_level_resources(void **state)
     assert_int_equal(json_array_size(res.patch), 5); /* 2 x (GOMEMLIMIT, GOGC) + status */
     ASSERT_WARNING(
         "pod has spec.resources: container requests.memory left unchanged (policy match)");
-    assert_false(warning_with("requests.memory 1Mi", NULL));
+    assert_false(warning_with("requests.memory 1Mi", (const char *)NULL));
 }
 
 static void test_request_invalid(void **state)
@@ -616,7 +616,7 @@ static void test_user_gomemlimit_kept(void **state)
     assert_outcome(0, "a", "unchanged", "user-value");
     assert_string_equal(audit("unchanged"), "a=user-value");
     ASSERT_WARNING("container a: GOMEMLIMIT kept (set by user), GOGC=100");
-    assert_false(warning_with("malformed", NULL));
+    assert_false(warning_with("malformed", (const char *)NULL));
 }
 
 static void test_user_gomemlimit_malformed(void **state)
@@ -677,7 +677,7 @@ static void test_user_gogc(void **state)
                      "{\\'a\\':{\\'GOMEMLIMIT\\':\\'460MiB\\'}}") "]");
     run("{'spec':{'containers':[{'name':'a','env':[{'name':'GOGC','value':'-1'}],"
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
-    assert_false(warning_with("not understood", NULL));
+    assert_false(warning_with("not understood", (const char *)NULL));
 }
 
 static void test_env_from_warning(void **state)
@@ -688,7 +688,7 @@ static void test_env_from_warning(void **state)
     ASSERT_WARNING("container a uses envFrom: the injected GOMEMLIMIT/GOGC override");
     run("{'spec':{'containers':[{'name':'a','envFrom':[],"
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
-    assert_false(warning_with("envFrom", NULL));
+    assert_false(warning_with("envFrom", (const char *)NULL));
 }
 
 static void test_duplicate_env_last_wins(void **state)
@@ -729,8 +729,8 @@ static void test_idempotent(void **state)
     assert_no_patch();
     assert_outcome(0, "app", "unchanged", "already-mutated");
     assert_string_equal(audit("injected"), "app=460MiB");
-    assert_false(warning_with("user", NULL)); /* its own values are not the user's */
-    assert_false(warning_with("container app", NULL));
+    assert_false(warning_with("user", (const char *)NULL)); /* its own values are not the user's */
+    assert_false(warning_with("container app", (const char *)NULL));
 }
 
 static void test_own_value_updated(void **state)
@@ -916,7 +916,7 @@ static void test_shim_no_command_warns(void **state)
     run("{'metadata':{'annotations':{'gomemlimit.io/shim.app':'false'}},"
         "'spec':{'containers':[{'name':'app','env':[],"
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
-    assert_false(warning_with("gomemlimit-shim", NULL));
+    assert_false(warning_with("gomemlimit-shim", (const char *)NULL));
 }
 
 /* Is the op's path under prefix? */
@@ -950,7 +950,7 @@ static void test_shim_wraps_command_pod_ops_last(void **state)
     assert_true(wrapped);
     assert_true(first_pod < n);
     assert_true(last_container < first_pod); /* pod-level shim ops come last */
-    assert_false(warning_with("docs/shim.md", NULL));
+    assert_false(warning_with("docs/shim.md", (const char *)NULL));
 }
 
 /* A container that already mounts something else at /gomemlimit is not wrapped, says so,
