@@ -5,9 +5,15 @@
 #                                flags (so under GMW_SANITIZE it runs with ASan+UBSan); the
 #                                exec tests run against both
 #   gmw_shim_cgroup              cgroup.c for the cmocka tests on fake trees
+#
+# The shim links the webhook's libc-only memlimit.c and quantity.c (ratio, GOMEMLIMIT/GOGC
+# and quantity grammars, the GOMEMLIMIT arithmetic): one implementation for both.
 
-set(GMW_SHIM_SOURCES ${CMAKE_SOURCE_DIR}/webhook/shim/shim.c ${CMAKE_SOURCE_DIR}/webhook/shim/cgroup.c)
-set(GMW_SHIM_HEADERS ${CMAKE_SOURCE_DIR}/webhook/shim/cgroup.h)
+set(GMW_SHIM_SOURCES
+    ${CMAKE_SOURCE_DIR}/webhook/shim/shim.c ${CMAKE_SOURCE_DIR}/webhook/shim/cgroup.c
+    ${CMAKE_SOURCE_DIR}/webhook/memlimit.c ${CMAKE_SOURCE_DIR}/webhook/quantity.c)
+set(GMW_SHIM_HEADERS ${CMAKE_SOURCE_DIR}/webhook/shim/cgroup.h
+    ${CMAKE_SOURCE_DIR}/webhook/memlimit.h ${CMAKE_SOURCE_DIR}/webhook/quantity.h)
 
 # Delivery: pure patch building on jansson, next to the other core patch code.
 target_sources(gmw_core PRIVATE webhook/shim_delivery.c)
@@ -27,7 +33,8 @@ if(GMW_BUILD_SHIM)
             ${GMW_WARNINGS} -static -Os -fstack-protector-strong
             -fno-asynchronous-unwind-tables -fno-unwind-tables
             -ffunction-sections -fdata-sections -Wl,--gc-sections -Wl,--build-id=none
-            -Wl,-z,noseparate-code -s -o ${GMW_SHIM} ${GMW_SHIM_SOURCES}
+            -Wl,-z,noseparate-code -I${CMAKE_SOURCE_DIR}/webhook -s -o ${GMW_SHIM}
+            ${GMW_SHIM_SOURCES}
     COMMAND ${GMW_STRIP} --strip-all -R .comment ${GMW_SHIM}
     DEPENDS ${GMW_SHIM_SOURCES} ${GMW_SHIM_HEADERS}
     COMMENT "Building static gomemlimit-shim (musl)"
@@ -37,7 +44,8 @@ endif()
 
 if(GMW_BUILD_TESTS)
   add_executable(gomemlimit-shim-host ${GMW_SHIM_SOURCES})
-  target_include_directories(gomemlimit-shim-host PRIVATE ${CMAKE_SOURCE_DIR}/webhook/shim)
+  target_include_directories(gomemlimit-shim-host PRIVATE ${CMAKE_SOURCE_DIR}/webhook/shim
+                                                          ${CMAKE_SOURCE_DIR}/webhook)
   add_library(gmw_shim_cgroup STATIC webhook/shim/cgroup.c)
   target_include_directories(gmw_shim_cgroup PUBLIC ${CMAKE_SOURCE_DIR}/webhook/shim)
 

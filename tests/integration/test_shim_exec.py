@@ -191,16 +191,20 @@ class ShimTest(unittest.TestCase):
             ["--ratio", "abc", "--", "true"],
             ["--ratio", "", "--", "true"],
             ["--ratio", ".", "--", "true"],
+            ["--ratio", "1.", "--", "true"],  # the webhook's ratio grammar: digits after "."
             ["--ratio", "10", "--", "true"],
             ["--gogc", "0", "--", "true"],
             ["--gogc", "100001", "--", "true"],
             ["--gogc", "-1", "--", "true"],
             ["--gogc", "fast", "--", "true"],
+            ["--gogc", "0100", "--", "true"],  # the webhook's GOGC grammar: no leading zeros
             ["--gogc"],
-            ["--min-limit", "1.5Gi", "--", "true"],
             ["--min-limit", "-1", "--", "true"],
+            ["--min-limit", "-1.5Gi", "--", "true"],
             ["--min-limit", "10Qi", "--", "true"],
-            ["--min-limit", "1e9", "--", "true"],
+            ["--min-limit", "1K", "--", "true"],
+            ["--min-limit", "1.2.3", "--", "true"],
+            ["--min-limit", " 16Mi", "--", "true"],
             ["--min-limit", "9223372036854775808", "--", "true"],
             ["--min-limit", "8Ei", "--", "true"],
             ["--min-limit", "", "--", "true"],
@@ -218,9 +222,14 @@ class ShimTest(unittest.TestCase):
                 lines = r.stderr.splitlines()
                 self.assertEqual(len(lines), 1, r.stderr)
                 self.assertTrue(lines[0].startswith("gomemlimit-shim: "), lines[0])
-        r = self.run_shim(["--min-limit", "1.5Gi", "--", "true"])
-        self.assertIn("1.5Gi", r.stderr)
+        r = self.run_shim(["--min-limit", "10Qi", "--", "true"])
+        self.assertIn("not a Kubernetes quantity", r.stderr)
+        self.assertIn("10Qi", r.stderr)
         self.assertIn("e.g. 16Mi", r.stderr)
+        r = self.run_shim(["--min-limit", "1K", "--", "true"])
+        self.assertIn("unknown quantity suffix", r.stderr)
+        r = self.run_shim(["--min-limit", "-1", "--", "true"])
+        self.assertIn("negative quantity", r.stderr)
         r = self.run_shim(["--ratio", "1.5", "--", "true"])
         self.assertIn("1.5", r.stderr)
 
@@ -236,13 +245,34 @@ class ShimTest(unittest.TestCase):
             (["--ratio", "0.75", "--min-limit", "1000Mi"], "750MiB"),
             (["--min-limit=1048576000"], "900MiB"),
             (["--min-limit", "1G"], "900MiB"),
+            # --min-limit takes the full Kubernetes quantity grammar (the webhook's parser).
+            (["--min-limit", "1.5Gi"], None),  # 1000 MiB < 1.5 GiB: left alone
+            (["--min-limit", "1e9"], "900MiB"),
+            (["--min-limit", "1000Mi"], "900MiB"),  # equal to the limit: not below it
+            (["--min-limit", "1048576001"], None),
+            (["--min-limit", "1048576000001m"], None),  # 1000 MiB + 1 milli-byte, ceil
+            (["--min-limit", "0.9765625Gi"], "900MiB"),  # exactly 1000 MiB
+            (["--min-limit", "+0.5Mi"], "900MiB"),
         ]:
             with self.subTest(args=args):
-                env, _ = self.env_after(args)
-                if want == "0MiB":
+                env, err = self.env_after(args)
+                if want is None:
+                    self.assertNotIn("GOMEMLIMIT", env)
+                    self.assertIn("below --min-limit", err)
+                elif want == "0MiB":
                     self.assertNotIn("GOMEMLIMIT", env)
                 else:
                     self.assertEqual(env["GOMEMLIMIT"], want)
+
+    def test_min_limit_quantity_grammar(self):
+        # The webhook's quantity parser: Value() rounded up to a whole byte, exact.
+        fake_v2(self.root, 1000 * MIB)
+        for q, want in [("1.5Gi", 1610612736), ("1e9", 10**9), ("1.G", 10**9),
+                        ("2560Ki", 2621440), ("100m", 1), ("1500m", 2), ("0", 0), ("-0", 0),
+                        ("1181116006400m", 1181116007), ("+16Mi", 16 * MIB),
+                        ("9223372036854775807", 9223372036854775807)]:
+            with self.subTest(q=q):
+                self.assertEqual(self.print_json(["--min-limit", q])["minLimitBytes"], want)
 
     def test_help_and_version(self):
         r = self.run_shim(["--help"])
@@ -282,7 +312,9 @@ class ShimTest(unittest.TestCase):
 
     def test_valid_below_limit_is_kept(self):
         fake_v2(self.root, 1024 * MIB)
-        for v in ("100MiB", "1GiB", "1073741824", "1073741824B", "512KiB", "0", "off"):
+        # "-0", "-0B", "-MiB" are Go's parseByteCount quirks: go1.19 runs with a limit of 0.
+        for v in ("100MiB", "1GiB", "1073741824", "1073741824B", "512KiB", "0", "off", "-0",
+                  "-0B", "-MiB"):
             with self.subTest(v=v):
                 env, err = self.env_after([], {"GOMEMLIMIT": v})
                 self.assertEqual(env["GOMEMLIMIT"], v)
@@ -302,7 +334,7 @@ class ShimTest(unittest.TestCase):
 
     def test_malformed_is_replaced_with_one_line(self):
         fake_v2(self.root, 1024 * MIB)
-        for v in ("1Gi", "1GB", "100M", "1.5GiB", "-5", " 100MiB", "OFF", "1kiB",
+        for v in ("1Gi", "1GB", "100M", "1.5GiB", "-5", "-", "MiB", " 100MiB", "OFF", "1kiB",
                   "99999999999999999999", "9007199254740992KiB", "1PiB"):
             with self.subTest(v=v):
                 env, err = self.env_after([], {"GOMEMLIMIT": v})
@@ -402,11 +434,12 @@ class ShimTest(unittest.TestCase):
         self.assertEqual(env["GOGC"], "50")
         env, err = self.env_after(["--gogc", "off"])
         self.assertEqual(env["GOGC"], "off")
-        for v in ("200", "off", "-1", "0"):
+        # Go's atoi32: "-" and "-0" are 0, a negative value is off (checked with go1.19).
+        for v in ("200", "off", "-1", "0", "-", "-0", "-2147483648", "0100"):
             env, err = self.env_after(["--gogc", "50"], {"GOGC": v})
             self.assertEqual(env["GOGC"], v)
             self.assertEqual(err, "")
-        for v in ("fast", "1.5", "99999999999", "100%"):
+        for v in ("fast", "1.5", "99999999999", "100%", "2147483648", "-2147483649", "+5"):
             with self.subTest(v=v):
                 env, err = self.env_after([], {"GOGC": v})
                 self.assertEqual(env["GOGC"], v)  # kept: only a warning

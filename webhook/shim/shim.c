@@ -12,6 +12,9 @@
  * cannot be read it says so in one line and still execs. Exit codes of its own: 2 usage,
  * 126 not executable, 127 not found, 1 --install failed. See docs/shim.md.
  *
+ * The ratio, quantity and GOMEMLIMIT/GOGC grammars and the arithmetic are the webhook's
+ * own (memlimit.c, quantity.c: libc only), linked into the shim, so both agree exactly.
+ *
  * GOMEMLIMIT_SHIM_ROOT (test only) is prepended to the /proc and /sys paths read.
  */
 #include <errno.h>
@@ -27,13 +30,14 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "memlimit.h"
+#include "quantity.h"
 
 #ifndef GMW_VERSION
 #define GMW_VERSION "dev"
 #endif
 
 #define PROG "gomemlimit-shim"
-#define MIB ((int64_t)1 << 20)
 #define MSG_MAX 600
 
 typedef struct {
@@ -64,8 +68,8 @@ static void usage(FILE *out)
           "  --ratio R       GOMEMLIMIT = floor(limit x R) in whole MiB; R in (0, 1], at most\n"
           "                  4 decimals (default 0.9)\n"
           "  --gogc N|off    GOGC to set when it is unset: 1..100000 or off (default 100)\n"
-          "  --min-limit Q   leave GOMEMLIMIT alone below this limit (default 16Mi); an integer\n"
-          "                  with an optional suffix Ki Mi Gi Ti Pi Ei k M G T P E\n"
+          "  --min-limit Q   leave GOMEMLIMIT alone below this limit (default 16Mi); a\n"
+          "                  Kubernetes quantity of bytes: 16Mi, 1.5Gi, 1G, 1e9, 268435456\n"
           "  --force         always set the computed GOMEMLIMIT, even over a valid one\n"
           "  --print         print the decision as one JSON object and exit 0\n"
           "  --quiet         print no notes (errors that stop the shim are still printed)\n"
@@ -95,178 +99,6 @@ static int usage_error(const char *what, const char *arg)
     return 2;
 }
 
-/* Parse R in (0, 1] with at most 4 decimals ("0.9", "1", ".25", "0.0005"). 0 or -1. */
-static int parse_ratio(const char *s, uint32_t *e4)
-{
-    uint32_t whole = 0, frac = 0;
-    int digits = 0, decimals = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9'; p++, digits++) {
-        if (whole > 1)
-            return -1;
-        whole = whole * 10 + (uint32_t)(*p - '0');
-    }
-    if (*p == '.') {
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (++decimals > 4)
-                return -1;
-            frac = frac * 10 + (uint32_t)(*p - '0');
-        }
-        for (int i = decimals; i < 4; i++)
-            frac *= 10;
-    }
-    if (*p != '\0' || digits == 0 || whole > 1)
-        return -1;
-    uint32_t v = whole * 10000 + frac;
-    if (v == 0 || v > 10000)
-        return -1;
-    *e4 = v;
-    return 0;
-}
-
-/* Write ratio e4 as a short decimal ("0.9", "1", "0.0005") into buf. */
-static void format_ratio(uint32_t e4, char *buf, size_t cap)
-{
-    if (e4 % 10000 == 0) {
-        snprintf(buf, cap, "%" PRIu32, e4 / 10000);
-        return;
-    }
-    char frac[8];
-    snprintf(frac, sizeof(frac), "%04" PRIu32, e4 % 10000);
-    for (size_t n = strlen(frac); n > 0 && frac[n - 1] == '0'; n--)
-        frac[n - 1] = '\0';
-    snprintf(buf, cap, "%" PRIu32 ".%s", e4 / 10000, frac);
-}
-
-/*
- * Parse the supported subset of Kubernetes quantities: an unsigned integer with an
- * optional binary (Ki..Ei) or decimal (k, M..E) suffix, below 2^63. 0 or -1.
- */
-static int parse_quantity(const char *s, int64_t *bytes)
-{
-    static const struct {
-        const char *suffix;
-        uint64_t mult;
-    } suffixes[] = {
-        {"", 1},
-        {"Ki", 1ULL << 10},
-        {"Mi", 1ULL << 20},
-        {"Gi", 1ULL << 30},
-        {"Ti", 1ULL << 40},
-        {"Pi", 1ULL << 50},
-        {"Ei", 1ULL << 60},
-        {"k", 1000ULL},
-        {"M", 1000000ULL},
-        {"G", 1000000000ULL},
-        {"T", 1000000000000ULL},
-        {"P", 1000000000000000ULL},
-        {"E", 1000000000000000000ULL},
-    };
-    uint64_t n = 0;
-    const char *p = s;
-    if (*p < '0' || *p > '9')
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (n > (UINT64_MAX - 9) / 10)
-            return -1;
-        n = n * 10 + (uint64_t)(*p - '0');
-    }
-    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-        if (strcmp(p, suffixes[i].suffix) != 0)
-            continue;
-        if (n > (uint64_t)INT64_MAX / suffixes[i].mult)
-            return -1;
-        *bytes = (int64_t)(n * suffixes[i].mult);
-        return 0;
-    }
-    return -1;
-}
-
-/* --gogc: "off" or an integer 1..100000. */
-static bool valid_gogc_option(const char *s)
-{
-    if (strcmp(s, "off") == 0)
-        return true;
-    int64_t v = 0;
-    if (*s == '\0' || strlen(s) > 6)
-        return false;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (*p - '0');
-    }
-    return v >= 1 && v <= 100000;
-}
-
-/*
- * A GOMEMLIMIT value as the Go runtime parses it: ^[0-9]+(([KMGT]i)?B)?$, at most
- * math.MaxInt64 bytes, or "off" (*bytes = -1). Returns false when Go would abort.
- */
-static bool go_parse_memlimit(const char *s, int64_t *bytes)
-{
-    if (strcmp(s, "off") == 0) {
-        *bytes = -1;
-        return true;
-    }
-    size_t len = strlen(s), digits = 0;
-    while (digits < len && s[digits] >= '0' && s[digits] <= '9')
-        digits++;
-    if (digits == 0)
-        return false;
-    const char *suffix = s + digits;
-    int shift;
-    if (strcmp(suffix, "") == 0 || strcmp(suffix, "B") == 0)
-        shift = 0;
-    else if (strcmp(suffix, "KiB") == 0)
-        shift = 10;
-    else if (strcmp(suffix, "MiB") == 0)
-        shift = 20;
-    else if (strcmp(suffix, "GiB") == 0)
-        shift = 30;
-    else if (strcmp(suffix, "TiB") == 0)
-        shift = 40;
-    else
-        return false;
-    uint64_t n = 0;
-    for (size_t i = 0; i < digits; i++) {
-        if (n > (UINT64_MAX - 9) / 10)
-            return false;
-        n = n * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (n > ((uint64_t)INT64_MAX >> shift))
-        return false;
-    *bytes = (int64_t)(n << shift);
-    return true;
-}
-
-/* GOGC as the Go runtime reads it: "off" or an int32 with an optional '-'. */
-static bool go_valid_gogc(const char *s)
-{
-    if (strcmp(s, "off") == 0)
-        return true;
-    const char *p = s;
-    if (*p == '-')
-        p++;
-    if (*p == '\0')
-        return false;
-    int64_t v = 0;
-    for (; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (*p - '0');
-        if (v > INT32_MAX)
-            return false;
-    }
-    return true;
-}
-
-/* floor(limit x ratio) in whole MiB, exactly: no floating point, no overflow. */
-static int64_t computed_mib(int64_t limit, uint32_t ratio_e4)
-{
-    int64_t bytes = (limit / 10000) * ratio_e4 + (limit % 10000) * ratio_e4 / 10000;
-    return bytes / MIB;
-}
-
 static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_rc,
                               const char *cg_err, decision *d)
 {
@@ -288,15 +120,15 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
                  cg->limit_bytes, o->min_limit);
         return;
     }
-    int64_t mib = computed_mib(cg->limit_bytes, o->ratio_e4);
-    if (mib < 1) {
+    int64_t gml_bytes = gmw_gomemlimit_from_limit(cg->limit_bytes, o->ratio_e4);
+    if (gml_bytes < GMW_MIB) {
         snprintf(d->note, sizeof(d->note),
                  "memory limit %" PRId64 " bytes x ratio is under 1 MiB; GOMEMLIMIT left as it is",
                  cg->limit_bytes);
         return;
     }
-    char computed[32];
-    snprintf(computed, sizeof(computed), "%" PRId64 "MiB", mib);
+    char computed[GMW_MEMLIMIT_TEXT_MAX];
+    gmw_format_gomemlimit(gml_bytes, computed, sizeof(computed));
     int64_t cur_bytes = 0;
     if (!cur || cur[0] == '\0') {
         d->action = "set";
@@ -305,12 +137,12 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
         if (strcmp(cur, computed) != 0)
             snprintf(d->note, sizeof(d->note), "replacing GOMEMLIMIT=%.64s with %s (--force)", cur,
                      computed);
-    } else if (!go_parse_memlimit(cur, &cur_bytes)) {
+    } else if (!gmw_gomemlimit_parse(cur, &cur_bytes)) {
         d->action = "replace";
         snprintf(d->note, sizeof(d->note),
                  "GOMEMLIMIT=%.64s is malformed (the Go runtime would abort); using %s", cur,
                  computed);
-    } else if (cur_bytes >= 0 && cur_bytes > cg->limit_bytes) {
+    } else if (strcmp(cur, "off") != 0 && cur_bytes > cg->limit_bytes) {
         d->action = "replace";
         snprintf(d->note, sizeof(d->note),
                  "GOMEMLIMIT=%.64s exceeds the memory limit %" PRId64 " bytes (%.300s); using %s",
@@ -334,7 +166,7 @@ static void decide_gogc(const options *o, decision *d)
     }
     d->action = "keep";
     snprintf(d->value, sizeof(d->value), "%.63s", cur);
-    if (!go_valid_gogc(cur))
+    if (!gmw_gogc_go_understands(cur))
         snprintf(d->note, sizeof(d->note),
                  "GOGC=%.64s is malformed; the Go runtime reads it as 100", cur);
 }
@@ -375,7 +207,7 @@ static int print_json(const options *o, const gmw_cg_limit *cg, int cg_rc, const
                       const decision *gml, const decision *gogc)
 {
     char ratio[16];
-    format_ratio(o->ratio_e4, ratio, sizeof(ratio));
+    gmw_ratio_format(o->ratio_e4, ratio, sizeof(ratio));
     printf("{\"cgroupVersion\":%d,\"cgroupDir\":", cg->version);
     json_str(cg->dir[0] ? cg->dir : NULL);
     if (cg->limit_bytes >= 0)
@@ -536,7 +368,7 @@ static int parse_args(int argc, char **argv, options *o)
 {
     o->ratio_e4 = 9000;
     o->gogc = "100";
-    o->min_limit = 16 * MIB;
+    o->min_limit = 16 * GMW_MIB;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v;
@@ -563,23 +395,27 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (is_opt(a, "--ratio")) {
             if (!(v = option_value(argc, argv, &i, "--ratio")))
                 return usage_error("--ratio needs a value", NULL);
-            if (parse_ratio(v, &o->ratio_e4) != 0)
+            if (gmw_ratio_parse(v, &o->ratio_e4) != 0)
                 return usage_error("--ratio must be a decimal in (0, 1] with at most 4 "
                                    "decimals, e.g. 0.9, not",
                                    v);
         } else if (is_opt(a, "--gogc")) {
             if (!(v = option_value(argc, argv, &i, "--gogc")))
                 return usage_error("--gogc needs a value", NULL);
-            if (!valid_gogc_option(v))
+            if (!gmw_gogc_valid(v))
                 return usage_error("--gogc must be an integer 1..100000 or off, e.g. 100, not", v);
             o->gogc = v;
         } else if (is_opt(a, "--min-limit")) {
             if (!(v = option_value(argc, argv, &i, "--min-limit")))
                 return usage_error("--min-limit needs a value", NULL);
-            if (parse_quantity(v, &o->min_limit) != 0)
-                return usage_error("--min-limit must be an integer with an optional suffix "
-                                   "(Ki Mi Gi Ti Pi Ei k M G T P E), e.g. 16Mi, not",
-                                   v);
+            gmw_qty_status st = gmw_quantity_parse_cstr(v, &o->min_limit);
+            if (st != GMW_QTY_OK) {
+                char what[160];
+                snprintf(what, sizeof(what),
+                         "--min-limit: %s; want bytes as a quantity, e.g. 16Mi or 1.5Gi, not",
+                         gmw_qty_strerror(st));
+                return usage_error(what, v);
+            }
         } else if (is_opt(a, "--install")) {
             if (!(v = option_value(argc, argv, &i, "--install")) || v[0] == '\0')
                 return usage_error("--install needs a directory", NULL);
