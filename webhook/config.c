@@ -22,6 +22,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "duration.h"
+#include "imageref.h"
+#include "k8sname.h"
+#include "listen.h"
 #include "memlimit.h"
 #include "quantity.h"
 
@@ -209,35 +213,21 @@ static int read_uint(cfg_ctx *c, const char *key, const yaml_node_t *n, unsigned
     return 0;
 }
 
-/* "120" (seconds), "120s" or "2m", within [min, max] seconds. */
+/* A duration (duration.h) of whole seconds within [min, max]. */
 static int read_duration(cfg_ctx *c, const char *key, const yaml_node_t *n, unsigned min,
                          unsigned max, unsigned *dst)
 {
     const char *s = NULL;
-    char digits[32];
     char shown[64];
-    uint64_t v = 0;
-    uint64_t unit = 1;
     if (want_scalar(c, key, n, "a duration", &s) != 0)
         return -1;
-    size_t len = strlen(s);
-    if (len > 0 && (s[len - 1] == 's' || s[len - 1] == 'm')) {
-        unit = s[len - 1] == 'm' ? 60 : 1;
-        len--;
-    }
-    if (len == 0 || len >= sizeof digits)
-        goto bad;
-    memcpy(digits, s, len);
-    digits[len] = '\0';
-    if (!parse_uint(digits, UINT32_MAX, &v) || v * unit < min || v * unit > max)
-        goto bad;
-    *dst = (unsigned)(v * unit);
+    // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): set when want_scalar returns 0
+    if (gmw_duration_parse_seconds(s, min, max, dst) != 0)
+        return error_at(c, n->start_mark.line, n->start_mark.column,
+                        "%s: expected a duration from %us to %us (" GMW_DURATION_SYNTAX
+                        ", whole seconds), got '%s'",
+                        key, min, max, show(n, shown, sizeof shown));
     return 0;
-bad:
-    return error_at(c, n->start_mark.line, n->start_mark.column,
-                    "%s: expected a duration from %us to %us written as seconds (120), \"120s\" "
-                    "or \"2m\", got '%s'",
-                    key, min, max, show(n, shown, sizeof shown));
 }
 
 static int read_quantity(cfg_ctx *c, const char *key, const yaml_node_t *n, int64_t min,
@@ -288,21 +278,6 @@ static int read_enum(cfg_ctx *c, const char *key, const yaml_node_t *n, const ch
                     allowed);
 }
 
-/* A Kubernetes namespace name: an RFC 1123 label. */
-static bool is_dns_label(const char *s)
-{
-    size_t len = strlen(s);
-    if (len == 0 || len > 63)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-        bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-        if (!alnum && !(ch == '-' && i > 0 && i + 1 < len))
-            return false;
-    }
-    return true;
-}
-
 static int read_namespaces(cfg_ctx *c, const char *key, const yaml_node_t *n)
 {
     gmw_config *cfg = c->cfg;
@@ -322,7 +297,7 @@ static int read_namespaces(cfg_ctx *c, const char *key, const yaml_node_t *n)
         if (cfg->exclude_count == GMW_CONFIG_MAX_EXCLUDES)
             return error_at(c, item->start_mark.line, item->start_mark.column,
                             "%s: too many namespaces (at most %d)", key, GMW_CONFIG_MAX_EXCLUDES);
-        if (!is_dns_label(s))
+        if (!gmw_dns1123_label_valid(s, strlen(s)))
             return error_at(c, item->start_mark.line, item->start_mark.column,
                             "%s: '%s' is not a namespace name (lower-case RFC 1123 label, at "
                             "most 63 characters)",
@@ -440,8 +415,19 @@ static int handle_shim(cfg_ctx *c, const char *key, const yaml_node_t *v)
     gmw_config *cfg = c->cfg;
     if (strcmp(key, "enabled") == 0)
         return read_bool(c, "shim.enabled", v, &cfg->shim_enabled);
-    if (strcmp(key, "image") == 0)
-        return read_string(c, "shim.image", v, cfg->shim_image, sizeof cfg->shim_image);
+    if (strcmp(key, "image") == 0) {
+        const char *why = NULL;
+        char shown[64];
+        if (read_string(c, "shim.image", v, cfg->shim_image, sizeof cfg->shim_image) != 0)
+            return -1;
+        if (gmw_image_ref_check(cfg->shim_image, &why) != 0)
+            return error_at(c, v->start_mark.line, v->start_mark.column,
+                            "shim.image: '%s' is not an image reference: %s (expected "
+                            "[REGISTRY[:PORT]/]PATH[:TAG][@sha256:DIGEST], e.g. "
+                            "ghcr.io/example/gomemlimit-webhook:0.1.0)",
+                            show(v, shown, sizeof shown), why);
+        return 0;
+    }
     int idx = 0;
     if (read_enum(c, "shim.imagePullPolicy", v, pull_policy_words, COUNT(pull_policy_words),
                   &idx) != 0)
@@ -497,8 +483,19 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
     }
     if (strcmp(key, "shim") == 0)
         return walk_mapping(c, v, "shim", shim_keys, COUNT(shim_keys), handle_shim);
-    if (strcmp(key, "listen") == 0)
-        return read_string(c, key, v, cfg->listen, sizeof cfg->listen);
+    if (strcmp(key, "listen") == 0) {
+        char host[GMW_CONFIG_STR];
+        uint16_t port = 0;
+        const char *why = NULL;
+        char shown[64];
+        if (read_string(c, key, v, cfg->listen, sizeof cfg->listen) != 0)
+            return -1;
+        if (gmw_listen_parse(cfg->listen, host, sizeof host, &port, &why) != 0)
+            return error_at(c, v->start_mark.line, v->start_mark.column,
+                            "listen: invalid address '%s': %s", show(v, shown, sizeof shown),
+                            why);
+        return 0;
+    }
     if (strcmp(key, "tls") == 0)
         return walk_mapping(c, v, "tls", tls_keys, COUNT(tls_keys), handle_tls);
     if (strcmp(key, "threads") == 0)
@@ -506,11 +503,14 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
     if (strcmp(key, "connectionLimit") == 0)
         return read_uint(c, key, v, 1, 1000000, &cfg->connection_limit);
     if (strcmp(key, "idleTimeout") == 0)
-        return read_duration(c, key, v, 1, 86400, &cfg->idle_timeout_s);
+        return read_duration(c, key, v, GMW_IDLE_TIMEOUT_MIN_S, GMW_IDLE_TIMEOUT_MAX_S,
+                             &cfg->idle_timeout_s);
     if (strcmp(key, "requestTimeout") == 0)
-        return read_duration(c, key, v, 1, 3600, &cfg->request_timeout_s);
+        return read_duration(c, key, v, GMW_REQUEST_TIMEOUT_MIN_S, GMW_REQUEST_TIMEOUT_MAX_S,
+                             &cfg->request_timeout_s);
     if (strcmp(key, "shutdownGracePeriod") == 0)
-        return read_duration(c, key, v, 0, 3600, &cfg->shutdown_grace_s);
+        return read_duration(c, key, v, GMW_SHUTDOWN_GRACE_MIN_S, GMW_SHUTDOWN_GRACE_MAX_S,
+                             &cfg->shutdown_grace_s);
     if (strcmp(key, "maxBody") == 0)
         return read_quantity(c, key, v, 4096, (int64_t)1 << 30, "8Mi", &cfg->max_body_bytes);
     /* logLevel */

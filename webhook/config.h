@@ -12,14 +12,14 @@
  *   invalidAnnotations: deny  # deny | warn
  *   shim:
  *     enabled: false
- *     image: "gomemlimit-webhook:0.1.0"     # image holding /gomemlimit-shim
+ *     image: "gomemlimit-webhook:0.1.0"     # image holding /gomemlimit-shim (imageref.h)
  *     imagePullPolicy: IfNotPresent         # Always | IfNotPresent | Never
  *   # server keys (used by `serve`, accepted everywhere)
- *   listen: ":8443"
+ *   listen: ":8443"         # host:port, :port or [v6]:port (listen.h)
  *   tls: {certFile: /etc/webhook/tls/tls.crt, keyFile: /etc/webhook/tls/tls.key}
  *   threads: 0              # 0 = number of CPUs
  *   connectionLimit: 1024
- *   idleTimeout: 120s       # integer seconds or "<n>s"/"<n>m"
+ *   idleTimeout: 120s       # integer seconds or <n>ms/<n>s/<n>m/<n>h (duration.h)
  *   requestTimeout: 10s
  *   shutdownGracePeriod: 20s
  *   maxBody: 8Mi            # Kubernetes quantity
@@ -46,6 +46,14 @@ typedef enum { GMW_LOG_DEBUG = 0, GMW_LOG_INFO, GMW_LOG_WARN, GMW_LOG_ERROR } gm
 #define GMW_CONFIG_STR 256
 #define GMW_CONFIG_PATH 1024
 #define GMW_CONFIG_ERR 512
+
+/* Ranges (seconds) of the duration keys, shared with the `serve` flags. */
+#define GMW_IDLE_TIMEOUT_MIN_S 1u
+#define GMW_IDLE_TIMEOUT_MAX_S 86400u
+#define GMW_REQUEST_TIMEOUT_MIN_S 1u
+#define GMW_REQUEST_TIMEOUT_MAX_S 3600u
+#define GMW_SHUTDOWN_GRACE_MIN_S 0u
+#define GMW_SHUTDOWN_GRACE_MAX_S 3600u
 
 typedef struct {
     /* engine */

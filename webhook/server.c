@@ -441,53 +441,14 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- listen socket ------------------------------------------------------------------ */
 
-int gmw_listen_parse(const char *listen, char *host, size_t hostcap, uint16_t *port)
-{
-    const char *colon = NULL;
-    const char *h = listen;
-    size_t hlen;
-    if (listen[0] == '[') {
-        const char *close = strchr(listen, ']');
-        if (close == NULL || close[1] != ':')
-            return -EINVAL;
-        h = listen + 1;
-        hlen = (size_t)(close - h);
-        colon = close + 1;
-    } else {
-        colon = strrchr(listen, ':');
-        if (colon == NULL)
-            return -EINVAL;
-        hlen = (size_t)(colon - listen);
-        if (memchr(listen, ':', hlen) != NULL)
-            return -EINVAL; /* bare IPv6 without brackets */
-    }
-    if (hlen >= hostcap)
-        return -EINVAL;
-    const char *p = colon + 1;
-    if (*p == '\0' || strlen(p) > 5)
-        return -EINVAL;
-    unsigned long v = 0;
-    for (const char *q = p; *q != '\0'; q++) {
-        if (*q < '0' || *q > '9')
-            return -EINVAL;
-        v = v * 10 + (unsigned long)(*q - '0');
-    }
-    if (v > 65535)
-        return -EINVAL;
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    *port = (uint16_t)v;
-    return 0;
-}
-
 /* Create, bind and listen; returns the fd or -1 with err set. */
 static int open_listener(const char *listen_addr, uint16_t *bound_port, char *err, size_t errcap)
 {
     char host[256];
     uint16_t port;
-    if (gmw_listen_parse(listen_addr, host, sizeof host, &port) != 0) {
-        snprintf(err, errcap, "invalid listen address '%s' (want host:port, :port or [v6]:port)",
-                 listen_addr);
+    const char *why = NULL;
+    if (gmw_listen_parse(listen_addr, host, sizeof host, &port, &why) != 0) {
+        snprintf(err, errcap, "invalid listen address '%s': %s", listen_addr, why);
         return -1;
     }
     char portstr[8];

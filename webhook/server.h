@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "listen.h" /* gmw_listen_parse: the listen syntax, shared with config.c */
 #include "metrics.h"
 
 #define GMW_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -33,7 +34,7 @@
 #define GMW_BODY_DRAIN_MAX (1024 * 1024)
 
 typedef struct {
-    const char *listen;        /* "host:port", ":port" (all interfaces), "[v6]:port" */
+    const char *listen;        /* "host:port", ":port" (all interfaces), "[v6]:port" (listen.h) */
     unsigned threads;          /* worker threads, >= 1 */
     unsigned connection_limit; /* >= threads */
     unsigned idle_timeout_s;   /* MHD connection timeout; 0 = none */
@@ -41,12 +42,6 @@ typedef struct {
 } gmw_server_options;
 
 typedef struct gmw_server gmw_server;
-
-/*
- * Parse a listen address into host (may become "" for all interfaces) and port.
- * Returns 0 or -EINVAL. Pure.
- */
-int gmw_listen_parse(const char *listen, char *host, size_t hostcap, uint16_t *port);
 
 /*
  * Bind the listen socket and start the daemon with the initial config (copied).

@@ -143,6 +143,34 @@ static void test_value_forms(void **state)
     assert_int_equal(cfg.idle_timeout_s, 90);
     assert_int_equal(cfg.request_timeout_s, 60);
     assert_int_equal(cfg.shutdown_grace_s, 0);
+    /* the same duration grammar as the serve flags: ms, s, m, h (whole seconds) */
+    assert_int_equal(parse("idleTimeout: 2h\nrequestTimeout: 2000ms\nshutdownGracePeriod: 1m\n",
+                           &cfg, err),
+                     0);
+    assert_int_equal(cfg.idle_timeout_s, 7200);
+    assert_int_equal(cfg.request_timeout_s, 2);
+    assert_int_equal(cfg.shutdown_grace_s, 60);
+    assert_int_equal(parse("idleTimeout: 24h\nrequestTimeout: 1h\n", &cfg, err), 0);
+    assert_int_equal(cfg.idle_timeout_s, 86400);
+    assert_int_equal(cfg.request_timeout_s, 3600);
+    /* listen addresses: every form the server binds */
+    static const char *const listens[] = {"\":8443\"", "\"127.0.0.1:0\"", "\"[::1]:65535\"",
+                                          "localhost:443", "\"[::]:8443\"", "0.0.0.0:8443"};
+    for (size_t i = 0; i < sizeof listens / sizeof listens[0]; i++) {
+        char y[64];
+        snprintf(y, sizeof y, "listen: %s\n", listens[i]);
+        if (parse(y, &cfg, err) != 0) {
+            print_error("%s: %s\n", y, err);
+            fail();
+        }
+    }
+    /* image references */
+    assert_int_equal(parse("shim: {image: \"registry.example.com:5000/team/app:1.0@sha256:"
+                           "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}",
+                           &cfg, err),
+                     0);
+    assert_int_equal(parse("shim: {image: busybox}", &cfg, err), 0);
+    assert_string_equal(cfg.shim_image, "busybox");
     assert_int_equal(parse("minLimit: 1.5Gi\nmaxBody: 8e6", &cfg, err), 0);
     assert_int_equal(cfg.min_limit_bytes, 1610612736);
     assert_int_equal(cfg.max_body_bytes, 8000000);
@@ -212,9 +240,24 @@ static const error_case exact_errors[] = {
     {"minLimit: 16MB\n",
      "t.yaml:1:11: minLimit: invalid quantity '16MB': not a Kubernetes quantity (example: 16Mi)"},
     {"maxBody: 2Gi\n", "t.yaml:1:10: maxBody: 2Gi is out of range (4096 to 1073741824 bytes)"},
-    {"idleTimeout: 2h\n",
-     "t.yaml:1:14: idleTimeout: expected a duration from 1s to 86400s written as seconds (120), "
-     "\"120s\" or \"2m\", got '2h'"},
+    {"idleTimeout: 2d\n",
+     "t.yaml:1:14: idleTimeout: expected a duration from 1s to 86400s (integer seconds or <n>ms, "
+     "<n>s, <n>m, <n>h, whole seconds), got '2d'"},
+    {"idleTimeout: 25h\n",
+     "t.yaml:1:14: idleTimeout: expected a duration from 1s to 86400s (integer seconds or <n>ms, "
+     "<n>s, <n>m, <n>h, whole seconds), got '25h'"},
+    {"listen: \":99999\"\n",
+     "t.yaml:1:9: listen: invalid address ':99999': the port must be a number from 0 to 65535"},
+    {"tls: {certFile: /a}\nlisten: 8443\n",
+     "t.yaml:2:9: listen: invalid address '8443': missing ':PORT' (write HOST:PORT, :PORT or "
+     "[IPV6]:PORT)"},
+    {"listen: \"::1:8443\"\n",
+     "t.yaml:1:9: listen: invalid address '::1:8443': an IPv6 address needs brackets, e.g. "
+     "[::1]:8443"},
+    {"shim:\n  enabled: true\n  image: x y\n",
+     "t.yaml:3:10: shim.image: 'x y' is not an image reference: contains whitespace or a control "
+     "character (expected [REGISTRY[:PORT]/]PATH[:TAG][@sha256:DIGEST], e.g. "
+     "ghcr.io/example/gomemlimit-webhook:0.1.0)"},
     {"threads: 1.5\n", "t.yaml:1:10: threads: expected an integer from 0 to 1024, got '1.5'"},
     {"tls:\n  certFile: \"\"\n", "t.yaml:2:13: tls.certFile: must not be empty"},
     {"defaults: &d {ratio: 0.9}\nshim: *d\n",
@@ -249,6 +292,23 @@ static const error_case prefix_errors[] = {
                                                    "integer"},
     {"requestTimeout: 0\n", "t.yaml:1:17: requestTimeout: expected a duration from 1s"},
     {"requestTimeout: 1.5s\n", "t.yaml:1:17: requestTimeout: expected a duration"},
+    {"requestTimeout: 1500ms\n", "t.yaml:1:17: requestTimeout: expected a duration from 1s"},
+    {"requestTimeout: 1m30s\n", "t.yaml:1:17: requestTimeout: expected a duration from 1s"},
+    {"requestTimeout: 2h\n", "t.yaml:1:17: requestTimeout: expected a duration from 1s to 3600s"},
+    {"shutdownGracePeriod: -1\n", "t.yaml:1:22: shutdownGracePeriod: expected a duration"},
+    {"listen: \"[::1]8443\"\n", "t.yaml:1:9: listen: invalid address '[::1]8443': an IPv6"},
+    {"listen: \"[nope]:8443\"\n", "t.yaml:1:9: listen: invalid address '[nope]:8443': not an"},
+    {"listen: \"my host:8443\"\n", "t.yaml:1:9: listen: invalid address 'my host:8443': the "
+                                    "host must be"},
+    {"listen: \":-1\"\n", "t.yaml:1:9: listen: invalid address ':-1': the port must be"},
+    {"shim: {image: \"App:1\"}\n", "t.yaml:1:15: shim.image: 'App:1' is not an image "
+                                  "reference: the repository path must be lower-case"},
+    {"shim: {image: \"app:\"}\n", "t.yaml:1:15: shim.image: 'app:' is not an image reference: "
+                                 "the tag must be"},
+    {"shim: {image: \"app@sha256:abc\"}\n", "t.yaml:1:15: shim.image: 'app@sha256:abc' is not "
+                                           "an image reference: the digest must be"},
+    {"shim:\n  image: \"caf\u00e9\"\n", "t.yaml:2:10: shim.image: 'caf?" "?' is not an image "
+                                        "reference: contains a non-ASCII character"},
     {"idleTimeout: s\n", "t.yaml:1:14: idleTimeout: expected a duration"},
     {"idleTimeout: 99999999999m\n", "t.yaml:1:14: idleTimeout: expected a duration"},
     {"shutdownGracePeriod: [1]\n", "t.yaml:1:22: shutdownGracePeriod: expected a duration, "
@@ -342,11 +402,14 @@ static void test_limits(void **state)
     assert_int_equal(parse(yaml, &cfg, err), -1);
     assert_non_null(strstr(err, "t.yaml:1:21: excludeNamespaces: 'nnnn"));
     assert_non_null(strstr(err, "...' is not a namespace name"));
-    /* 255 characters fit exactly */
+    /* 255 characters fit exactly (a valid image name of that length) */
     longval[255] = '\0';
-    snprintf(yaml, sizeof yaml, "listen: %s\n", longval);
-    assert_int_equal(parse(yaml, &cfg, err), 0);
-    assert_int_equal(strlen(cfg.listen), 255);
+    snprintf(yaml, sizeof yaml, "shim: {image: %s}\n", longval);
+    if (parse(yaml, &cfg, err) != 0) {
+        print_error("%s\n", err);
+        fail();
+    }
+    assert_int_equal(strlen(cfg.shim_image), 255);
 
     /* a tiny error buffer gets a truncated, terminated message */
     char tiny[12];
