@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "k8sname.h"
 #include "memlimit.h"
 #include "quantity.h"
 #include "warnings.h"
@@ -77,20 +78,6 @@ char *gmw_ann_issue_format(const gmw_ann_issue *issue, char *buf, size_t cap)
     return buf;
 }
 
-/* Is s a DNS label (RFC 1123): [a-z0-9]([-a-z0-9]*[a-z0-9])?, 1..63 chars? */
-static bool is_dns_label(const char *s, size_t len)
-{
-    if (len == 0 || len > 63)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (!alnum && !(c == '-' && i > 0 && i + 1 < len))
-            return false;
-    }
-    return true;
-}
-
 /* Parse "true"/"false" into 1/0; -1 otherwise. */
 static int parse_bool(const char *s)
 {
@@ -115,7 +102,7 @@ static bool parse_container_list(gmw_annotations *a, const char *s)
         while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
             e--;
         if (e > b) {
-            if (!is_dns_label(b, (size_t)(e - b)) || count >= GMW_ANN_MAX_CONTAINERS)
+            if (!gmw_dns1123_label_valid(b, (size_t)(e - b)) || count >= GMW_ANN_MAX_CONTAINERS)
                 return false;
             memcpy(a->list[count], b, (size_t)(e - b));
             a->list[count][e - b] = '\0';
@@ -262,7 +249,7 @@ void gmw_annotations_parse(const json_t *annotations, gmw_annotations *out)
         if (dot != NULL) {
             const char *cname = dot + 1;
             size_t clen = strlen(cname);
-            if (!is_dns_label(cname, clen)) {
+            if (!gmw_dns1123_label_valid(cname, clen)) {
                 gmw_annotations_add_issue(out, GMW_ANN_UNKNOWN, key, value, expected_unknown);
                 continue;
             }
