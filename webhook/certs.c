@@ -22,6 +22,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "k8sname.h"
+
 void gmw_pem_free(gmw_pem *p)
 {
     free(p->data);
@@ -210,24 +212,9 @@ out:
     return rc;
 }
 
-/* Is s a DNS-1123 label (lower-case alphanumerics and '-', 1..63, alnum at both ends)? */
-static bool dns_label(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (!alnum && !(c == '-' && i != 0 && i != n - 1))
-            return false;
-    }
-    return true;
-}
-
 int gmw_certs_service_names(const char *svc, const char *ns, char names[4][256])
 {
-    if (!dns_label(svc) || !dns_label(ns))
+    if (!gmw_dns1123_label_valid(svc, strlen(svc)) || !gmw_dns1123_label_valid(ns, strlen(ns)))
         return -EINVAL;
     int n0 = snprintf(names[0], 256, "%s", svc);
     int n1 = snprintf(names[1], 256, "%s.%s", svc, ns);
@@ -515,18 +502,6 @@ out:
     BIO_free(bio);
     ERR_clear_error();
     return rc;
-}
-
-char *gmw_certs_base64(const void *data, size_t len)
-{
-    if (len > (size_t)INT32_MAX / 2)
-        return NULL;
-    size_t outlen = 4 * ((len + 2) / 3) + 1;
-    unsigned char *out = malloc(outlen);
-    if (out == NULL)
-        return NULL;
-    EVP_EncodeBlock(out, data, (int)len);
-    return (char *)out;
 }
 
 int gmw_certs_write_file(const char *path, const void *data, size_t len, unsigned mode)

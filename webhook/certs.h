@@ -85,13 +85,6 @@ int gmw_certs_check(const char *cert_pem, size_t cert_len, const char *key_pem, 
                     gmw_cert_info *info, char *err, size_t errcap);
 
 /*
- * Base64 (standard alphabet, padded, no newlines) of data[0..len): the form of a
- * webhook caBundle. Returns a malloc'd NUL-terminated string (caller frees with
- * free()), or NULL when out of memory.
- */
-char *gmw_certs_base64(const void *data, size_t len);
-
-/*
  * Write data[0..len) to path atomically (a temporary file in the same directory,
  * fsync, rename) with the given mode. Returns 0 or -errno.
  */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "certs.h"
 #include "cli.h"
 #include "log.h"
@@ -326,7 +327,7 @@ int gmw_cmd_certs(int argc, char **argv)
         snprintf(err, sizeof err, "writing to %s: %s", out_dir, strerror(-rc));
         goto fail;
     }
-    bundle = gmw_certs_base64(ca_cert.data, ca_cert.len);
+    bundle = gmw_base64_encode(ca_cert.data, ca_cert.len); /* the caBundle form */
     if (bundle == NULL) {
         snprintf(err, sizeof err, "out of memory");
         goto fail;

@@ -273,23 +273,6 @@ static void test_key_is_pkcs8(void **state)
     assert_non_null(strstr(f->cert.data, "-----BEGIN CERTIFICATE-----"));
 }
 
-static void test_base64(void **state)
-{
-    (void)state;
-    char *s = gmw_certs_base64("", 0);
-    assert_string_equal(s, "");
-    free(s);
-    s = gmw_certs_base64("f", 1);
-    assert_string_equal(s, "Zg==");
-    free(s);
-    s = gmw_certs_base64("foobar", 6);
-    assert_string_equal(s, "Zm9vYmFy");
-    free(s);
-    s = gmw_certs_base64("\xff\xfe\n", 3);
-    assert_string_equal(s, "//4K");
-    free(s);
-}
-
 static void test_write_and_read_file(void **state)
 {
     (void)state;
@@ -334,7 +317,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_other_ca_rejected, setup_ecdsa, teardown),
         cmocka_unit_test_setup_teardown(test_bad_generation_inputs, setup_ecdsa, teardown),
         cmocka_unit_test_setup_teardown(test_key_is_pkcs8, setup_rsa, teardown),
-        cmocka_unit_test(test_base64),
         cmocka_unit_test(test_write_and_read_file),
     };
     return cmocka_run_group_tests_name("certs", tests, NULL, NULL);
