@@ -14,29 +14,33 @@
 #define PREFIX "gomemlimit.io/"
 #define PREFIX_LEN (sizeof PREFIX - 1)
 
-static const char expected_bool[] = "true or false, e.g. \"false\"";
-static const char expected_ratio[] = "a decimal in (0, 1] with <= 4 decimals, e.g. \"0.9\"";
-static const char expected_gogc[] = "an integer 1-100000 or off, e.g. \"100\"";
-static const char expected_request[] = "match, limit or keep, e.g. \"match\"";
-static const char expected_containers[] = "comma-separated container names, e.g. \"app,sidecar\"";
+/* Each accepted-value text starts with its example, so a shortened warning keeps it. */
+static const char expected_bool[] = "e.g. \"false\" (true or false)";
+static const char expected_ratio[] = "e.g. \"0.9\" (a decimal in (0, 1] with <= 4 decimals)";
+static const char expected_gogc[] = "e.g. \"100\" (an integer 1-100000 or off)";
+static const char expected_request[] = "e.g. \"match\" (match, limit or keep)";
+static const char expected_containers[] =
+    "e.g. \"app,sidecar\" (comma-separated container names, at most 64)";
 static const char expected_unknown[] =
     "known keys: inject, ratio, gogc, memory-limit, request, shim, containers";
 const char gmw_ann_expected_memory_limit[] =
-    "a memory quantity not above the container limit, e.g. \"400Mi\"";
+    "e.g. \"400Mi\" (a quantity not above the container limit)";
 
 /* The settable keys; `per_container` says whether "<key>.<name>" exists. */
 typedef enum { KEY_INJECT, KEY_SHIM, KEY_RATIO, KEY_GOGC, KEY_MEMORY_LIMIT, KEY_REQUEST } key_id;
 
+/* too_many: the accepted-value text of a GMW_ANN_TOO_MANY issue for the key. */
 static const struct {
     const char *name;
     key_id id;
+    const char *too_many;
 } known_keys[] = {
-    {"inject", KEY_INJECT},
-    {"shim", KEY_SHIM},
-    {"ratio", KEY_RATIO},
-    {"gogc", KEY_GOGC},
-    {"memory-limit", KEY_MEMORY_LIMIT},
-    {"request", KEY_REQUEST},
+    {"inject", KEY_INJECT, "e.g. \"" PREFIX "inject\" (the pod-level key)"},
+    {"shim", KEY_SHIM, "e.g. \"" PREFIX "shim\" (the pod-level key)"},
+    {"ratio", KEY_RATIO, "e.g. \"" PREFIX "ratio\" (the pod-level key)"},
+    {"gogc", KEY_GOGC, "e.g. \"" PREFIX "gogc\" (the pod-level key)"},
+    {"memory-limit", KEY_MEMORY_LIMIT, "e.g. \"" PREFIX "memory-limit\" (the pod-level key)"},
+    {"request", KEY_REQUEST, "e.g. \"" PREFIX "request\" (the pod-level key)"},
 };
 
 void gmw_ann_values_init(gmw_ann_values *v)
@@ -46,26 +50,50 @@ void gmw_ann_values_init(gmw_ann_values *v)
     v->shim = -1;
 }
 
+bool gmw_ann_issue_is_invalid(const gmw_ann_issue *issue)
+{
+    return issue->kind != GMW_ANN_UNKNOWN;
+}
+
 void gmw_annotations_add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, const char *key,
                                const char *value, const char *expected)
 {
-    if (a->issue_count >= GMW_ANN_MAX_ISSUES) {
-        a->issues_dropped++;
-        return;
-    }
+    gmw_ann_issue is;
     if (value == NULL)
         value = "(not a string)";
-    gmw_ann_issue *is = &a->issues[a->issue_count];
-    is->kind = kind;
-    gmw_sanitize(is->key, sizeof is->key, key, sizeof is->key - 1);
-    gmw_sanitize(is->value, sizeof is->value, value, 40);
-    is->expected = expected;
+    is.kind = kind;
+    gmw_sanitize(is.key, sizeof is.key, key, sizeof is.key - 1);
+    gmw_sanitize(is.value, sizeof is.value, value, 40);
+    is.expected = expected;
     for (size_t i = 0; i < a->issue_count; i++) {
         const gmw_ann_issue *o = &a->issues[i];
-        if (o->kind == kind && strcmp(o->key, is->key) == 0 && strcmp(o->value, is->value) == 0)
+        if (o->kind == kind && strcmp(o->key, is.key) == 0 && strcmp(o->value, is.value) == 0)
             return; /* the same problem found again (a pod-level key, several containers) */
     }
-    a->issue_count++;
+    if (a->issue_count < GMW_ANN_MAX_ISSUES) {
+        a->issues[a->issue_count++] = is;
+        return;
+    }
+    a->issues_dropped++;
+    if (!gmw_ann_issue_is_invalid(&is)) {
+        return;
+    }
+    for (size_t i = a->issue_count; i-- > 0;) {
+        if (!gmw_ann_issue_is_invalid(&a->issues[i])) {
+            a->issues[i] = is; /* an invalid issue evicts an unknown one */
+            return;
+        }
+    }
+    a->invalid_dropped++;
+}
+
+_Static_assert(GMW_ANN_MAX_CONTAINERS == 64, "issue_problem names the container cap");
+
+/* The text between the subject (key and value) and the expected text, per kind. */
+static const char *issue_problem(const gmw_ann_issue *issue)
+{
+    return issue->kind == GMW_ANN_TOO_MANY ? "is over the 64-container limit, use"
+                                           : "is invalid, use";
 }
 
 char *gmw_ann_issue_format(const gmw_ann_issue *issue, char *buf, size_t cap)
@@ -73,8 +101,31 @@ char *gmw_ann_issue_format(const gmw_ann_issue *issue, char *buf, size_t cap)
     if (issue->kind == GMW_ANN_UNKNOWN)
         snprintf(buf, cap, "unknown annotation %s (%s)", issue->key, issue->expected);
     else
-        snprintf(buf, cap, "annotation %s: invalid value \"%s\"; expected %s", issue->key,
-                 issue->value, issue->expected);
+        snprintf(buf, cap, "%s=\"%s\" %s %s", issue->key, issue->value, issue_problem(issue),
+                 issue->expected);
+    return buf;
+}
+
+char *gmw_ann_issue_warning(const gmw_ann_issue *issue, const char *lead, char *buf, size_t cap)
+{
+    char key[sizeof issue->key], value[24];
+    if (issue->kind == GMW_ANN_UNKNOWN) {
+        snprintf(buf, cap, "gomemlimit: unknown annotation %s ignored", issue->key);
+        return buf;
+    }
+    /* what must fit: everything up to the end of the example ('e.g. "0.9"') */
+    const char *paren = strstr(issue->expected, " (");
+    size_t example = paren != NULL ? (size_t)(paren - issue->expected) : strlen(issue->expected);
+    gmw_sanitize(value, sizeof value, issue->value, 16);
+    size_t fixed = strlen("gomemlimit: ") + strlen(lead) + strlen("=\"\" ") +
+                   strlen(issue_problem(issue)) + 1 + strlen(value) + example +
+                   strlen("..."); /* when the description is cut */
+    size_t key_room = fixed + 8 < GMW_WARNING_MAX ? GMW_WARNING_MAX - fixed : 8;
+    gmw_sanitize(key, sizeof key, issue->key, key_room);
+    char full[512];
+    snprintf(full, sizeof full, "gomemlimit: %s%s=\"%s\" %s %s", lead, key, value,
+             issue_problem(issue), issue->expected);
+    gmw_sanitize(buf, cap, full, GMW_WARNING_MAX);
     return buf;
 }
 
@@ -209,6 +260,16 @@ static int find_key(const char *s, size_t len, key_id *id)
     return -1;
 }
 
+/* The accepted-value text of a GMW_ANN_TOO_MANY issue for key `id`. */
+static const char *too_many_text(key_id id)
+{
+    for (size_t i = 0; i < sizeof known_keys / sizeof known_keys[0]; i++) {
+        if (known_keys[i].id == id)
+            return known_keys[i].too_many;
+    }
+    return "";
+}
+
 void gmw_annotations_parse(const json_t *annotations, gmw_annotations *out)
 {
     const char *key;
@@ -254,8 +315,8 @@ void gmw_annotations_parse(const json_t *annotations, gmw_annotations *out)
                 continue;
             }
             slot = container_slot(out, cname, clen);
-            if (slot == NULL) {
-                out->issues_dropped++; /* more than GMW_ANN_MAX_CONTAINERS names */
+            if (slot == NULL) { /* more than GMW_ANN_MAX_CONTAINERS names: never ignored */
+                gmw_annotations_add_issue(out, GMW_ANN_TOO_MANY, key, value, too_many_text(id));
                 continue;
             }
         }

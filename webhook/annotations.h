@@ -15,8 +15,12 @@
  *   status        written by the webhook itself (see status.h), never validated
  *
  * Invalid values become issues of kind GMW_ANN_INVALID (the engine denies or warns,
- * per config invalidAnnotations) and the value is ignored; unknown gomemlimit.io/
- * keys become GMW_ANN_UNKNOWN issues (always only a warning). See docs/annotations.md.
+ * per config invalidAnnotations) and the value is ignored; so do per-container keys for
+ * more than GMW_ANN_MAX_CONTAINERS distinct names (GMW_ANN_TOO_MANY, also invalid);
+ * unknown gomemlimit.io/ keys become GMW_ANN_UNKNOWN issues (always only a warning).
+ * When more than GMW_ANN_MAX_ISSUES issues occur, invalid ones evict unknown ones and
+ * the invalid ones that still do not fit are counted in invalid_dropped, so an invalid
+ * annotation is never lost. See docs/annotations.md.
  *
  * Pure: no allocation, no I/O. The parsed struct borrows nothing except `status`.
  */
@@ -56,13 +60,14 @@ typedef struct {
     gmw_ann_values values;
 } gmw_ann_container;
 
-typedef enum { GMW_ANN_INVALID = 0, GMW_ANN_UNKNOWN } gmw_ann_issue_kind;
+/* GMW_ANN_INVALID and GMW_ANN_TOO_MANY are invalid annotations (deny mode denies). */
+typedef enum { GMW_ANN_INVALID = 0, GMW_ANN_UNKNOWN, GMW_ANN_TOO_MANY } gmw_ann_issue_kind;
 
 typedef struct {
     gmw_ann_issue_kind kind;
     char key[GMW_ANN_NAME_MAX + 48]; /* full annotation key, sanitized */
     char value[GMW_ANN_TEXT_MAX];    /* offending value, sanitized */
-    const char *expected;            /* static: what is accepted, with an example */
+    const char *expected; /* static: 'e.g. "<example>" (<what is accepted>)' */
 } gmw_ann_issue;
 
 typedef struct {
@@ -75,7 +80,8 @@ typedef struct {
     const char *status; /* borrowed from the annotations object: gomemlimit.io/status */
     gmw_ann_issue issues[GMW_ANN_MAX_ISSUES];
     size_t issue_count;
-    size_t issues_dropped; /* issues beyond GMW_ANN_MAX_ISSUES */
+    size_t issues_dropped;  /* issues beyond GMW_ANN_MAX_ISSUES (any kind) */
+    size_t invalid_dropped; /* of which invalid (GMW_ANN_INVALID / GMW_ANN_TOO_MANY) */
 } gmw_annotations;
 
 /* An empty gmw_ann_values (nothing set). */
@@ -96,19 +102,35 @@ bool gmw_annotations_selects(const gmw_annotations *a, const char *container);
 /* Is `container` explicitly named in gomemlimit.io/containers? */
 bool gmw_annotations_names(const gmw_annotations *a, const char *container);
 
+/* Does this issue make the annotations invalid (not merely unknown)? */
+bool gmw_ann_issue_is_invalid(const gmw_ann_issue *issue);
+
 /*
  * Record an issue found outside the parser (the engine's memory-limit check). The key
- * and value are sanitized; `expected` must be a static string.
+ * and value are sanitized; `expected` must be a static string starting with the example
+ * ('e.g. "400Mi" (...)'). A repeated issue (same kind, key, value) is recorded once.
+ * When the table is full, an invalid issue replaces the last unknown one; what is left
+ * over is counted in issues_dropped (and invalid_dropped when invalid).
  */
 void gmw_annotations_add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, const char *key,
                                const char *value, const char *expected);
 
 /*
  * Write the one-line text of an issue into buf (capacity cap, NUL-terminated, truncated):
- * 'annotation gomemlimit.io/ratio: invalid value "1.5"; expected a decimal in (0, 1]
- * with <= 4 decimals, e.g. "0.9"'. Returns buf.
+ * 'gomemlimit.io/ratio="1.5" is invalid, use e.g. "0.9" (a decimal in (0, 1] with <= 4
+ * decimals)' (the full sanitized key and value: at most ~200 characters). Returns buf.
  */
 char *gmw_ann_issue_format(const gmw_ann_issue *issue, char *buf, size_t cap);
+
+/*
+ * Write the admission warning for an issue into buf (cap >= GMW_WARNING_MAX + 1):
+ * "gomemlimit: " + lead + the text of gmw_ann_issue_format, at most GMW_WARNING_MAX
+ * (120) characters. Key and value are shortened (ending in "...") so that the accepted
+ * example always fits; only the description after it may be cut. lead is "" or a
+ * short static word such as "ignored: ". An unknown key gives "gomemlimit: unknown
+ * annotation <key> ignored" (lead unused). Returns buf.
+ */
+char *gmw_ann_issue_warning(const gmw_ann_issue *issue, const char *lead, char *buf, size_t cap);
 
 /* What memory-limit accepts (also used by the engine for the "above the limit" case). */
 extern const char gmw_ann_expected_memory_limit[];

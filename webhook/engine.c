@@ -695,25 +695,42 @@ static void audit_set(engine_ctx *c, const char *key, const char *value)
         c->oom = true;
 }
 
+/*
+ * Append to the denial message: "; " before all but the first item, and the item only
+ * when it fits whole. Returns false (message unchanged) when it does not fit.
+ */
+static bool message_append(char *msg, size_t cap, const char *item)
+{
+    size_t len = strlen(msg);
+    bool first = strcmp(msg, "gomemlimit: ") == 0;
+    size_t need = (first ? 0 : 2) + strlen(item);
+    if (len + need >= cap)
+        return false;
+    snprintf(msg + len, cap - len, "%s%s", first ? "" : "; ", item);
+    return true;
+}
+
 /* Turn annotation issues into warnings (warn mode) or a denial (deny mode). */
 static void handle_issues(engine_ctx *c, const json_t *spec)
 {
-    char text[256];
-    size_t invalid = 0;
+    char text[512], warning[GMW_WARNING_MAX + 1];
+    size_t invalid = c->ann.invalid_dropped;
     gmw_pod_result *res = c->res;
 
     for (size_t i = 0; i < c->ann.issue_count; i++)
-        invalid += c->ann.issues[i].kind == GMW_ANN_INVALID;
+        invalid += gmw_ann_issue_is_invalid(&c->ann.issues[i]);
     if (invalid == 0 || c->cfg->invalid_annotations == GMW_INVALID_WARN) {
         for (size_t i = 0; i < c->ann.issue_count; i++) {
             const gmw_ann_issue *is = &c->ann.issues[i];
-            if (is->kind == GMW_ANN_INVALID)
-                gmw_warnings_add(&c->warnings, "gomemlimit: ignored invalid %s=\"%s\"; expected %s",
-                                 is->key, is->value, is->expected);
-            else
-                gmw_warnings_add(&c->warnings, "gomemlimit: unknown annotation %s ignored",
-                                 is->key);
+            gmw_warnings_add(&c->warnings, "%s",
+                             gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ",
+                                                   warning, sizeof warning));
         }
+        if (c->ann.issues_dropped > 0)
+            gmw_warnings_add(&c->warnings,
+                             "gomemlimit: %zu more annotation problems not listed (%zu invalid, "
+                             "ignored)",
+                             c->ann.issues_dropped, c->ann.invalid_dropped);
         return;
     }
     /* deny: no patch, the issues as message and as warnings */
@@ -722,18 +739,21 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
     json_array_clear(res->patch);
     json_object_clear(res->audit);
     gmw_warnings_free(&c->warnings);
-    size_t len = (size_t)snprintf(res->message, sizeof res->message, "gomemlimit: ");
-    bool first = true;
+    snprintf(res->message, sizeof res->message, "gomemlimit: ");
+    size_t left = c->ann.invalid_dropped;
     for (size_t i = 0; i < c->ann.issue_count; i++) {
         const gmw_ann_issue *is = &c->ann.issues[i];
-        if (is->kind != GMW_ANN_INVALID)
+        if (!gmw_ann_issue_is_invalid(is))
             continue;
-        gmw_ann_issue_format(is, text, sizeof text);
+        gmw_warnings_add(&c->warnings, "%s", gmw_ann_issue_warning(is, "", warning, sizeof warning));
+        if (!message_append(res->message, sizeof res->message,
+                            gmw_ann_issue_format(is, text, sizeof text)))
+            left++;
+    }
+    if (left > 0) {
+        snprintf(text, sizeof text, "and %zu more invalid gomemlimit.io/ annotations", left);
         gmw_warnings_add(&c->warnings, "gomemlimit: %s", text);
-        if (len < sizeof res->message)
-            len += (size_t)snprintf(res->message + len, sizeof res->message - len, "%s%s",
-                                    first ? "" : "; ", text);
-        first = false;
+        (void)message_append(res->message, sizeof res->message, text); /* fits: engine.h */
     }
     audit_set(c, "denied", "invalid-annotation");
     res->container_count = 0;

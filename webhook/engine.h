@@ -19,6 +19,7 @@
 #define GMW_ANNOTATION_PREFIX "gomemlimit.io/"
 #define GMW_STATUS_ANNOTATION "gomemlimit.io/status"
 #define GMW_MAX_CONTAINER_OUTCOMES 64
+#define GMW_DENIAL_MESSAGE_MAX 4608 /* capacity of gmw_pod_result.message */
 
 /* What happened to one container; action and reason are static strings usable as
  * Prometheus label values (lower-case, [a-z-]). */
@@ -32,7 +33,10 @@ typedef struct {
 typedef struct {
     bool allowed;      /* false only for invalid annotations with invalidAnnotations: deny */
     int code;          /* 200, or 400 when denied */
-    char message[512]; /* denial message naming annotation, bad value and an accepted example */
+    /* denial message: "gomemlimit: " and every invalid annotation (key, sanitized value, an
+     * accepted example) joined by "; ". Sized for GMW_ANN_MAX_ISSUES whole items of at
+     * most ~270 characters plus "and N more ..."; never cut mid-item. */
+    char message[GMW_DENIAL_MESSAGE_MAX];
     json_t *patch;     /* owned: JSON array of ops (empty when nothing changes) */
     json_t *warnings;  /* owned: JSON array of strings, each <= 120 chars, ASCII, no controls */
     json_t *audit;     /* owned: JSON object of auditAnnotations (keys without '/') */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "engine.h"
 
 typedef enum {
     GMW_OBJECT_OTHER = 0, /* passes through unchanged */
@@ -40,7 +41,7 @@ typedef struct {
     json_t *object;    /* owned: the mutated copy when changed, else NULL */
     bool denied;       /* the engine denied it (no `object`) */
     int code;          /* the engine's code: 200, or 400 when denied */
-    char message[512]; /* denial message */
+    char message[GMW_DENIAL_MESSAGE_MAX]; /* denial message (the engine's) */
     json_t *warnings;  /* owned: JSON array of strings (the engine's and ours) */
     char error[512];   /* non-empty when the object could not be processed */
 } gmw_workload_result;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "annotations.h"
+#include "warnings.h"
 
 /* Parse a JSON object literal written with ' for " into *a. */
 static void parse(const char *text, gmw_annotations *a)
@@ -252,6 +253,98 @@ static void test_issue_cap(void **state)
     }
     assert_int_equal(a.issue_count, GMW_ANN_MAX_ISSUES);
     assert_int_equal(a.issues_dropped, 5);
+    assert_int_equal(a.invalid_dropped, 5);
+}
+
+/* A full table of unknown keys: an invalid issue evicts the last unknown one. */
+static void test_issue_cap_keeps_invalid(void **state)
+{
+    (void)state;
+    gmw_annotations a;
+    char text[256];
+    gmw_annotations_parse(NULL, &a);
+    for (int i = 0; i < GMW_ANN_MAX_ISSUES; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "gomemlimit.io/x%d", i);
+        gmw_annotations_add_issue(&a, GMW_ANN_UNKNOWN, k, "1", "known keys");
+    }
+    gmw_annotations_add_issue(&a, GMW_ANN_INVALID, "gomemlimit.io/ratio", "7", "e.g. \"0.9\"");
+    gmw_annotations_add_issue(&a, GMW_ANN_UNKNOWN, "gomemlimit.io/y", "1", "known keys");
+    assert_int_equal(a.issue_count, GMW_ANN_MAX_ISSUES);
+    assert_int_equal(a.issues_dropped, 2);
+    assert_int_equal(a.invalid_dropped, 0);
+    assert_int_equal(a.issues[GMW_ANN_MAX_ISSUES - 1].kind, GMW_ANN_INVALID);
+    assert_string_equal(gmw_ann_issue_format(&a.issues[GMW_ANN_MAX_ISSUES - 1], text, sizeof text),
+                        "gomemlimit.io/ratio=\"7\" is invalid, use e.g. \"0.9\"");
+    /* a repeated issue is not counted as dropped */
+    gmw_annotations_add_issue(&a, GMW_ANN_INVALID, "gomemlimit.io/ratio", "7", "e.g. \"0.9\"");
+    assert_int_equal(a.issues_dropped, 2);
+}
+
+/* More than GMW_ANN_MAX_CONTAINERS per-container names: the rest are invalid, not dropped. */
+static void test_per_container_overflow(void **state)
+{
+    (void)state;
+    gmw_annotations a;
+    char text[256];
+    json_t *obj = json_object();
+    for (int i = 0; i < GMW_ANN_MAX_CONTAINERS; i++) {
+        char k[48];
+        snprintf(k, sizeof k, "gomemlimit.io/gogc.c%d", i);
+        json_object_set_new(obj, k, json_string("50"));
+    }
+    json_object_set_new(obj, "gomemlimit.io/inject.a", json_string("false"));
+    json_object_set_new(obj, "gomemlimit.io/gogc.c0", json_string("60")); /* a known name: fine */
+    gmw_annotations_parse(obj, &a);
+    json_decref(obj);
+    assert_int_equal(a.container_count, GMW_ANN_MAX_CONTAINERS);
+    assert_int_equal(a.issue_count, 1);
+    assert_int_equal(a.issues[0].kind, GMW_ANN_TOO_MANY);
+    assert_true(gmw_ann_issue_is_invalid(&a.issues[0]));
+    assert_string_equal(gmw_ann_issue_format(&a.issues[0], text, sizeof text),
+                        "gomemlimit.io/inject.a=\"false\" is over the 64-container limit, use "
+                        "e.g. \"gomemlimit.io/inject\" (the pod-level key)");
+    gmw_ann_values v;
+    gmw_annotations_for(&a, "c0", &v);
+    assert_string_equal(v.gogc, "60");
+}
+
+/* Warnings stay within 120 characters and keep the example. */
+static void test_issue_warning(void **state)
+{
+    (void)state;
+    gmw_annotations a;
+    char text[GMW_WARNING_MAX + 1];
+    parse("{'gomemlimit.io/ratio':'1.5','gomemlimit.io/ratoi':'1'}", &a);
+    assert_int_equal(a.issue_count, 2);
+    assert_string_equal(gmw_ann_issue_warning(&a.issues[0], "", text, sizeof text),
+                        "gomemlimit: gomemlimit.io/ratio=\"1.5\" is invalid, use e.g. \"0.9\" (a "
+                        "decimal in (0, 1] with <= 4 decimals)");
+    assert_string_equal(gmw_ann_issue_warning(&a.issues[0], "ignored: ", text, sizeof text),
+                        "gomemlimit: ignored: gomemlimit.io/ratio=\"1.5\" is invalid, use e.g. "
+                        "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
+    assert_string_equal(gmw_ann_issue_warning(&a.issues[1], "ignored: ", text, sizeof text),
+                        "gomemlimit: unknown annotation gomemlimit.io/ratoi ignored");
+    /* every kind with the longest key and value */
+    static const char *const keys[] = {"inject", "shim", "ratio", "gogc", "memory-limit", "request"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        char key[128], json[512];
+        snprintf(key, sizeof key, "gomemlimit.io/%s.%s", keys[k],
+                 "x23456789012345678901234567890123456789012345678901234567890123");
+        snprintf(json, sizeof json, "{'%s':'%s'}", key,
+                 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+        parse(json, &a);
+        assert_int_equal(a.issue_count, 1);
+        gmw_ann_issue_warning(&a.issues[0], "ignored: ", text, sizeof text);
+        assert_true(strlen(text) <= GMW_WARNING_MAX);
+        const char *eg = strstr(a.issues[0].expected, " (");
+        assert_non_null(eg);
+        char example[32];
+        snprintf(example, sizeof example, "%.*s", (int)(eg - a.issues[0].expected),
+                 a.issues[0].expected);
+        if (strstr(text, example) == NULL)
+            fail_msg("warning lacks %s: %s", example, text);
+    }
 }
 
 int main(void)
@@ -267,6 +360,9 @@ int main(void)
         cmocka_unit_test(test_status_borrowed),
         cmocka_unit_test(test_issue_sanitized_and_deduplicated),
         cmocka_unit_test(test_issue_cap),
+        cmocka_unit_test(test_issue_cap_keeps_invalid),
+        cmocka_unit_test(test_per_container_overflow),
+        cmocka_unit_test(test_issue_warning),
     };
     return cmocka_run_group_tests_name("annotations", tests, NULL, NULL);
 }

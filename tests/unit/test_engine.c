@@ -135,6 +135,20 @@ static void dump_warnings(void)
         }                                                                                          \
     } while (0)
 
+/* Is there a warning equal to `text`? */
+static void assert_warning_exact(const char *text)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(res.warnings, i, w)
+    {
+        if (strcmp(json_string_value(w), text) == 0)
+            return;
+    }
+    dump_warnings();
+    fail_msg("no warning equal to %s", text);
+}
+
 static void assert_outcome(size_t i, const char *name, const char *action, const char *reason)
 {
     assert_true(i < res.container_count);
@@ -299,6 +313,11 @@ static void test_memory_limit_above_limit_denied(void **state)
     assert_non_null(strstr(res.message, "\"2Gi\""));
     assert_non_null(strstr(res.message, "not above the container limit"));
     assert_non_null(strstr(res.message, "e.g. \"400Mi\""));
+    assert_string_equal(res.message,
+                        "gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is invalid, use e.g. "
+                        "\"400Mi\" (a quantity not above the container limit)");
+    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is invalid, use e.g. "
+                         "\"400Mi\" (a quantity not above the container limit)");
     assert_string_equal(audit("denied"), "invalid-annotation");
     assert_outcome(0, "a", "skipped", "invalid-annotation");
 }
@@ -312,7 +331,8 @@ static void test_memory_limit_above_limit_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "a=460MiB"); /* the ratio applies */
-    ASSERT_WARNING("gomemlimit: ignored invalid gomemlimit.io/memory-limit.a=\"2Gi\"; expected");
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/memory-limit.a=\"2Gi\" is invalid, use "
+                         "e.g. \"400Mi\" (a quantity not above the contai...");
 }
 
 static void test_below_one_mib(void **state)
@@ -817,8 +837,10 @@ static void test_several_invalid_in_one_message(void **state)
         "'gomemlimit.io/unknown':'1'}},"
         "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
     assert_false(res.allowed);
-    assert_non_null(strstr(res.message, "gomemlimit.io/ratio"));
-    assert_non_null(strstr(res.message, "; annotation gomemlimit.io/gogc"));
+    assert_string_equal(res.message,
+                        "gomemlimit: gomemlimit.io/ratio=\"2\" is invalid, use e.g. \"0.9\" (a "
+                        "decimal in (0, 1] with <= 4 decimals); gomemlimit.io/gogc=\"x\" is "
+                        "invalid, use e.g. \"100\" (an integer 1-100000 or off)");
     assert_null(strstr(res.message, "unknown")); /* unknown keys never deny */
 }
 
@@ -831,9 +853,10 @@ static void test_invalid_annotations_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "app=460MiB"); /* the defaults apply */
-    ASSERT_WARNING("gomemlimit: ignored invalid gomemlimit.io/ratio=\"1.5\"; expected a decimal in "
-                   "(0, 1] with <= 4 decimals, e.g. \"0.9\"");
-    ASSERT_WARNING("ignored invalid gomemlimit.io/gogc.app=\"x\"; expected an integer 1-100000");
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/ratio=\"1.5\" is invalid, use e.g. "
+                         "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/gogc.app=\"x\" is invalid, use e.g. "
+                         "\"100\" (an integer 1-100000 or off)");
     ASSERT_WARNING("GOGC=100");
 }
 
@@ -845,6 +868,108 @@ static void test_unknown_annotation_warns(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     ASSERT_WARNING("gomemlimit: unknown annotation gomemlimit.io/ratoi ignored");
+}
+
+/* Run a pod whose annotations are `prefix`, then "<stem><i>": value for i < n, then suffix. */
+static void run_many_keys(const char *prefix, int n, const char *stem, const char *value,
+                          const char *suffix)
+{
+    static char pod[16384];
+    size_t len = (size_t)snprintf(pod, sizeof pod, "{'metadata':{'annotations':{%s", prefix);
+    for (int i = 0; i < n; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s%d", stem, i);
+        len += (size_t)snprintf(pod + len, sizeof pod - len, "%s'%s':'%s'",
+                                i > 0 || prefix[0] != '\0' ? "," : "", key, value);
+    }
+    snprintf(pod + len, sizeof pod - len,
+             "%s}},'spec':{'containers':[{'name':'a','env':[],"
+             "'resources':{'limits':{'memory':'1Gi'}}}]}}",
+             suffix);
+    assert_true(strlen(pod) < sizeof pod - 1);
+    run(pod);
+}
+
+/* Review /tmp/rv/p4.json: 16 unknown keys before an invalid one must not hide it. */
+static void test_invalid_after_many_unknown_denied(void **state)
+{
+    (void)state;
+    run_many_keys("", 16, "gomemlimit.io/x", "1", ",'gomemlimit.io/ratio':'7'");
+    assert_false(res.allowed);
+    assert_no_patch();
+    assert_string_equal(res.message, "gomemlimit: gomemlimit.io/ratio=\"7\" is invalid, use e.g. "
+                                     "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
+    /* warn mode: the invalid one is still reported, and the overflow is counted */
+    cfg.invalid_annotations = GMW_INVALID_WARN;
+    run_many_keys("", 16, "gomemlimit.io/x", "1", ",'gomemlimit.io/ratio':'7'");
+    assert_true(res.allowed);
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/ratio=\"7\" is invalid, use e.g. "
+                         "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
+    assert_warning_exact("gomemlimit: 1 more annotation problems not listed (0 invalid, ignored)");
+    assert_string_equal(audit("injected"), "a=921MiB"); /* the default ratio */
+}
+
+/* More invalid annotations than the issue table holds: denied, with the count. */
+static void test_more_invalid_than_issue_table(void **state)
+{
+    (void)state;
+    run_many_keys("", 20, "gomemlimit.io/gogc.c", "0", "");
+    assert_false(res.allowed);
+    assert_non_null(strstr(res.message, "gomemlimit.io/gogc.c0=\"0\" is invalid, use e.g. \"100\""));
+    size_t len = strlen(res.message);
+    const char *tail = "; and 4 more invalid gomemlimit.io/ annotations";
+    assert_true(len > strlen(tail));
+    assert_string_equal(res.message + len - strlen(tail), tail);
+    assert_warning_exact("gomemlimit: and 4 more invalid gomemlimit.io/ annotations");
+}
+
+/* Review /tmp/rv/p5.json: a per-container opt-out after 64 other names must not be lost. */
+static void test_per_container_name_overflow_denied(void **state)
+{
+    (void)state;
+    run_many_keys("", 64, "gomemlimit.io/gogc.c", "50", ",'gomemlimit.io/inject.a':'false'");
+    assert_false(res.allowed);
+    assert_no_patch();
+    assert_string_equal(res.message,
+                        "gomemlimit: gomemlimit.io/inject.a=\"false\" is over the 64-container "
+                        "limit, use e.g. \"gomemlimit.io/inject\" (the pod-level key)");
+    assert_warning_exact("gomemlimit: gomemlimit.io/inject.a=\"false\" is over the 64-container "
+                         "limit, use e.g. \"gomemlimit.io/inject\" (the pod-l...");
+    /* 64 names are fine */
+    run_many_keys("", 63, "gomemlimit.io/gogc.c", "50", ",'gomemlimit.io/inject.a':'false'");
+    assert_true(res.allowed);
+    assert_outcome(0, "a", "skipped", "opt-out");
+}
+
+/* Long keys and values are shortened in warnings, never the accepted example. */
+static void test_invalid_warning_keeps_example(void **state)
+{
+    (void)state;
+    static const char name[] = "c123456789012345678901234567890123456789012345678901234567890ab";
+    char pod[1024];
+    snprintf(pod, sizeof pod,
+             "{'metadata':{'annotations':{'gomemlimit.io/containers':'%s,"
+             "x12345678901234567890123456789012345678901234567890123456789012,"
+             "bad_name_but_very_long_value_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',"
+             "'gomemlimit.io/memory-limit.%s':'99999999999999999999999999999999999999999999999'}},"
+             "'spec':{'containers':[{'name':'a','resources':{'limits':{'memory':'1Gi'}}}]}}",
+             name, name);
+    run(pod);
+    assert_false(res.allowed);
+    assert_int_equal(json_array_size(res.warnings), 2);
+    /* the message: full keys, values cut at 40 characters, the whole accepted text */
+    assert_string_equal(
+        res.message,
+        "gomemlimit: gomemlimit.io/containers=\"c123456789012345678901234567890123456...\" is "
+        "invalid, use e.g. \"app,sidecar\" (comma-separated container names, at most 64); "
+        "gomemlimit.io/memory-limit.c123456789012345678901234567890123456789012345678901234567890ab"
+        "=\"9999999999999999999999999999999999999...\" is invalid, use e.g. \"400Mi\" (a quantity "
+        "not above the container limit)");
+    /* the warnings: key and value shortened so that the example stays */
+    assert_warning_exact("gomemlimit: gomemlimit.io/containers=\"c123456789012...\" is invalid, use "
+                         "e.g. \"app,sidecar\" (comma-separated container...");
+    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit.c12345678901234567890123456...="
+                         "\"9999999999999...\" is invalid, use e.g. \"400Mi\"...");
 }
 
 /* ---- odd shapes and limits ------------------------------------------------------------- */
@@ -1019,6 +1144,10 @@ int main(void)
         T(test_several_invalid_in_one_message),
         T(test_invalid_annotations_warn_mode),
         T(test_unknown_annotation_warns),
+        T(test_invalid_after_many_unknown_denied),
+        T(test_more_invalid_than_issue_table),
+        T(test_per_container_name_overflow_denied),
+        T(test_invalid_warning_keeps_example),
         T(test_odd_pods),
         T(test_hostile_names_sanitized),
         T(test_many_containers_capped),
