@@ -133,15 +133,6 @@ static void add_op(engine_ctx *c, const char *op, const char *path, json_t *valu
         c->oom = true;
 }
 
-/* Build "<base>/<token>" into out. Returns 0 or -1 when too long. */
-static int ptr_join(char *out, size_t cap, const char *base, const char *token)
-{
-    if (strlen(base) >= cap)
-        return -1;
-    memcpy(out, base, strlen(base) + 1);
-    return gmw_pointer_append(out, cap, token);
-}
-
 /* Find the LAST env entry called `name` (Kubernetes: a later definition hides earlier ones). */
 static json_t *env_find(const json_t *env, const char *name, size_t *index)
 {
@@ -268,14 +259,14 @@ static void apply_request_policy(engine_ctx *c, const char *name, const json_t *
         return;
     }
     if (requests == NULL || json_is_null(requests)) {
-        if (ptr_join(path, sizeof path, cpath, "resources") != 0 ||
+        if (gmw_pointer_join(path, sizeof path, cpath, "resources") != 0 ||
             gmw_pointer_append(path, sizeof path, "requests") != 0) {
             json_decref(newval);
             return;
         }
         add_op(c, "add", path, json_pack("{s:o}", "memory", newval));
     } else {
-        if (ptr_join(path, sizeof path, cpath, "resources") != 0 ||
+        if (gmw_pointer_join(path, sizeof path, cpath, "resources") != 0 ||
             gmw_pointer_append(path, sizeof path, "requests") != 0 ||
             gmw_pointer_append(path, sizeof path, "memory") != 0) {
             json_decref(newval);
@@ -296,7 +287,7 @@ static void env_set(engine_ctx *c, const char *cpath, json_t **pending, const en
     char path[PTR_MAX], idx[32];
     if (ev->state == ENV_OWN) {
         snprintf(idx, sizeof idx, "%zu", ev->index);
-        if (ptr_join(path, sizeof path, cpath, "env") != 0 ||
+        if (gmw_pointer_join(path, sizeof path, cpath, "env") != 0 ||
             gmw_pointer_append(path, sizeof path, idx) != 0 ||
             gmw_pointer_append(path, sizeof path, "value") != 0)
             return;
@@ -321,7 +312,7 @@ static void env_flush(engine_ctx *c, const char *cpath, const json_t *env, json_
     json_t *item;
     if (pending == NULL)
         return;
-    if (ptr_join(path, sizeof path, cpath, "env") != 0) {
+    if (gmw_pointer_join(path, sizeof path, cpath, "env") != 0) {
         json_decref(pending);
         return;
     }
@@ -610,7 +601,7 @@ static void process_containers(engine_ctx *c, const json_t *spec)
         if (!json_is_object(ct))
             continue;
         snprintf(idx, sizeof idx, "%zu", i);
-        if (ptr_join(path, sizeof path, "/spec", "containers") != 0 ||
+        if (gmw_pointer_join(path, sizeof path, "/spec", "containers") != 0 ||
             gmw_pointer_append(path, sizeof path, idx) != 0)
             continue;
         process_container(c, ct, path);
@@ -625,7 +616,7 @@ static void process_containers(engine_ctx *c, const json_t *spec)
         if (!sidecar && (n == NULL || !gmw_annotations_names(&c->ann, n)))
             continue; /* plain init containers only when named in gomemlimit.io/containers */
         snprintf(idx, sizeof idx, "%zu", i);
-        if (ptr_join(path, sizeof path, "/spec", "initContainers") != 0 ||
+        if (gmw_pointer_join(path, sizeof path, "/spec", "initContainers") != 0 ||
             gmw_pointer_append(path, sizeof path, idx) != 0)
             continue;
         process_container(c, ct, path);

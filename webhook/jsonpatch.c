@@ -44,6 +44,17 @@ int gmw_pointer_append(char *buf, size_t cap, const char *token)
     return 0;
 }
 
+int gmw_pointer_join(char *buf, size_t cap, const char *base, const char *token)
+{
+    if (buf == NULL || cap == 0 || base == NULL)
+        return -1;
+    size_t len = strlen(base);
+    if (len >= cap)
+        return -1;
+    memmove(buf, base, len + 1); /* base may be buf itself */
+    return gmw_pointer_append(buf, cap, token);
+}
+
 int gmw_patch_add_op(json_t *patch, const char *op, const char *path, json_t *value)
 {
     json_t *obj = NULL;

@@ -19,6 +19,13 @@
 int gmw_pointer_append(char *buf, size_t cap, const char *token);
 
 /*
+ * Write base + "/" + escaped(token) into buf (capacity cap): base is an already escaped
+ * pointer ("" or "/spec/containers/0"), token a raw member name or index. Returns 0, or
+ * -1 when it would not fit or an argument is NULL (buf then holds no valid pointer).
+ */
+int gmw_pointer_join(char *buf, size_t cap, const char *base, const char *token);
+
+/*
  * Append an op {"op": op, "path": path, "value": value} to the array `patch`.
  * Steals the reference to value (even on failure; value may be NULL for ops
  * without one). Returns 0 or -1 (out of memory).

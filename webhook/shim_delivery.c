@@ -13,31 +13,28 @@
 
 #define PTR_MAX 512
 
-/* buf = base + "/" + escaped(token) [+ "/" + escaped(token2)]. Returns 0 or -1. */
-static int make_path(char *buf, size_t cap, const char *base, const char *token, const char *token2)
-{
-    int n = snprintf(buf, cap, "%s", base);
-    if (n < 0 || (size_t)n >= cap)
-        return -1;
-    if (gmw_pointer_append(buf, cap, token) != 0)
-        return -1;
-    if (token2 && gmw_pointer_append(buf, cap, token2) != 0)
-        return -1;
-    return 0;
-}
-
-/* Does the array hold an object whose `key` is the string `value`? */
-static bool array_has(const json_t *array, const char *key, const char *value)
+/* The first object in the array whose `key` is the string `value` (its index in *at). */
+static const json_t *array_find(const json_t *array, const char *key, const char *value,
+                                size_t *at)
 {
     size_t i;
     const json_t *item;
     json_array_foreach(array, i, item)
     {
         const char *s = json_string_value(json_object_get(item, key));
-        if (s && strcmp(s, value) == 0)
-            return true;
+        if (s && strcmp(s, value) == 0) {
+            *at = i;
+            return item;
+        }
     }
-    return false;
+    return NULL;
+}
+
+/* Does the array hold an object whose `key` is the string `value`? */
+static bool array_has(const json_t *array, const char *key, const char *value)
+{
+    size_t at;
+    return array_find(array, key, value, &at) != NULL;
 }
 
 /*
@@ -52,11 +49,12 @@ static int add_to_array(json_t *patch, const json_t *parent, const char *base,
     if (!value)
         return -1;
     if (json_is_array(json_object_get(parent, array_name))) {
-        if (make_path(path, sizeof(path), base, array_name, index) != 0)
+        if (gmw_pointer_join(path, sizeof(path), base, array_name) != 0 ||
+            gmw_pointer_append(path, sizeof(path), index) != 0)
             goto fail;
         return gmw_patch_add_op(patch, "add", path, value);
     }
-    if (make_path(path, sizeof(path), base, array_name, NULL) != 0)
+    if (gmw_pointer_join(path, sizeof(path), base, array_name) != 0)
         goto fail;
     json_t *array = json_array();
     if (!array || json_array_append_new(array, value) != 0) {
@@ -135,19 +133,35 @@ int gmw_shim_patch_container(json_t *patch, const json_t *container, const char 
         if (json_array_append_new(new_command, json_deep_copy(arg)) != 0)
             goto fail;
     }
-    if (make_path(path, sizeof(path), container_path, "command", NULL) != 0)
+    if (gmw_pointer_join(path, sizeof(path), container_path, "command") != 0)
         goto fail;
     if (gmw_patch_add_op(patch, "replace", path, new_command) != 0)
         return -1;
     new_command = NULL;
 
-    /* 3. restart on an in-place memory resize, so the shim re-reads the limit */
-    if (!is_plain_init_container(container, container_path) &&
-        !array_has(resize, "resourceName", "memory")) {
-        json_t *policy =
-            json_pack("{s:s, s:s}", "resourceName", "memory", "restartPolicy", "RestartContainer");
-        if (add_to_array(patch, container, container_path, "resizePolicy", "-", policy) != 0)
-            return -1;
+    /*
+     * 3. restart on an in-place memory resize, so the shim re-reads the limit. A memory
+     * entry "NotRequired" is what apiserver defaulting adds (InPlacePodVerticalScaling)
+     * before webhooks run, indistinguishable from a user's: it becomes RestartContainer.
+     */
+    if (!is_plain_init_container(container, container_path)) {
+        size_t at = 0;
+        const json_t *entry = array_find(resize, "resourceName", "memory", &at);
+        const char *policy = json_string_value(json_object_get(entry, "restartPolicy"));
+        if (entry == NULL) {
+            json_t *value = json_pack("{s:s, s:s}", "resourceName", "memory", "restartPolicy",
+                                      "RestartContainer");
+            if (add_to_array(patch, container, container_path, "resizePolicy", "-", value) != 0)
+                return -1;
+        } else if (policy != NULL && strcmp(policy, "NotRequired") == 0) {
+            char idx[24];
+            snprintf(idx, sizeof(idx), "%zu", at);
+            if (gmw_pointer_join(path, sizeof(path), container_path, "resizePolicy") != 0 ||
+                gmw_pointer_append(path, sizeof(path), idx) != 0 ||
+                gmw_pointer_append(path, sizeof(path), "restartPolicy") != 0 ||
+                gmw_patch_add_op(patch, "replace", path, json_string("RestartContainer")) != 0)
+                return -1;
+        }
     }
     return GMW_SHIM_WRAPPED;
 fail:
@@ -155,25 +169,35 @@ fail:
     return -1;
 }
 
-/* The init container that copies the shim into the volume; new reference or NULL. */
-static json_t *install_container(const gmw_config *cfg)
+/*
+ * The init container that copies the shim into the volume; new reference or NULL.
+ * Without resources when the Pod has pod-level spec.resources: the apiserver requires
+ * pod requests >= the aggregate container requests, which 10m/16Mi could break.
+ */
+static json_t *install_container(const gmw_config *cfg, bool with_resources)
 {
     /* clang-format off */
-    return json_pack(
+    json_t *ct = json_pack(
         "{s:s, s:s, s:s, s:[s, s, s], s:[{s:s, s:s}],"
-        " s:{s:{s:s, s:s}, s:{s:s, s:s}},"
         " s:{s:b, s:i, s:i, s:b, s:b, s:b, s:{s:[s]}, s:{s:s}},"
         " s:s}",
         "name", GMW_SHIM_INIT_CONTAINER, "image", cfg->shim_image, "imagePullPolicy",
         cfg->shim_pull_policy, "command", GMW_SHIM_IMAGE_PATH, "--install", GMW_SHIM_DIR,
         "volumeMounts", "name", GMW_SHIM_VOLUME, "mountPath", GMW_SHIM_DIR,
-        "resources", "requests", "cpu", "10m", "memory", "16Mi", "limits", "cpu", "100m",
-        "memory", "16Mi",
         "securityContext", "runAsNonRoot", 1, "runAsUser", 65532, "runAsGroup", 65532,
         "allowPrivilegeEscalation", 0, "privileged", 0, "readOnlyRootFilesystem", 1,
         "capabilities", "drop", "ALL", "seccompProfile", "type", "RuntimeDefault",
         "terminationMessagePolicy", "FallbackToLogsOnError");
     /* clang-format on */
+    if (ct == NULL || !with_resources)
+        return ct;
+    json_t *resources = json_pack("{s:{s:s, s:s}, s:{s:s, s:s}}", "requests", "cpu", "10m",
+                                  "memory", "16Mi", "limits", "cpu", "100m", "memory", "16Mi");
+    if (json_object_set_new(ct, "resources", resources) != 0) {
+        json_decref(ct);
+        return NULL;
+    }
+    return ct;
 }
 
 int gmw_shim_patch_pod(json_t *patch, const json_t *pod, const gmw_config *cfg)
@@ -191,7 +215,10 @@ int gmw_shim_patch_pod(json_t *patch, const json_t *pod, const gmw_config *cfg)
             return -1;
     }
     if (!array_has(inits, "name", GMW_SHIM_INIT_CONTAINER)) {
-        if (add_to_array(patch, spec, "/spec", "initContainers", "0", install_container(cfg)) != 0)
+        const json_t *pod_resources = json_object_get(spec, "resources");
+        bool with_resources = pod_resources == NULL || json_is_null(pod_resources);
+        if (add_to_array(patch, spec, "/spec", "initContainers", "0",
+                         install_container(cfg, with_resources)) != 0)
             return -1;
     }
     return 0;

@@ -3,7 +3,8 @@
  * an emptyDir volume, an init container (the webhook's own image) that copies the shim
  * into it, a read-only mount in each wrapped container, the container's command
  * rewritten to ["/gomemlimit/gomemlimit-shim", "--ratio", "<r>", ("--force",) "--", <command...>]
- * (args kept), and a memory resizePolicy {memory: RestartContainer} when none exists.
+ * (args kept), and a memory resizePolicy {memory: RestartContainer} when none exists (a
+ * memory entry NotRequired - what apiserver defaulting adds - is replaced by it).
  *
  * The engine decides *which* containers use the shim (config shim.enabled, annotation
  * gomemlimit.io/shim[.<name>]); this module only builds the operations. Pure: no I/O.
@@ -45,7 +46,9 @@ typedef enum {
  * {gomemlimit-shim, /gomemlimit, readOnly} (the array is added when absent), command
  * replaced by [GMW_SHIM_PATH, "--ratio", "<r>", ("--force",) "--", <command...>] with args
  * untouched, and {memory: RestartContainer} in resizePolicy when it has no memory entry
- * (the array is added when absent) - except on plain init containers (an initContainers
+ * (the array is added when absent), or a "replace" of restartPolicy when the memory
+ * entry says NotRequired (RestartContainer and other values are kept) - except on plain
+ * init containers (an initContainers
  * path without restartPolicy Always), where Kubernetes forbids resizePolicy.
  * ratio_e4 is the ratio x 10^4, (0, 10000]. Returns the status; -1 on OOM or a path too
  * long (the patch may then hold some of this container's ops: discard it).
@@ -58,7 +61,9 @@ int gmw_shim_patch_container(json_t *patch, const json_t *container, const char 
  * GMW_SHIM_VOLUME {sizeLimit: 4Mi} and the init container GMW_SHIM_INIT_CONTAINER
  * (cfg->shim_image, cfg->shim_pull_policy, command [GMW_SHIM_IMAGE_PATH, "--install",
  * GMW_SHIM_DIR], restricted-PSS securityContext as UID 65532, 10m/16Mi requests, 100m/16Mi
- * limits) inserted at index 0 of initContainers (the array is added when absent). `pod` is
+ * limits - no resources at all when the Pod has pod-level spec.resources, whose requests
+ * must cover the containers' and could be smaller) inserted at index 0 of initContainers
+ * (the array is added when absent). `pod` is
  * the object whose "spec" holds the pod spec (a Pod, or a template as the engine sees it),
  * borrowed; paths start at "/spec". A missing spec yields no ops.
  * Returns 0 or -1 on OOM.

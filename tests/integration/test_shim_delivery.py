@@ -52,7 +52,7 @@ def pod(containers, **spec):
 
 
 class DeliveryTest(unittest.TestCase):
-    def check_install_container(self, init):
+    def check_install_container(self, init, resources=True):
         self.assertEqual(init["name"], "gomemlimit-shim-install")
         self.assertEqual(init["image"], "gomemlimit-webhook:test")
         self.assertEqual(init["command"], ["/gomemlimit-shim", "--install", "/gomemlimit"])
@@ -65,7 +65,11 @@ class DeliveryTest(unittest.TestCase):
         self.assertIs(sc["readOnlyRootFilesystem"], True)
         self.assertEqual(sc["capabilities"], {"drop": ["ALL"]})
         self.assertEqual(sc["seccompProfile"], {"type": "RuntimeDefault"})
-        self.assertEqual(init["resources"]["limits"]["memory"], "16Mi")
+        if resources:
+            self.assertEqual(init["resources"]["requests"], {"cpu": "10m", "memory": "16Mi"})
+            self.assertEqual(init["resources"]["limits"], {"cpu": "100m", "memory": "16Mi"})
+        else:
+            self.assertNotIn("resources", init)
         self.assertNotIn("restartPolicy", init)  # a plain init container: runs first, once
 
     def assert_idempotent(self, mutated, *args):
@@ -109,8 +113,8 @@ class DeliveryTest(unittest.TestCase):
         self.assertEqual(app["resizePolicy"],
                          [{"resourceName": "cpu", "restartPolicy": "NotRequired"}, RESIZE])
         self.assertEqual(app["command"], [SHIM, "--ratio", "0.75", "--force", "--", "app"])
-        self.assertEqual(keep["resizePolicy"],
-                         [{"resourceName": "memory", "restartPolicy": "NotRequired"}])
+        # NotRequired (the apiserver's default) becomes RestartContainer
+        self.assertEqual(keep["resizePolicy"], [RESIZE])
         self.assertEqual([v["name"] for v in m["spec"]["volumes"]], ["data", "gomemlimit-shim"])
         # The installer runs first; the user's init container (wrapped at its original
         # index before the insertion) is now second, with no resizePolicy (forbidden on
@@ -123,6 +127,38 @@ class DeliveryTest(unittest.TestCase):
         self.assertEqual(inits[1]["volumeMounts"], [MOUNT])
         self.assertNotIn("resizePolicy", inits[1])
         self.assert_idempotent(m, "--ratio-e4", "7500", "--force")
+
+    def test_memory_resize_policy(self):
+        defaulted = [{"resourceName": "cpu", "restartPolicy": "NotRequired"},
+                     {"resourceName": "memory", "restartPolicy": "NotRequired"}]
+        original = pod([container("defaulted", ["a"], resizePolicy=defaulted),
+                        container("restart", ["b"], resizePolicy=[RESIZE]),
+                        container("none", ["c"])])
+        _, patch = drive(original)
+        self.assertIn({"op": "replace", "path": "/spec/containers/0/resizePolicy/1/restartPolicy",
+                       "value": "RestartContainer"}, patch)
+        m = apply(original, patch)
+        a, b, c = m["spec"]["containers"]
+        self.assertEqual(a["resizePolicy"], [defaulted[0], RESIZE])
+        self.assertEqual(b["resizePolicy"], [RESIZE])
+        self.assertEqual(c["resizePolicy"], [RESIZE])
+        self.assert_idempotent(m)
+
+    def test_pod_level_resources_installer_without_resources(self):
+        # pod requests must be >= the aggregate container requests: 10m/16Mi could break it
+        original = pod([container("app", ["app"])],
+                       resources={"requests": {"cpu": "5m", "memory": "8Mi"},
+                                  "limits": {"memory": "512Mi"}})
+        _, patch = drive(original)
+        m = apply(original, patch)
+        self.assertEqual(m["spec"]["resources"], original["spec"]["resources"])
+        self.check_install_container(m["spec"]["initContainers"][0], resources=False)
+        self.assert_idempotent(m)
+        # without pod-level resources (or null) the installer keeps its own
+        for spec in ({}, {"resources": None}):
+            original = pod([container("app", ["app"])], **spec)
+            m = apply(original, drive(original)[1])
+            self.check_install_container(m["spec"]["initContainers"][0], resources=True)
 
     def test_sidecar_gets_resize_policy(self):
         original = pod([container("app", ["app"])],

@@ -63,6 +63,26 @@ static void test_pointer_append(void **state)
     assert_int_equal(gmw_pointer_append(unterminated, sizeof unterminated, "x"), -1);
 }
 
+static void test_pointer_join(void **state)
+{
+    (void)state;
+    char buf[32];
+    assert_int_equal(gmw_pointer_join(buf, sizeof buf, "/spec/containers", "0"), 0);
+    assert_string_equal(buf, "/spec/containers/0");
+    assert_int_equal(gmw_pointer_join(buf, sizeof buf, "", "a/b~c"), 0);
+    assert_string_equal(buf, "/a~1b~0c");
+    assert_int_equal(gmw_pointer_join(buf, sizeof buf, buf, "x"), 0); /* base may be buf */
+    assert_string_equal(buf, "/a~1b~0c/x");
+    char fit[6];
+    assert_int_equal(gmw_pointer_join(fit, sizeof fit, "/ab", "c"), 0);
+    assert_string_equal(fit, "/ab/c");
+    assert_int_equal(gmw_pointer_join(fit, sizeof fit, "/ab", "cd"), -1);
+    assert_int_equal(gmw_pointer_join(fit, sizeof fit, "/abcdef", "c"), -1);
+    assert_int_equal(gmw_pointer_join(fit, sizeof fit, "/a", NULL), -1);
+    assert_int_equal(gmw_pointer_join(fit, sizeof fit, NULL, "x"), -1);
+    assert_int_equal(gmw_pointer_join(NULL, 8, "/a", "x"), -1);
+}
+
 static void test_patch_add_op(void **state)
 {
     (void)state;
@@ -415,7 +435,7 @@ int main(int argc, char **argv)
         return run_oracle();
 
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pointer_append),      cmocka_unit_test(test_patch_add_op),
+        cmocka_unit_test(test_pointer_append),      cmocka_unit_test(test_pointer_join),      cmocka_unit_test(test_patch_add_op),
         cmocka_unit_test(test_apply_cases),         cmocka_unit_test(test_apply_copies_values),
         cmocka_unit_test(test_apply_bad_arguments),
     };

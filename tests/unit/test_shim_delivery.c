@@ -19,7 +19,7 @@
 static json_t *parse(const char *text)
 {
     json_error_t e;
-    json_t *v = json_loads(text, 0, &e);
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
     if (!v)
         fail_msg("bad test JSON at %d:%d: %s", e.line, e.column, e.text);
     return v;
@@ -97,19 +97,44 @@ static void test_wrap_existing_arrays_append(void **state)
     json_decref(p);
 }
 
-/* A memory resizePolicy chosen by the user is left alone, whatever it says. */
-static void test_wrap_keeps_user_memory_resize_policy(void **state)
+/*
+ * A memory entry NotRequired (what apiserver defaulting adds with InPlacePodVerticalScaling)
+ * becomes RestartContainer by a replace at its index; RestartContainer is left alone.
+ */
+static void test_wrap_memory_resize_policy_not_required_replaced(void **state)
 {
     (void)state;
     json_t *p;
-    int st =
-        wrap("{\"command\":[\"app\"],"
-             "\"resizePolicy\":[{\"resourceName\":\"memory\",\"restartPolicy\":\"NotRequired\"}]}",
-             "/spec/containers/0", 9000, false, &p);
+    int st = wrap("{\"command\":[\"app\"],"
+                  "\"resizePolicy\":[{\"resourceName\":\"cpu\",\"restartPolicy\":\"NotRequired\"},"
+                  "{\"resourceName\":\"memory\",\"restartPolicy\":\"NotRequired\"}]}",
+                  "/spec/containers/1", 9000, false, &p);
+    assert_int_equal(st, GMW_SHIM_WRAPPED);
+    assert_int_equal(json_array_size(p), 3);
+    assert_op(p, 0, "add", "/spec/containers/1/volumeMounts", NULL);
+    assert_op(p, 1, "replace", "/spec/containers/1/command", NULL);
+    assert_op(p, 2, "replace", "/spec/containers/1/resizePolicy/1/restartPolicy",
+              "\"RestartContainer\"");
+    json_decref(p);
+    /* RestartContainer already: kept, no op */
+    st = wrap("{\"command\":[\"app\"],\"resizePolicy\":[" RESIZE "]}", "/spec/containers/0",
+              9000, false, &p);
     assert_int_equal(st, GMW_SHIM_WRAPPED);
     assert_int_equal(json_array_size(p), 2);
-    assert_op(p, 0, "add", "/spec/containers/0/volumeMounts", NULL);
     assert_op(p, 1, "replace", "/spec/containers/0/command", NULL);
+    json_decref(p);
+}
+
+/* Plain init containers get no resizePolicy op even with a NotRequired entry. */
+static void test_plain_init_container_resize_policy_untouched(void **state)
+{
+    (void)state;
+    json_t *p;
+    int st = wrap("{\"command\":[\"app\"],"
+                  "\"resizePolicy\":[{\"resourceName\":\"memory\",\"restartPolicy\":\"NotRequired\"}]}",
+                  "/spec/initContainers/0", 9000, false, &p);
+    assert_int_equal(st, GMW_SHIM_WRAPPED);
+    assert_int_equal(json_array_size(p), 2);
     json_decref(p);
 }
 
@@ -303,6 +328,28 @@ static void test_pod_adds_volume_and_init_container(void **state)
     json_decref(p);
 }
 
+/*
+ * Pod-level spec.resources: the apiserver requires pod requests >= the aggregate container
+ * requests, so the init container comes without resources; a null spec.resources is none.
+ */
+static void test_pod_level_resources_init_container_without_resources(void **state)
+{
+    (void)state;
+    json_t *p = pod_ops("{\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"5m\","
+                        "\"memory\":\"8Mi\"}},\"containers\":[{\"name\":\"a\"}]}}");
+    assert_int_equal(json_array_size(p), 2);
+    assert_op(p, 1, "add", "/spec/initContainers", NULL);
+    const json_t *init = json_array_get(json_object_get(json_array_get(p, 1), "value"), 0);
+    assert_string_equal(json_string_value(json_object_get(init, "name")), "gomemlimit-shim-install");
+    assert_null(json_object_get(init, "resources"));
+    assert_non_null(json_object_get(init, "securityContext"));
+    json_decref(p);
+    p = pod_ops("{\"spec\":{\"resources\":null,\"containers\":[{\"name\":\"a\"}]}}");
+    init = json_array_get(json_object_get(json_array_get(p, 1), "value"), 0);
+    assert_non_null(json_object_get(json_object_get(init, "resources"), "requests"));
+    json_decref(p);
+}
+
 static void test_pod_existing_arrays(void **state)
 {
     (void)state;
@@ -336,7 +383,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrap_bare_container),
         cmocka_unit_test(test_wrap_existing_arrays_append),
-        cmocka_unit_test(test_wrap_keeps_user_memory_resize_policy),
+        cmocka_unit_test(test_wrap_memory_resize_policy_not_required_replaced),
+        cmocka_unit_test(test_plain_init_container_resize_policy_untouched),
         cmocka_unit_test(test_wrap_ratio_formats),
         cmocka_unit_test(test_wrap_command_copied_verbatim),
         cmocka_unit_test(test_already_wrapped),
@@ -347,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_init_containers_resize_policy),
         cmocka_unit_test(test_path_too_long),
         cmocka_unit_test(test_pod_adds_volume_and_init_container),
+        cmocka_unit_test(test_pod_level_resources_init_container_without_resources),
         cmocka_unit_test(test_pod_existing_arrays),
         cmocka_unit_test(test_pod_idempotent),
         cmocka_unit_test(test_pod_without_spec),
