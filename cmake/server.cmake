@@ -23,10 +23,10 @@ endif()
 if(GMW_BUILD_TESTS)
   # Integration: the real binary over real TLS with curl, openssl, gnutls-cli and Python's
   # ssl module (Debian's /usr/bin/python3 for prometheus_client and jsonpatch).
-  foreach(t routes body reload shutdown)
+  foreach(t routes body reload shutdown timeout)
     gmw_add_script_test(server_${t} /usr/bin/python3 tests/integration/test_server_${t}.py)
   endforeach()
   gmw_add_script_test(certs_cli /usr/bin/python3 tests/integration/test_certs_cli.py)
-  set_tests_properties(server_routes server_body server_reload server_shutdown certs_cli
+  set_tests_properties(server_routes server_body server_reload server_shutdown server_timeout certs_cli
                        PROPERTIES TIMEOUT 300)
 endif()

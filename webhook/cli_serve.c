@@ -22,6 +22,8 @@
 #include "certs.h"
 #include "cli.h"
 #include "config.h"
+#include "duration.h"
+#include "listen.h"
 #include "log.h"
 #include "metrics.h"
 #include "quantity.h"
@@ -67,53 +69,23 @@ static void usage(FILE *out)
           "      --tls-key-file FILE       PEM private key (tls.keyFile)\n"
           "      --threads N               worker threads, 0 = CPU count (threads)\n"
           "      --connection-limit N      maximum open connections (connectionLimit)\n"
-          "      --idle-timeout DUR        close idle connections after DUR (idleTimeout; 120s)\n"
-          "      --request-timeout DUR     warn when a request takes longer (requestTimeout)\n"
-          "      --shutdown-grace-period DUR  time to finish requests on SIGTERM (20s)\n"
+          "      --idle-timeout DUR        close idle connections after DUR (idleTimeout; 120s,\n"
+          "                                1s..24h)\n"
+          "      --request-timeout DUR     abort a request whose body has not arrived within DUR\n"
+          "                                (requestTimeout; 10s, 1s..1h)\n"
+          "      --shutdown-grace-period DUR  time to finish requests on SIGTERM\n"
+          "                                (shutdownGracePeriod; 20s, 0s..1h)\n"
           "      --max-body QUANTITY       largest request body, e.g. 8Mi (maxBody)\n"
           "      --log-level LEVEL         debug | info | warn | error (logLevel)\n"
           "      --reload-interval DUR     poll interval for file changes (default 2s)\n"
           "  -h, --help                    show this help\n"
           "\n"
-          "DUR is an integer number of seconds or <n>ms, <n>s, <n>m, <n>h.\n"
+          "DUR is " GMW_DURATION_SYNTAX ", as in the config file\n"
+          "(whole seconds except for --reload-interval).\n"
           "The certificate, the key and the config file are watched (Kubernetes Secret and\n"
           "ConfigMap volume updates included) and reloaded live; SIGHUP reloads at once.\n"
           "SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit 0.\n",
           out);
-}
-
-/* Parse a duration into milliseconds. Returns 0 or -EINVAL. */
-static int parse_duration_ms(const char *s, uint64_t *ms)
-{
-    char *end = NULL;
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || v > 1000000000ULL)
-        return -EINVAL;
-    uint64_t mult;
-    if (*end == '\0' || strcmp(end, "s") == 0)
-        mult = 1000;
-    else if (strcmp(end, "ms") == 0)
-        mult = 1;
-    else if (strcmp(end, "m") == 0)
-        mult = 60000;
-    else if (strcmp(end, "h") == 0)
-        mult = 3600000;
-    else
-        return -EINVAL;
-    *ms = (uint64_t)v * mult;
-    return 0;
-}
-
-static int parse_seconds(const char *s, unsigned *out)
-{
-    uint64_t ms;
-    if (parse_duration_ms(s, &ms) != 0 || ms % 1000 != 0 || ms / 1000 > 86400 * 365)
-        return -EINVAL;
-    *out = (unsigned)(ms / 1000);
-    return 0;
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -294,6 +266,7 @@ static int parse_args(int argc, char **argv, serve_flags *f)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    char listen_bad[160];
     memset(f, 0, sizeof *f);
     f->reload_interval_ms = 2000;
     optind = 1;
@@ -312,8 +285,17 @@ static int parse_args(int argc, char **argv, serve_flags *f)
             break;
         /* Copied into fixed config fields later: too long is an error, never cut short. */
         case OPT_LISTEN:
-            if (strlen(optarg) >= GMW_CONFIG_STR)
+            if (strlen(optarg) >= GMW_CONFIG_STR) {
                 bad = "--listen: address too long (at most 255 bytes)";
+            } else {
+                char host[GMW_CONFIG_STR];
+                uint16_t port = 0;
+                const char *why = NULL;
+                if (gmw_listen_parse(optarg, host, sizeof host, &port, &why) != 0) {
+                    snprintf(listen_bad, sizeof listen_bad, "--listen: %s", why);
+                    bad = listen_bad;
+                }
+            }
             f->listen = optarg;
             break;
         case OPT_CERT:
@@ -337,18 +319,22 @@ static int parse_args(int argc, char **argv, serve_flags *f)
             f->limit_set = true;
             break;
         case OPT_IDLE:
-            if (parse_seconds(optarg, &f->idle_s) != 0)
-                bad = "--idle-timeout wants whole seconds, e.g. 120s";
+            if (gmw_duration_parse_seconds(optarg, GMW_IDLE_TIMEOUT_MIN_S, GMW_IDLE_TIMEOUT_MAX_S,
+                                           &f->idle_s) != 0)
+                bad = "--idle-timeout wants a duration from 1s to 24h in whole seconds, e.g. 120s";
             f->idle_set = true;
             break;
         case OPT_REQUEST:
-            if (parse_seconds(optarg, &f->request_s) != 0)
-                bad = "--request-timeout wants whole seconds, e.g. 10s";
+            if (gmw_duration_parse_seconds(optarg, GMW_REQUEST_TIMEOUT_MIN_S,
+                                           GMW_REQUEST_TIMEOUT_MAX_S, &f->request_s) != 0)
+                bad = "--request-timeout wants a duration from 1s to 1h in whole seconds, e.g. 10s";
             f->request_set = true;
             break;
         case OPT_GRACE:
-            if (parse_seconds(optarg, &f->grace_s) != 0)
-                bad = "--shutdown-grace-period wants whole seconds, e.g. 20s";
+            if (gmw_duration_parse_seconds(optarg, GMW_SHUTDOWN_GRACE_MIN_S,
+                                           GMW_SHUTDOWN_GRACE_MAX_S, &f->grace_s) != 0)
+                bad = "--shutdown-grace-period wants a duration from 0s to 1h in whole seconds, "
+                      "e.g. 20s";
             f->grace_set = true;
             break;
         case OPT_BODY:
@@ -363,7 +349,7 @@ static int parse_args(int argc, char **argv, serve_flags *f)
             f->log_level = optarg;
             break;
         case OPT_RELOAD:
-            if (parse_duration_ms(optarg, &ms) != 0 || ms < 10 || ms > 3600000)
+            if (gmw_duration_parse_ms(optarg, &ms) != 0 || ms < 10 || ms > 3600000)
                 bad = "--reload-interval wants a duration between 10ms and 1h";
             else
                 f->reload_interval_ms = (unsigned)ms;

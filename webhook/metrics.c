@@ -43,6 +43,7 @@ void gmw_metrics_init(gmw_metrics *m, int64_t start_time, const char *version)
         atomic_init(&m->cert_reloads[i], 0);
         atomic_init(&m->config_reloads[i], 0);
     }
+    atomic_init(&m->request_timeouts, 0);
     m->start_time = start_time;
     size_t vl = strlen(version);
     if (vl >= sizeof m->version)
@@ -173,6 +174,11 @@ void gmw_metrics_config_reload(gmw_metrics *m, int ok)
     atomic_fetch_add(&m->config_reloads[ok ? 0 : 1], 1);
 }
 
+void gmw_metrics_request_timeout(gmw_metrics *m)
+{
+    atomic_fetch_add(&m->request_timeouts, 1);
+}
+
 int gmw_metrics_escape_label(gmw_dynbuf *out, const char *value)
 {
     for (const char *p = value; *p != '\0'; p++) {
@@ -299,6 +305,11 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
                 atomic_load(&m->config_reloads[0])));
     TRY(series2(out, "config_reloads_total", "result", "failure", NULL, NULL,
                 atomic_load(&m->config_reloads[1])));
+
+    TRY(header(out, "request_timeouts_total", "counter",
+               "Requests aborted because the body had not arrived within requestTimeout."));
+    TRY(gmw_dynbuf_addf(out, PREFIX "request_timeouts_total %llu\n",
+                        (unsigned long long)atomic_load(&m->request_timeouts)));
 
     TRY(header(out, "build_info", "gauge", "Build information; the value is always 1."));
     TRY(series2(out, "build_info", "version", m->version, NULL, NULL, 1));

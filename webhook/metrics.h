@@ -15,6 +15,7 @@
  *   cert_expiry_timestamp_seconds                  gauge (notAfter of the served cert)
  *   cert_reloads_total{result}                     counter (success|failure)
  *   config_reloads_total{result}                   counter (success|failure)
+ *   request_timeouts_total                         counter (bodies not in by requestTimeout)
  *   build_info{version}                            gauge, always 1
  *   process_start_time_seconds                     gauge
  */
@@ -76,6 +77,7 @@ typedef struct {
     atomic_int_fast64_t cert_expiry;      /* UNIX seconds; 0 = no certificate */
     atomic_uint_fast64_t cert_reloads[2]; /* [0] success, [1] failure */
     atomic_uint_fast64_t config_reloads[2];
+    atomic_uint_fast64_t request_timeouts;
     int64_t start_time; /* UNIX seconds */
     char version[32];
     pthread_mutex_t containers_lock;
@@ -105,6 +107,8 @@ int64_t gmw_metrics_in_flight(gmw_metrics *m);
 void gmw_metrics_cert_expiry(gmw_metrics *m, int64_t not_after);
 void gmw_metrics_cert_reload(gmw_metrics *m, int ok);
 void gmw_metrics_config_reload(gmw_metrics *m, int ok);
+/* Count one request aborted because its body had not arrived within requestTimeout. */
+void gmw_metrics_request_timeout(gmw_metrics *m);
 
 /*
  * Append the whole exposition text to out. Returns 0 or the dynbuf error (-E2BIG,

@@ -36,6 +36,7 @@ struct gmw_server {
     int listen_fd;       /* ours to close only when owns_listen_fd */
     bool owns_listen_fd; /* MHD closes a given socket at stop unless it was quiesced */
     uint16_t port;
+    unsigned idle_timeout_s; /* the connection timeout outside a request body */
     gmw_metrics *metrics;
     atomic_bool shutting_down;
     atomic_int_fast64_t in_flight; /* POST /mutate requests between headers and completion */
@@ -50,6 +51,10 @@ typedef struct {
     bool too_large;
     size_t discarded;   /* bytes thrown away since too_large was set */
     size_t drain_limit; /* close the connection when discarded exceeds this */
+    size_t received;    /* body bytes seen so far (stored or discarded) */
+    unsigned request_timeout_s; /* the whole body must be in by start + this */
+    bool body_complete; /* phase 3 reached: requestTimeout no longer applies */
+    bool timed_out;     /* aborted for requestTimeout (already logged and counted) */
     struct timespec start;
 } mutate_req;
 
@@ -88,6 +93,47 @@ static double elapsed_seconds(const struct timespec *start)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* ---- requestTimeout ----------------------------------------------------------------- */
+
+/*
+ * requestTimeout bounds the time from the end of the headers to the end of the body.
+ * libmicrohttpd only has an inactivity timeout per connection, so while a body is
+ * arriving that timeout is set to the time left until the deadline (whole seconds,
+ * rounded up; never more than idleTimeout), and each arriving piece checks the deadline
+ * itself: a client trickling bytes is cut off at most about a second after the
+ * deadline, a silent one by libmicrohttpd's timeout. Returns false when the deadline
+ * has passed.
+ */
+static bool arm_body_deadline(gmw_server *srv, struct MHD_Connection *c, const mutate_req *req)
+{
+    if (req->request_timeout_s == 0)
+        return true;
+    double left = (double)req->request_timeout_s - elapsed_seconds(&req->start);
+    if (left <= 0.0)
+        return false;
+    unsigned secs = (unsigned)left;
+    if ((double)secs < left)
+        secs++;
+    if (srv->idle_timeout_s != 0 && srv->idle_timeout_s < secs)
+        secs = srv->idle_timeout_s;
+    (void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, secs);
+    return true;
+}
+
+/* Log and count a request whose body was not in within requestTimeout. */
+static void record_request_timeout(gmw_server *srv, mutate_req *req)
+{
+    if (req->timed_out)
+        return;
+    req->timed_out = true;
+    gmw_metrics_request_timeout(srv->metrics);
+    gmw_log_field f[3] = {GMW_LOG_INT("requestTimeoutSeconds", req->request_timeout_s),
+                          GMW_LOG_INT("receivedBytes", (int64_t)req->received),
+                          GMW_LOG_NUM("durationMs", elapsed_seconds(&req->start) * 1000.0)};
+    gmw_log_fields(GMW_LOG_WARN, "request body not received within requestTimeout: connection "
+                                 "closed", f, 3);
 }
 
 /* ---- responses ---------------------------------------------------------------------- */
@@ -334,6 +380,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                  "Content-Type must be application/json", NULL, false);
         config_snap *s = snap_acquire(srv);
         int64_t max_body = s->cfg.max_body_bytes;
+        unsigned request_timeout = s->cfg.request_timeout_s;
         snap_release(s);
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -370,8 +417,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         req->srv = srv;
         req->too_large = discard;
         req->drain_limit = GMW_BODY_DRAIN_MAX + (discard ? (size_t)max_body : 0);
+        req->request_timeout_s = request_timeout;
         gmw_dynbuf_init(&req->body, max_body > 0 ? (size_t)max_body : 0);
         clock_gettime(CLOCK_MONOTONIC, &req->start);
+        (void)arm_body_deadline(srv, c, req);
         atomic_fetch_add(&srv->in_flight, 1);
         gmw_metrics_in_flight_add(srv->metrics, 1);
         *con_cls = req;
@@ -379,6 +428,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (*upload_size != 0) {
         /* Phase 2: body bytes. No response may be queued here. */
+        req->received += *upload_size;
+        if (!arm_body_deadline(srv, c, req)) {
+            record_request_timeout(srv, req);
+            return MHD_NO; /* closes the connection */
+        }
         if (!req->too_large) {
             int rc = gmw_dynbuf_add(&req->body, upload, *upload_size);
             if (rc == -E2BIG) {
@@ -399,7 +453,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    /* Phase 3: the whole body is here. */
+    /* Phase 3: the whole body is here; back to the idle timeout for keep-alive. */
+    req->body_complete = true;
+    if (req->request_timeout_s != 0)
+        (void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, srv->idle_timeout_s);
     return finish_mutate(srv, c, req);
 }
 
@@ -415,6 +472,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     mutate_req *req = *con_cls;
     if (req == NULL)
         return;
+    /* libmicrohttpd's timeout fired while the body was arriving: the deadline armed by
+     * arm_body_deadline (or idleTimeout, when shorter, for a silent client). */
+    if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED && !req->body_complete &&
+        req->request_timeout_s != 0 &&
+        elapsed_seconds(&req->start) >= (double)req->request_timeout_s)
+        record_request_timeout(srv, req);
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && gmw_log_enabled(GMW_LOG_DEBUG)) {
         gmw_log_field f[1] = {GMW_LOG_INT("terminationCode", (int)toe)};
         gmw_log_fields(GMW_LOG_DEBUG, "request ended early", f, 1);
@@ -521,6 +584,7 @@ int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_s
     }
     srv->listen_fd = -1;
     srv->metrics = opt->metrics;
+    srv->idle_timeout_s = opt->idle_timeout_s;
     atomic_init(&srv->shutting_down, false);
     atomic_init(&srv->in_flight, 0);
     pthread_mutex_init(&srv->cfg_lock, NULL);

@@ -294,6 +294,47 @@ def test_overlong_path_flags_refused():
     assert r.returncode == 2 and "--listen" in r.stderr and "too long" in r.stderr, r.stderr
 
 
+def test_flag_values_checked_like_the_config():
+    """The serve flags use the config's listen syntax and duration grammar (and ranges):
+    bad values are usage errors (exit 2) naming the flag."""
+    crt, key = os.path.join(WORK, "tls.crt"), os.path.join(WORK, "tls.key")
+    cases = [(["--listen", ":99999"], "the port must be a number from 0 to 65535"),
+             (["--listen", "8443"], "missing ':PORT'"),
+             (["--listen", "::1:8443"], "needs brackets"),
+             (["--idle-timeout", "0"], "--idle-timeout"),
+             (["--idle-timeout", "25h"], "--idle-timeout"),
+             (["--idle-timeout", "1m30s"], "--idle-timeout"),
+             (["--request-timeout", "1500ms"], "--request-timeout"),
+             (["--request-timeout", "2h"], "--request-timeout"),
+             (["--shutdown-grace-period", "-1"], "--shutdown-grace-period")]
+    for extra, want in cases:
+        r = subprocess.run([GMW_BIN, "serve", "--tls-cert-file", crt, "--tls-key-file", key,
+                            "--listen", "127.0.0.1:0", *extra],
+                           capture_output=True, text=True, timeout=20)
+        assert r.returncode == 2, (extra, r.returncode, r.stderr[-300:])
+        assert want in r.stderr, (extra, r.stderr[-300:])
+
+
+def test_config_durations_and_listen():
+    """idleTimeout: 2h and requestTimeout: 2000ms are accepted (the flags' grammar), and a
+    bad listen in the file is refused at load time with FILE:LINE:COL (exit 1)."""
+    cfg = os.path.join(WORK, "durations.yaml")
+    with open(cfg, "w") as f:
+        f.write("idleTimeout: 2h\nrequestTimeout: 2000ms\nshutdownGracePeriod: 1m\n")
+    with Server(WORK, config=cfg) as srv:
+        rec = srv.wait_log(lambda r: r.get("msg") == "listening")
+        assert rec["idleTimeoutSeconds"] == 7200, rec
+    bad = os.path.join(WORK, "bad-listen.yaml")
+    with open(bad, "w") as f:
+        f.write("logLevel: info\nlisten: \":99999\"\n")
+    r = subprocess.run([GMW_BIN, "serve", "--config", bad, "--tls-cert-file",
+                        os.path.join(WORK, "tls.crt"), "--tls-key-file",
+                        os.path.join(WORK, "tls.key")],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 1, (r.returncode, r.stderr[-300:])
+    assert f"{bad}:2:9: listen: invalid address ':99999': the port must be" in r.stderr, r.stderr
+
+
 if __name__ == "__main__":
     with SERVER:
         run_tests([
@@ -309,4 +350,6 @@ if __name__ == "__main__":
             test_plain_http_refused,
             test_wrong_ca_rejected_by_client,
             test_overlong_path_flags_refused,
+            test_flag_values_checked_like_the_config,
+            test_config_durations_and_listen,
         ])

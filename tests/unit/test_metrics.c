@@ -66,6 +66,8 @@ static void test_empty_registry(void **state)
     assert_line(t, "gomemlimit_webhook_cert_reloads_total{result=\"failure\"} 0");
     assert_line(t, "gomemlimit_webhook_config_reloads_total{result=\"success\"} 0");
     assert_line(t, "gomemlimit_webhook_in_flight_requests 0");
+    assert_line(t, "# TYPE gomemlimit_webhook_request_timeouts_total counter");
+    assert_line(t, "gomemlimit_webhook_request_timeouts_total 0");
     /* No admission series before the first request. */
     assert_null(strstr(t, "gomemlimit_webhook_admission_requests_total{"));
     /* Every line ends with a newline, the text too. */
@@ -148,6 +150,8 @@ static void test_gauges_http_reloads(void **state)
     gmw_metrics_cert_reload(m, 0);
     gmw_metrics_cert_reload(m, 0);
     gmw_metrics_config_reload(m, 1);
+    gmw_metrics_request_timeout(m);
+    gmw_metrics_request_timeout(m);
     const char *t = render(m);
     assert_line(t, "gomemlimit_webhook_http_requests_total{route=\"/mutate\",code=\"200\"} 1");
     assert_line(t, "gomemlimit_webhook_http_requests_total{route=\"/mutate\",code=\"413\"} 1");
@@ -158,6 +162,7 @@ static void test_gauges_http_reloads(void **state)
     assert_line(t, "gomemlimit_webhook_cert_reloads_total{result=\"success\"} 1");
     assert_line(t, "gomemlimit_webhook_cert_reloads_total{result=\"failure\"} 2");
     assert_line(t, "gomemlimit_webhook_config_reloads_total{result=\"success\"} 1");
+    assert_line(t, "gomemlimit_webhook_request_timeouts_total 2");
 }
 
 static void test_render_cap(void **state)
