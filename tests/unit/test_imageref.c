@@ -26,6 +26,7 @@ static void test_valid(void **state)
         "quay.io/a.b/c--d:latest",
         "Registry.Example.com/app", /* registry host names may have capitals */
         "[::1]:5000/app:1",
+        // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): digest references, joined on purpose
         "app@sha256:" SHA,
         "ghcr.io/org/app:1.0@sha256:" SHA,
         "app:_underscore",
