@@ -14,6 +14,9 @@
  * client expects 100-continue; otherwise read, discarded and refused at the end, as
  * are chunked bodies, whose connection is closed when they keep going), 400 not JSON /
  * not an AdmissionReview. TLS 1.2 and 1.3 only; the certificate comes from tlsstore.h.
+ * requestTimeout (config) bounds the time from the end of the headers to the end of the
+ * body: past it the connection is closed without an answer and request_timeouts_total
+ * counts it; idleTimeout (idle_timeout_s) bounds inactivity everywhere else.
  *
  * Threads: an epoll-based MHD worker pool; per-request state is owned by the worker
  * thread of its connection. The config is swapped as a reference-counted snapshot.
