@@ -149,8 +149,11 @@ static json_t *env_find(const json_t *env, const char *name, size_t *index)
     return found;
 }
 
-/* State of one env var in a container. */
-typedef enum { ENV_ABSENT, ENV_OWN, ENV_USER } env_state;
+/*
+ * State of one env var in a container. ENV_EMPTY: a literal empty value (or none, and no
+ * valueFrom), which Go treats as unset; the webhook fills it in like an absent variable.
+ */
+typedef enum { ENV_ABSENT, ENV_OWN, ENV_USER, ENV_EMPTY } env_state;
 
 typedef struct {
     env_state state;
@@ -169,6 +172,10 @@ static env_var env_inspect(engine_ctx *c, const json_t *env, const char *contain
     json_t *from = json_object_get(item, "valueFrom");
     ev.value = json_string_value(value);
     ev.value_from = from != NULL && !json_is_null(from);
+    if (!ev.value_from && (ev.value == NULL || ev.value[0] == '\0')) {
+        ev.state = ENV_EMPTY;
+        return ev;
+    }
     const char *own = gmw_status_own_value(c->own_status, container, var);
     if (own != NULL && !ev.value_from && ev.value != NULL && strcmp(own, ev.value) == 0)
         ev.state = ENV_OWN;
@@ -279,19 +286,20 @@ static void apply_request_policy(engine_ctx *c, const char *name, const json_t *
 
 /*
  * Set env var `var` to `value` in the container at cpath: replace the value when the
- * entry is the webhook's own, else queue a new entry in *pending (flushed by env_flush).
+ * entry is the webhook's own, add it when the entry is empty ("add" also replaces an
+ * existing "value": ""), else queue a new entry in *pending (flushed by env_flush).
  */
 static void env_set(engine_ctx *c, const char *cpath, json_t **pending, const env_var *ev,
                     const char *var, const char *value)
 {
     char path[PTR_MAX], idx[32];
-    if (ev->state == ENV_OWN) {
+    if (ev->state == ENV_OWN || ev->state == ENV_EMPTY) {
         snprintf(idx, sizeof idx, "%zu", ev->index);
         if (gmw_pointer_join(path, sizeof path, cpath, "env") != 0 ||
             gmw_pointer_append(path, sizeof path, idx) != 0 ||
             gmw_pointer_append(path, sizeof path, "value") != 0)
             return;
-        add_op(c, "replace", path, json_string(value));
+        add_op(c, ev->state == ENV_OWN ? "replace" : "add", path, json_string(value));
         return;
     }
     if (*pending == NULL)
@@ -460,7 +468,7 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     if (ev_gml.state == ENV_USER) {
         check_user_gomemlimit(c, name, &ev_gml, tg.limit, limit_text);
     } else {
-        if (ev_gml.state == ENV_ABSENT || strcmp(ev_gml.value, gml_text) != 0) {
+        if (ev_gml.state != ENV_OWN || strcmp(ev_gml.value, gml_text) != 0) {
             env_set(c, cpath, &pending, &ev_gml, "GOMEMLIMIT", gml_text);
             changed = injected_gml = true;
         }
@@ -477,7 +485,7 @@ static void process_container(engine_ctx *c, const json_t *container, const char
                              "which uses 100",
                              name, gmw_sanitize(val, sizeof val, ev_gogc.value, 16));
     } else {
-        if (ev_gogc.state == ENV_ABSENT || strcmp(ev_gogc.value, gogc) != 0) {
+        if (ev_gogc.state != ENV_OWN || strcmp(ev_gogc.value, gogc) != 0) {
             env_set(c, cpath, &pending, &ev_gogc, "GOGC", gogc);
             changed = injected_gogc = true;
         }
@@ -485,15 +493,17 @@ static void process_container(engine_ctx *c, const json_t *container, const char
             c->oom = true;
     }
     env_flush(c, cpath, env, pending);
-    if ((injected_gml && ev_gml.state == ENV_ABSENT) ||
-        (injected_gogc && ev_gogc.state == ENV_ABSENT)) {
-        json_t *env_from = json_object_get(container, "envFrom");
-        if (json_array_size(env_from) > 0)
-            gmw_warnings_add(&c->warnings,
-                             "gomemlimit: container %s uses envFrom: the injected GOMEMLIMIT/GOGC "
-                             "override any value from it",
-                             name);
-    }
+    /* a new env entry hides the same name from envFrom: name only those added */
+    bool new_gml = injected_gml && ev_gml.state == ENV_ABSENT;
+    bool new_gogc = injected_gogc && ev_gogc.state == ENV_ABSENT;
+    if ((new_gml || new_gogc) && json_array_size(json_object_get(container, "envFrom")) > 0)
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s uses envFrom: the injected %s any value "
+                         "from it",
+                         name,
+                         new_gml && new_gogc ? "GOMEMLIMIT and GOGC override"
+                         : new_gml           ? "GOMEMLIMIT overrides"
+                                             : "GOGC overrides");
 
     /* requests.memory, only next to the webhook's own GOMEMLIMIT */
     change[0] = '\0';
@@ -520,14 +530,16 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     }
     status_set(c, name, entry);
     if (changed) {
-        if (tg.from_memory_limit)
-            snprintf(what, sizeof what, "GOMEMLIMIT=%s (memory-limit annotation)", gml_text);
-        else if (ev_gml.state == ENV_USER)
+        if (ev_gml.state == ENV_USER) /* first: the user's value is what stays */
             snprintf(what, sizeof what, "GOMEMLIMIT kept (set by user)");
+        else if (tg.from_memory_limit)
+            snprintf(what, sizeof what, "GOMEMLIMIT=%s (memory-limit annotation)", gml_text);
         else {
             format_percent(tg.ratio, pct, sizeof pct);
             snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", gml_text, pct, limit_text);
         }
+        if (ev_gml.state == ENV_EMPTY) /* Go ignores an empty value: filled in */
+            snprintf(what + strlen(what), sizeof what - strlen(what), " replacing empty value");
         gmw_warnings_add(&c->warnings, "gomemlimit: container %s: %s, GOGC=%s%s", name, what,
                          ev_gogc.state == ENV_USER ? "kept" : gogc, change);
     }
