@@ -8,6 +8,7 @@
  */
 #include "review.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,7 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
     json_error_t jerr;
     json_t *root = NULL, *out = NULL, *resp = NULL;
     gmw_pod_result res;
-    int rc = -1;
+    int rc = -ENOMEM; /* until the input is known bad (-EINVAL) or all went well (0) */
 
     memset(&res, 0, sizeof res);
     memset(outcome, 0, sizeof *outcome);
@@ -107,12 +108,17 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
     root = json_loadb(body, len, 0, &jerr);
     if (root == NULL) {
         char text[160];
+        /* jansson: out of memory, or no error text at all (its buffers failed first) */
+        if (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0')
+            goto fail; /* -ENOMEM */
         snprintf(err, errcap, "invalid JSON: %s (line %d, column %d)",
                  gmw_sanitize(text, sizeof text, jerr.text, 120), jerr.line, jerr.column);
+        rc = -EINVAL;
         goto fail;
     }
     if (!json_is_object(root)) {
         snprintf(err, errcap, "not an AdmissionReview: the body is not a JSON object");
+        rc = -EINVAL;
         goto fail;
     }
     const json_t *api = json_object_get(root, "apiVersion");
@@ -123,6 +129,7 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
             char text[64];
             snprintf(err, errcap, "unsupported apiVersion \"%s\": want " API_V1 " or " API_V1BETA1,
                      gmw_sanitize(text, sizeof text, s != NULL ? s : "(not a string)", 48));
+            rc = -EINVAL;
             goto fail;
         }
         api_version = s;
@@ -134,16 +141,19 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
                  gmw_sanitize(text, sizeof text,
                               json_is_string(kind) ? json_string_value(kind) : "(not a string)",
                               48));
+        rc = -EINVAL;
         goto fail;
     }
     const json_t *request = json_object_get(root, "request");
     if (!json_is_object(request)) {
         snprintf(err, errcap, "not an AdmissionReview: no request object");
+        rc = -EINVAL;
         goto fail;
     }
     const json_t *uid = json_object_get(request, "uid");
     if (!json_is_string(uid)) {
         snprintf(err, errcap, "not an AdmissionReview: request.uid is missing or not a string");
+        rc = -EINVAL;
         goto fail;
     }
 
@@ -196,8 +206,8 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
     *response_len = strlen(*response);
     rc = 0;
 fail:
-    if (rc != 0 && errcap > 0 && err[0] == '\0')
-        snprintf(err, errcap, "out of memory"); /* every other failure set err already */
+    if (rc == -ENOMEM && errcap > 0)
+        snprintf(err, errcap, "out of memory");
     gmw_pod_result_free(&res);
     json_decref(resp);
     json_decref(out);

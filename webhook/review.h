@@ -38,8 +38,10 @@ typedef struct {
  * Handle the AdmissionReview JSON in body[0..len). On success return 0, store a
  * malloc'd NUL-terminated response JSON in *response (caller frees with free()),
  * its length in *response_len, and a summary in *outcome. If body is not JSON or not
- * an AdmissionReview with a request.uid, return -1 with a one-line reason in err
- * (the server answers 400) and leave *response NULL.
+ * an AdmissionReview with a request.uid, return -EINVAL with a one-line reason in err
+ * (the server answers 400); when out of memory, return -ENOMEM with "out of memory" in
+ * err (the server answers 500). *response is then NULL. (jansson's parser reports some
+ * failed allocations as syntax errors: those come back as -EINVAL "invalid JSON: ...".)
  */
 int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
                       size_t *response_len, gmw_review_outcome *outcome, char *err, size_t errcap);

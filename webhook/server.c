@@ -299,10 +299,14 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
     enum MHD_Result ret;
     if (rc != 0 || resp == NULL) {
         free(resp);
-        if (err[0] == '\0')
+        /* review.h: -ENOMEM is ours (500), anything else is the request's fault (400) */
+        unsigned status = rc == -ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST;
+        if (rc == -ENOMEM)
+            snprintf(err, sizeof err, "out of memory");
+        else if (err[0] == '\0')
             snprintf(err, sizeof err, "not an AdmissionReview");
-        record_admission(srv, NULL, MHD_HTTP_BAD_REQUEST, secs, err);
-        ret = respond_error(srv, c, GMW_ROUTE_MUTATE, MHD_HTTP_BAD_REQUEST, err, NULL, false);
+        record_admission(srv, NULL, status, secs, err);
+        ret = respond_error(srv, c, GMW_ROUTE_MUTATE, status, err, NULL, false);
     } else {
         struct MHD_Response *r =
             MHD_create_response_from_buffer(resp_len, resp, MHD_RESPMEM_MUST_FREE);

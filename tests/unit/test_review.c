@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,7 @@ static void handle_fails(const char *body, size_t len, const char *want)
     char *resp = (char *)"sentinel", err[256];
     size_t resp_len = 7;
     int rc = gmw_review_handle(&cfg, body, len, &resp, &resp_len, &outcome, err, sizeof err);
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, -EINVAL);
     assert_null(resp);
     if (strstr(err, want) == NULL)
         fail_msg("err \"%s\" lacks \"%s\"", err, want);
@@ -427,7 +428,7 @@ static void test_out_of_memory_never_crashes(void **state)
                     "'object':{'metadata':{'annotations':{'gomemlimit.io/ratio.app':'0.5',"
                     "'gomemlimit.io/bogus':'1'}},'spec':{'containers':[{'name':'app',"
                     "'envFrom':[{}],'resources':{'limits':{'memory':'512Mi'}}},{'name':'x'}]}}}}");
-    int succeeded = 0;
+    int succeeded = 0, failed = 0;
     for (long budget = 0; budget < 5000 && !succeeded; budget++) {
         char *resp = NULL, err[128];
         size_t len = 0;
@@ -446,11 +447,18 @@ static void test_out_of_memory_never_crashes(void **state)
             json_decref(out);
             free(resp);
         } else {
+            /* out of memory is told apart from bad input: the server answers 500 */
             assert_null(resp);
-            assert_true(err[0] != '\0');
+            if (rc == -EINVAL && strncmp(err, "invalid JSON: ", 14) == 0)
+                continue; /* jansson's parser reports some failed allocations as syntax */
+            if (rc != -ENOMEM)
+                fail_msg("budget %ld: rc %d: %s", budget, rc, err);
+            assert_string_equal(err, "out of memory");
+            failed++;
         }
     }
     assert_true(succeeded);
+    assert_true(failed > 0);
     free(body);
 }
 
