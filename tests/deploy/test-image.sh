@@ -3,16 +3,20 @@
 #
 # There is no Docker engine here: shared/tools/oci-build-and-run.sh builds with podman/buildah
 # (daemonless, private storage under $WORK, a debootstrap Debian 12 base image tagged
-# debian:12) and runs the result. INSTALL=1 lets it apt-get podman, buildah, runc and
-# debootstrap the first time. The base image archive and the layer cache stay in
-# WORK=/tmp/oci-build, so later runs only rebuild changed layers.
+# debian:12 for the build stage; the final stage is FROM scratch) and runs the result.
+# INSTALL=1 lets it apt-get podman, buildah, runc and debootstrap the first time. The base
+# image archive and the layer cache stay in WORK=/tmp/oci-build, so later runs only rebuild
+# changed layers.
 #
-# Checks: the build (which runs the CMake build and the unit tests inside) succeeds; under
-# --memory 256m the image runs `gomemlimit-webhook version` and `certs` (all runtime
-# libraries present) as UID 65532; `/gomemlimit-shim --print` reports the 256 MiB cgroup
-# limit and GOMEMLIMIT 230MiB (ratio 0.9); `/gomemlimit-shim --install DIR` (what the
-# webhook's init container runs) copies a working shim into a volume; the image config has
-# the numeric user, ENTRYPOINT and CMD. Prints the time of each step.
+# Checks: the build (which runs the CMake build and the unit tests inside) succeeds; the image
+# holds exactly the webhook, the shim, the libraries `ldd` lists for that webhook, passwd/group
+# and the package metadata, and no shell; under --memory 256m it runs `gomemlimit-webhook
+# version` and `certs` (generate, then --check: OpenSSL at run time) as UID 65532; `serve`
+# answers /readyz and a real AdmissionReview over TLS on 127.0.0.1 and exits 0 on SIGTERM;
+# `/gomemlimit-shim --print` reports the 256 MiB cgroup limit and GOMEMLIMIT 230MiB (ratio
+# 0.9); the shim execs a command with that GOMEMLIMIT; `/gomemlimit-shim --install DIR` (what
+# the webhook's init container runs) copies a working shim into a volume; the image config
+# has the numeric user, ENTRYPOINT and CMD. Prints the time of each step and the image size.
 #
 # Needs root (rootful podman) and Debian's apt mirror; without them it fails, it does not skip.
 #   GMW_OCI_TOOL=path   the build-and-run script (default: ../shared/tools/oci-build-and-run.sh)
@@ -30,6 +34,14 @@ MEM=256m
 
 t_start=$(date +%s)
 lap() { echo "  [time] $1: $(( $(date +%s) - $2 ))s"; }
+scratch=$(mktemp -d)
+server=""
+cleanup() {
+    [ -n "$server" ] && podman rm -f "$server" >/dev/null 2>&1
+    [ -n "${mnt:-}" ] && podman image unmount "$TAG" >/dev/null 2>&1
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
 
 section "build the Dockerfile and run 'version' under --memory $MEM"
 t0=$(date +%s)
@@ -62,14 +74,44 @@ expect "user 65532:65532" test "${cfg%%|*}" = "65532:65532"
 expect "entrypoint /usr/local/bin/gomemlimit-webhook" grep -q '|\["/usr/local/bin/gomemlimit-webhook"\]|' <<<"$cfg"
 expect "cmd serve --config /etc/gomemlimit-webhook/config.yaml" grep -q '|\["serve","--config","/etc/gomemlimit-webhook/config.yaml"\]$' <<<"$cfg"
 size=$(podman image inspect "$TAG" --format '{{.Size}}')
-echo "  image size: $((size / 1024 / 1024)) MiB"
+echo "  image size: $size bytes ($((size / 1024 / 1024)) MiB)"
+expect "one layer (FROM scratch + one COPY)" test "$(podman image inspect "$TAG" --format '{{len .RootFS.Layers}}')" = 1
+
+section "contents: exactly what the webhook needs"
+# The image's own webhook, resolved by ldd on this host (Debian 12 like the build stage).
+if mnt=$(podman image mount "$TAG" 2>&1) && [ -d "$mnt" ]; then
+    (cd "$mnt" && find . ! -type d | sed 's|^\.||' | sort) > "$scratch/files"
+    echo "  $(wc -l < "$scratch/files") files:"; sed 's/^/    /' "$scratch/files"
+    libs=$(ldd "$mnt/usr/local/bin/gomemlimit-webhook" | awk '$2 == "=>" { print $3; next } $1 ~ /^\// { print $1 }' | sort)
+    expect "ldd resolves every library of the image's webhook" sh -c "! ldd '$mnt/usr/local/bin/gomemlimit-webhook' | grep -q 'not found'"
+    missing=$(comm -23 <(echo "$libs") "$scratch/files")
+    expect "every library ldd lists ($(wc -l <<<"$libs")) is in the image${missing:+ (missing: $missing)}" test -z "$missing"
+    interp=$(readelf -l "$mnt/usr/local/bin/gomemlimit-webhook" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+    expect "the loader $interp is in the image" grep -qx "$interp" "$scratch/files"
+    extra=$(grep -vx -F -f <(printf '%s\n' "$libs" /usr/local/bin/gomemlimit-webhook /gomemlimit-shim \
+        /etc/passwd /etc/group /etc/os-release) "$scratch/files" |
+        grep -v -e '^/var/lib/dpkg/status\.d/[a-z0-9.+-]*$' -e '^/usr/share/doc/[a-z0-9.+-]*/copyright$')
+    expect "nothing else but dpkg status entries and copyright files${extra:+ (extra: $extra)}" test -z "$extra"
+    expect "no shell, no package manager" sh -c "! grep -q -e '^/bin/' -e '^/usr/bin/' -e '^/usr/sbin/' -e '^/sbin/' '$scratch/files'"
+    expect "os-release says Debian 12" grep -q '^VERSION_ID="12"$' "$mnt/etc/os-release"
+    expect "passwd names uid 65532" grep -q '^nonroot:x:65532:65532:' "$mnt/etc/passwd"
+    podman image unmount "$TAG" >/dev/null; mnt=""
+else
+    fail "podman image mount $TAG: $mnt"; mnt=""
+fi
+expect "'/bin/sh' does not exist in the image" sh -c "! podman run --rm --pull=never --network=none --entrypoint /bin/sh '$TAG' -c true >/dev/null 2>&1"
 
 section "runs under --memory $MEM"
 t0=$(date +%s)
-expect "runs as uid 65532" sh -c "podman run --rm --pull=never --network=none --entrypoint /usr/bin/id '$TAG' -u | grep -qx 65532"
-certs_out=$(run --entrypoint /bin/sh "$TAG" -c \
-    'gomemlimit-webhook certs --service s --namespace n --out /tmp/c >/dev/null 2>&1 && gomemlimit-webhook certs --check --cert /tmp/c/tls.crt --key /tmp/c/tls.key --ca /tmp/c/ca.crt --host s.n.svc' 2>&1)
-expect "'certs' generates and checks a pair inside the image (OpenSSL at run time)" test $? = 0
+out=$scratch/out; mkdir "$out"; chmod 0777 "$out"   # like an emptyDir: world-writable
+expect "'certs' generates a pair inside the image (OpenSSL at run time)" \
+    sh -c "podman run --rm --pull=never --network=none --memory $MEM --memory-swap $MEM -v '$out:/out' '$TAG' \
+        certs --service s --namespace n --out /out >/dev/null 2>&1"
+expect "... as uid 65532 (the files it wrote are owned by 65532)" test "$(stat -c %u:%g "$out/tls.crt")" = "65532:65532"
+expect "'certs --check' accepts the pair inside the image" \
+    sh -c "podman run --rm --pull=never --network=none --memory $MEM --memory-swap $MEM -v '$out:/out' '$TAG' \
+        certs --check --cert /out/tls.crt --key /out/tls.key --ca /out/ca.crt --host s.n.svc >/dev/null"
+
 print=$(run --entrypoint /gomemlimit-shim "$TAG" --print --ratio 0.9 2>&1)
 echo "  shim --print: $print"
 expect "the shim sees the 256 MiB cgroup limit and would set GOMEMLIMIT=230MiB" "$PY" -c '
@@ -78,15 +120,61 @@ d = json.loads(sys.argv[1])
 assert d["limitBytes"] == 256 * 1024 * 1024, d
 assert d["GOMEMLIMIT"]["value"] == "230MiB", d
 ' "$print"
-vol=$(mktemp -d)
-chmod 0777 "$vol"   # an emptyDir is world-writable; the init container runs as 65532
+# No shell in the image: the command the shim execs is a second shim, which reports the
+# GOMEMLIMIT it found in its environment as "current".
+inner=$(run --entrypoint /gomemlimit-shim "$TAG" --quiet -- /gomemlimit-shim --print 2>&1)
+expect "the shim execs a command with GOMEMLIMIT=230MiB in its environment" "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["GOMEMLIMIT"]["current"] == "230MiB", d
+' "$inner"
+vol=$scratch/vol; mkdir "$vol"; chmod 0777 "$vol"
 expect "'/gomemlimit-shim --install /gomemlimit' (the init container's command) works" \
     run -v "$vol:/gomemlimit" --entrypoint /gomemlimit-shim "$TAG" --install /gomemlimit
 expect "the installed shim runs" sh -c "'$vol/gomemlimit-shim' --print >/dev/null"
-rm -rf "$vol"
-expect "the shim execs a command under the limit" sh -c \
-    "podman run --rm --pull=never --network=none --memory $MEM --memory-swap $MEM --entrypoint /gomemlimit-shim '$TAG' --quiet -- /bin/sh -c 'echo \$GOMEMLIMIT' | grep -qx 230MiB"
 lap "runs" "$t0"
+
+section "serve: TLS on 127.0.0.1 inside the image, SIGTERM"
+t0=$(date +%s)
+port=$(free_port)
+printf 'listen: "127.0.0.1:%s"\ntls: {certFile: /out/tls.crt, keyFile: /out/tls.key}\n' "$port" > "$out/config.yaml"
+chmod 0644 "$out/config.yaml"
+# Host network, bound to loopback only: the test's curl reaches it, nothing else does.
+server=$(podman run -d --pull=never --network=host --memory "$MEM" --memory-swap "$MEM" \
+    -v "$out:/out:ro" "$TAG" serve --config /out/config.yaml)
+ready=""
+for _ in $(seq 1 50); do
+    ready=$(curl -s --max-time 2 --cacert "$out/ca.crt" --resolve "s.n.svc:$port:127.0.0.1" \
+        "https://s.n.svc:$port/readyz" 2>/dev/null) && [ -n "$ready" ] && break
+    sleep 0.2
+done
+expect "/readyz answers over TLS, trusted with the generated CA" test -n "$ready"
+"$PY" - > "$scratch/review.json" <<'PY'
+import json
+print(json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+    "uid": "1e4d5c3b-0000-4000-8000-00000000abcd", "operation": "CREATE", "namespace": "default",
+    "kind": {"group": "", "version": "v1", "kind": "Pod"},
+    "resource": {"group": "", "version": "v1", "resource": "pods"},
+    "userInfo": {"username": "test"}, "dryRun": False,
+    "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
+               "spec": {"containers": [{"name": "app", "image": "app:1",
+                                        "resources": {"limits": {"memory": "256Mi"}}}]}}}}))
+PY
+answer=$(curl -s --max-time 5 --cacert "$out/ca.crt" --resolve "s.n.svc:$port:127.0.0.1" \
+    -H 'Content-Type: application/json' --data-binary @"$scratch/review.json" "https://s.n.svc:$port/mutate")
+expect "POST /mutate answers the review with a patch setting GOMEMLIMIT=230MiB" "$PY" -c '
+import base64, json, sys
+r = json.loads(sys.argv[1])["response"]
+assert r["uid"] == "1e4d5c3b-0000-4000-8000-00000000abcd" and r["allowed"] is True, r
+patch = json.loads(base64.b64decode(r["patch"]))
+assert '"name": "GOMEMLIMIT", "value": "230MiB"' in json.dumps(patch), patch
+' "$answer"
+podman stop -t 25 "$server" >/dev/null 2>&1
+code=$(podman inspect "$server" --format '{{.State.ExitCode}}')
+expect "SIGTERM: the server drains and exits 0 (exit code $code)" test "$code" = 0
+expect "... and says it stopped" sh -c "podman logs '$server' 2>&1 | grep -q '\"msg\":\"stopped\"'"
+podman rm -f "$server" >/dev/null 2>&1; server=""
+lap "serve" "$t0"
 
 echo "  [time] total: $(( $(date +%s) - t_start ))s"
 finish
