@@ -194,10 +194,11 @@ static void check_user_gomemlimit(engine_ctx *c, const char *name, const env_var
         return; /* resolved at run time, or empty (Go: unset) */
     gmw_sanitize(val, sizeof val, ev->value, 24);
     if (!gmw_gomemlimit_parse(ev->value, &bytes)) {
+        /* the example before the container name: a long name cannot push it out */
         gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s: GOMEMLIMIT=\"%s\" is malformed for Go, the "
-                         "program aborts at start (use e.g. 400MiB)",
-                         name, val);
+                         "gomemlimit: GOMEMLIMIT=\"%s\" is malformed for Go, use e.g. 400MiB: "
+                         "container %s aborts at start",
+                         val, name);
         return;
     }
     if (bytes != INT64_MAX && bytes > limit)

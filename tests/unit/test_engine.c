@@ -663,8 +663,20 @@ static void test_user_gomemlimit_malformed(void **state)
                  "{'name':'GOGC','value':'100'}],'resources':{'limits':{'memory':'1Gi'}}}]}}",
                  bad[i]);
         run(pod);
-        ASSERT_WARNING("container a: GOMEMLIMIT=", "is malformed for Go, the program aborts");
+        char want[160];
+        snprintf(want, sizeof want,
+                 "gomemlimit: GOMEMLIMIT=\"%s\" is malformed for Go, use e.g. 400MiB: container a "
+                 "aborts at start",
+                 bad[i]);
+        assert_warning_exact(want);
     }
+    /* the longest name and a long value: the example stays */
+    run("{'spec':{'containers':[{'name':'"
+        "a23456789012345678901234567890123456789012345678901234567890123',"
+        "'env':[{'name':'GOMEMLIMIT','value':'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}],"
+        "'resources':{'limits':{'memory':'1Gi'}}}]}}");
+    assert_warning_exact("gomemlimit: GOMEMLIMIT=\"xxxxxxxxxxxxxxxxxxxxx...\" is malformed for Go, "
+                         "use e.g. 400MiB: container a234567890123456789...");
     static const char *const good[] = {"400MiB", "1073741824", "1GiB", "off", "0", "5B", "5KiB"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         char pod[512];
