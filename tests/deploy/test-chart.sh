@@ -221,6 +221,8 @@ reject "caBundle not base64" "caBundle" --set certs.mode=secret --set certs.secr
 reject "misspelled top-level key" "replicas" --set replicas=3
 reject "misspelled nested key" "failurPolicy" --set webhook.failurPolicy=Fail
 reject "idleTimeout 2 days" "idleTimeout" --set server.idleTimeout=2d
+reject "idleTimeout 0 (the server needs >= 1s)" "idleTimeout" --set server.idleTimeout=0
+reject "requestTimeout 0 (the server needs >= 1s)" "requestTimeout" --set server.requestTimeout=0
 reject "excluded namespace not a DNS label" "excludeNamespaces" --set 'config.excludeNamespaces={Bad_NS}'
 # Controls: the edges of the accepted range render.
 expect "ratio 1 accepted" "$HELM" template gmw "$CHART" --set config.defaults.ratio=1 >/dev/null
