@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"time"
 )
 
 var sink []byte
@@ -26,11 +27,18 @@ func touch(b []byte) {
 	b[len(b)-1] = 1
 }
 
+// churn allocates n blocks of 256 KiB of garbage, pausing 1 ms after every MiB as a
+// service waiting on I/O would. Without pauses the collector would need more than half
+// the CPU to hold a tight GOMEMLIMIT, and Go's GC CPU limiter (Go 1.19+) then lets the
+// heap overshoot the soft limit on purpose — a real effect, but not the one under test.
 func churn(n int) {
 	for i := 0; i < n; i++ {
 		g := make([]byte, 256<<10)
 		touch(g)
 		sink = g
+		if i%4 == 3 {
+			time.Sleep(time.Millisecond)
+		}
 	}
 }
 
