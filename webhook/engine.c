@@ -727,17 +727,23 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
     for (size_t i = 0; i < c->ann.issue_count; i++)
         invalid += gmw_ann_issue_is_invalid(&c->ann.issues[i]);
     if (invalid == 0 || c->cfg->invalid_annotations == GMW_INVALID_WARN) {
+        /* Annotation problems go first, so per-container warnings can never push an
+         * ignored invalid annotation (or a lost opt-out) out of the capped list. */
+        gmw_warnings issues;
+        gmw_warnings_init(&issues);
         for (size_t i = 0; i < c->ann.issue_count; i++) {
             const gmw_ann_issue *is = &c->ann.issues[i];
-            gmw_warnings_add(&c->warnings, "%s",
+            gmw_warnings_add(&issues, "%s",
                              gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ",
                                                    warning, sizeof warning));
         }
         if (c->ann.issues_dropped > 0)
-            gmw_warnings_add(&c->warnings,
+            gmw_warnings_add(&issues,
                              "gomemlimit: %zu more annotation problems not listed (%zu invalid, "
                              "ignored)",
                              c->ann.issues_dropped, c->ann.invalid_dropped);
+        gmw_warnings_prepend(&c->warnings, &issues);
+        gmw_warnings_free(&issues);
         return;
     }
     /* deny: no patch, the issues as message and as warnings */

@@ -83,6 +83,25 @@ void gmw_warnings_add(gmw_warnings *w, const char *fmt, ...)
         w->oom = 1;
 }
 
+void gmw_warnings_prepend(gmw_warnings *w, gmw_warnings *front)
+{
+    json_t *rest = w->list; /* owned here until the end */
+    size_t i;
+    json_t *text;
+
+    w->list = front->list;
+    w->dropped += front->dropped;
+    w->oom |= front->oom;
+    front->list = NULL;
+    front->dropped = 0;
+    front->oom = 0;
+    json_array_foreach(rest, i, text)
+    {
+        gmw_warnings_add(w, "%s", json_string_value(text));
+    }
+    json_decref(rest);
+}
+
 json_t *gmw_warnings_take(gmw_warnings *w)
 {
     json_t *out = w->list != NULL ? w->list : json_array();

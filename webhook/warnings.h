@@ -36,6 +36,14 @@ void gmw_warnings_init(gmw_warnings *w);
 void gmw_warnings_add(gmw_warnings *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
+ * Put the warnings of `front` before those of `w`: afterwards w holds front's entries,
+ * then its own, with duplicates dropped and the count cap applied to the merged list
+ * (what no longer fits is counted in w->dropped). `front` is left empty. For warnings
+ * that must not be crowded out by the cap, such as ignored invalid annotations.
+ */
+void gmw_warnings_prepend(gmw_warnings *w, gmw_warnings *front);
+
+/*
  * Append the "... N more" summary if anything was dropped and hand the array over:
  * returns a new reference (an empty array when nothing was added; NULL only when
  * out of memory). The list is empty again afterwards.

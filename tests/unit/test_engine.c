@@ -1157,6 +1157,29 @@ static void test_shim_conflict_warns_and_adds_no_pod_ops(void **state)
     assert_string_equal(audit("injected"), "app=460MiB"); /* env injection still done */
 }
 
+/* In warn mode an ignored invalid annotation is reported first, even when the pod's
+ * containers produce more warnings than the list can hold. */
+static void test_warn_mode_issue_survives_warning_cap(void **state)
+{
+    (void)state;
+    cfg.invalid_annotations = GMW_INVALID_WARN;
+    char pod[8192];
+    size_t n = (size_t)snprintf(pod, sizeof pod,
+                                "{'metadata':{'annotations':{'gomemlimit.io/ratio':'7'}},"
+                                "'spec':{'containers':[");
+    for (int i = 0; i < 40; i++) /* 40 containers without a memory limit: 40 warnings */
+        n += (size_t)snprintf(pod + n, sizeof pod - n, "%s{'name':'c%02d'}", i ? "," : "", i);
+    snprintf(pod + n, sizeof pod - n, "]}}");
+    run(pod);
+    assert_true(res.allowed);
+    assert_true(warning_with("gomemlimit.io/ratio", "7", (const char *)NULL));
+    const char *first = json_string_value(json_array_get(res.warnings, 0));
+    assert_non_null(strstr(first, "gomemlimit.io/ratio"));
+    const char *last =
+        json_string_value(json_array_get(res.warnings, json_array_size(res.warnings) - 1));
+    assert_non_null(strstr(last, "more warnings not shown"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1213,6 +1236,7 @@ int main(void)
         T(test_shim_no_command_warns),
         T(test_shim_wraps_command_pod_ops_last),
         T(test_shim_conflict_warns_and_adds_no_pod_ops),
+        T(test_warn_mode_issue_survives_warning_cap),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
