@@ -33,7 +33,7 @@ static void usage(FILE *out)
           "Options:\n"
           "  -s, --service S        Service name (DNS-1123 label)\n"
           "  -n, --namespace N      Service namespace (DNS-1123 label)\n"
-          "  -o, --out DIR          output directory (created if missing)\n"
+          "  -o, --out DIR          output directory (created with its parents if missing)\n"
           "      --days D           serving certificate validity in days (default 365)\n"
           "      --ca-days D        CA validity in days (default 3650)\n"
           "      --key-type T       ecdsa (P-256, default) or rsa (2048 bits)\n"
@@ -122,6 +122,29 @@ report:
     gmw_pem_free(&key);
     gmw_pem_free(&ca);
     return exit_code;
+}
+
+/*
+ * Create dir and any missing parents (like mkdir -p), mode 0755. Returns 0 or -errno
+ * (-ENAMETOOLONG for a path over 4095 bytes).
+ */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    size_t len = strlen(dir);
+    if (len == 0 || len >= sizeof path)
+        return len == 0 ? -ENOENT : -ENAMETOOLONG;
+    memcpy(path, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char saved = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0755) == -1 && errno != EEXIST)
+            return -errno;
+        path[i] = saved;
+    }
+    return 0;
 }
 
 /* Join dir and name into out (cap 4096). Returns 0 or -ENAMETOOLONG. */
@@ -284,8 +307,9 @@ int gmw_cmd_certs(int argc, char **argv)
         fprintf(stderr, "gomemlimit-webhook certs: --out path too long\n");
         return 2;
     }
-    if (mkdir(out_dir, 0755) == -1 && errno != EEXIST) {
-        fprintf(stderr, "gomemlimit-webhook certs: %s: %s\n", out_dir, strerror(errno));
+    int mkrc = make_dirs(out_dir);
+    if (mkrc != 0) {
+        fprintf(stderr, "gomemlimit-webhook certs: %s: %s\n", out_dir, strerror(-mkrc));
         return 1;
     }
     bool generate_ca = ca_cert_path == NULL;

@@ -30,7 +30,7 @@ def openssl(*args):
 
 def test_generate_verify_sans_modes_bundle():
     d = workdir("gmw-certs-")
-    out = os.path.join(d, "out")  # created by the command
+    out = os.path.join(d, "new", "nested", "out")  # created with its parents by the command
     r = run("certs", "--service", SVC, "--namespace", NS, "--out", out, check=0)
     for name in ("ca.crt", "ca.key", "tls.crt", "tls.key"):
         assert os.path.exists(os.path.join(out, name)), name
