@@ -13,6 +13,8 @@
 
 #include "manifest.h"
 
+#include "failing_alloc.h"
+
 /* Parse YAML text; fail the test with the error when it does not parse. */
 static json_t *yaml_ok(const char *text)
 {
@@ -666,18 +668,6 @@ static void test_mangled_input_never_crashes(void **state)
     free(buf);
 }
 
-/* A jansson allocator that fails after `oom_budget` allocations. */
-static long oom_budget = -1;
-
-static void *failing_malloc(size_t n)
-{
-    if (oom_budget == 0)
-        return NULL;
-    if (oom_budget > 0)
-        oom_budget--;
-    return malloc(n);
-}
-
 /*
  * Out of memory at every jansson allocation in turn: parsing fails cleanly with a
  * message (ASan would report a leak or a double free) or succeeds with the full result.
@@ -701,12 +691,10 @@ static void test_out_of_memory_sweep(void **state)
     int succeeded = 0;
     for (long budget = 0; budget < 2000 && succeeded < 3; budget++) {
         succeeded = 0;
-        json_set_alloc_funcs(failing_malloc, free);
-
-        oom_budget = budget;
+        gmw_test_fail_allocs_after(budget);
         err[0] = '\0';
         json_t *docs = gmw_yaml_parse_stream(text, sizeof(text) - 1, "t", err, sizeof(err));
-        oom_budget = -1;
+        gmw_test_fail_allocs_after(-1);
         if (docs != NULL) {
             assert_true(json_equal(docs, want));
             succeeded++;
@@ -714,11 +702,11 @@ static void test_out_of_memory_sweep(void **state)
             assert_true(err[0] != '\0');
         }
 
-        oom_budget = budget;
+        gmw_test_fail_allocs_after(budget);
         err[0] = '\0';
         json_t *jdocs =
             gmw_manifest_parse(json_text, sizeof(json_text) - 1, "j", NULL, err, sizeof(err));
-        oom_budget = -1;
+        gmw_test_fail_allocs_after(-1);
         if (jdocs != NULL) {
             assert_true(json_equal(jdocs, want_json));
             succeeded++;
@@ -726,16 +714,15 @@ static void test_out_of_memory_sweep(void **state)
             assert_true(err[0] != '\0');
         }
 
-        oom_budget = budget;
+        gmw_test_fail_allocs_after(budget);
         err[0] = '\0';
         char *out = gmw_json_emit(want, NULL, err, sizeof(err));
-        oom_budget = -1;
+        gmw_test_fail_allocs_after(-1);
         if (out != NULL)
             succeeded++;
         else
             assert_true(err[0] != '\0');
 
-        json_set_alloc_funcs(malloc, free);
         free(out);
         json_decref(docs);
         json_decref(jdocs);

@@ -15,6 +15,8 @@
 
 #include "review.h"
 
+#include "failing_alloc.h"
+
 static gmw_config cfg;
 
 /* Replace ' by " (test literals). Caller frees. */
@@ -408,18 +410,6 @@ static void test_not_nul_terminated_body(void **state)
     free(body);
 }
 
-/* jansson allocations that fail after a budget: every failure point is visited. */
-static long alloc_budget = -1;
-
-static void *budget_malloc(size_t n)
-{
-    if (alloc_budget == 0)
-        return NULL;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return malloc(n);
-}
-
 static void test_out_of_memory_never_crashes(void **state)
 {
     (void)state;
@@ -432,12 +422,10 @@ static void test_out_of_memory_never_crashes(void **state)
     for (long budget = 0; budget < 5000 && !succeeded; budget++) {
         char *resp = NULL, err[128];
         size_t len = 0;
-        alloc_budget = budget;
-        json_set_alloc_funcs(budget_malloc, free);
+        gmw_test_fail_allocs_after(budget);
         int rc =
             gmw_review_handle(&cfg, body, strlen(body), &resp, &len, &outcome, err, sizeof err);
-        json_set_alloc_funcs(malloc, free);
-        alloc_budget = -1;
+        gmw_test_fail_allocs_after(-1);
         if (rc == 0) {
             /* either the full answer or, when the engine ran out, an allowed no-op */
             json_t *out = json_loads(resp, 0, NULL);

@@ -16,6 +16,8 @@
 #include "config.h"
 #include "workload.h"
 
+#include "failing_alloc.h"
+
 static json_t *load(const char *text)
 {
     json_error_t jerr;
@@ -365,17 +367,6 @@ static void test_pod_without_limits_is_unchanged_with_warning(void **state)
     json_decref(obj);
 }
 
-static long oom_budget = -1;
-
-static void *failing_malloc(size_t n)
-{
-    if (oom_budget == 0)
-        return NULL;
-    if (oom_budget > 0)
-        oom_budget--;
-    return malloc(n);
-}
-
 /*
  * Out of memory at every jansson allocation in turn (ours and the engine's): either
  * the full, correct result or an error with the object unchanged; never a crash, a
@@ -401,11 +392,9 @@ static void test_out_of_memory_sweep(void **state)
         for (long budget = 0; budget < 5000 && !succeeded; budget++) {
             json_t *orig = load(inputs[n]);
             json_t *obj = load(inputs[n]);
-            json_set_alloc_funcs(failing_malloc, free);
-            oom_budget = budget;
+            gmw_test_fail_allocs_after(budget);
             int rc = gmw_workload_mutate(&cfg, obj, NULL, &res);
-            oom_budget = -1;
-            json_set_alloc_funcs(malloc, free);
+            gmw_test_fail_allocs_after(-1);
             assert_true(json_equal(obj, orig)); /* never touched */
             if (rc == 0) {
                 if (!res.changed || !json_equal(res.object, want)) {
