@@ -13,4 +13,6 @@ if(GMW_BUILD_TESTS)
   gmw_add_unit_test(test_engine tests/unit/test_engine.c gmw_engine)
   gmw_add_unit_test(test_review tests/unit/test_review.c gmw_engine)
   gmw_add_script_test(fixtures tests/integration/test_fixtures.py)
+  # Every recorded review answered byte-for-byte as recorded (tests/golden/record.py).
+  gmw_add_script_test(golden tests/golden/test_golden.py)
 endif()

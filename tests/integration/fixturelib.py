@@ -240,6 +240,8 @@ class Runner:
         self.binary = binary
         self.workdir = workdir
         self.count = 0
+        # tests/golden/record.py sets this to a list: every run is appended to it.
+        self.record = None
 
     def run(self, review, config_text=None, raw=None):
         self.count += 1
@@ -256,6 +258,11 @@ class Runner:
                 f.write(config_text)
             cmd += ["--config", cpath]
         p = subprocess.run(cmd, capture_output=True, timeout=60)
+        if self.record is not None:
+            with open(path, "rb") as f:
+                review_bytes = f.read()
+            self.record.append({"config": config_text, "review": review_bytes.decode("utf-8", "replace"),
+                                "exit": p.returncode, "stdout": p.stdout.decode("utf-8", "replace")})
         return p
 
 
