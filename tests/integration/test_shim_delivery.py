@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test_shim_delivery.py DRIVER - the shim delivery patches (webhook/shim_delivery.c)
+"""test_shim_delivery.py DRIVER - the shim delivery patches (webhook/engine/shim_delivery.c)
 applied by an independent applier, Debian's python3-jsonpatch (never our own code).
 
 DRIVER (tests/shim/delivery_driver.c) reads a Pod on stdin and prints

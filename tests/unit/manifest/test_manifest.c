@@ -1,5 +1,5 @@
 /*
- * test_manifest.c - YAML/JSON streams <-> jansson trees (webhook/manifest.h).
+ * test_manifest.c - YAML/JSON streams <-> jansson trees (webhook/manifest/manifest.h).
  */
 #include <stdarg.h>
 #include <stddef.h>

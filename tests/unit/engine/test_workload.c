@@ -1,6 +1,6 @@
 /*
  * test_workload.c - Pods and workload pod templates through the engine
- * (webhook/workload.h). Expectations come from the spec (issue 2): a 512Mi limit with
+ * (webhook/engine/workload.h). Expectations come from the spec (issue 2): a 512Mi limit with
  * the default ratio 0.9 gives GOMEMLIMIT=460MiB, GOGC=100 and requests.memory 460Mi.
  */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
-/* test_server_units.c - pure parts of the server: listen address parsing (listen.h, shared
- * with the config loader). */
+/* test_listen.c - listen address parsing (listen.h, shared by the server flags
+ * and the config loader). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "server.h"
+#include "listen.h"
 
 static void test_listen_parse(void **state)
 {

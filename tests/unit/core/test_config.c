@@ -16,7 +16,7 @@
 #include "config.h"
 
 #ifndef GMW_TEST_CONFIG_DIR
-#error "GMW_TEST_CONFIG_DIR must point at tests/unit/config"
+#error "GMW_TEST_CONFIG_DIR must point at tests/unit/core/config"
 #endif
 
 #define MiB ((int64_t)1 << 20)
@@ -476,7 +476,7 @@ static void test_docs_example(void **state)
 {
     (void)state;
     char path[1024];
-    snprintf(path, sizeof path, "%s/../../../docs/config.md", GMW_TEST_CONFIG_DIR);
+    snprintf(path, sizeof path, "%s/../../../../docs/config.md", GMW_TEST_CONFIG_DIR);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     static char doc[256 * 1024];

@@ -1,6 +1,6 @@
 /*
  * test_shim_delivery.c - the JSON Patch operations that deliver gomemlimit-shim
- * (webhook/shim_delivery.c). These tests check the ops themselves; applying them is left
+ * (webhook/engine/shim_delivery.c). These tests check the ops themselves; applying them is left
  * to an independent applier (tests/integration/test_shim_delivery.py, python3-jsonpatch).
  */
 #include <setjmp.h>
