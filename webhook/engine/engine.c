@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advice.h"
 #include "annotations.h"
 #include "jsonpatch.h"
 #include "memlimit.h"
@@ -42,6 +43,7 @@ typedef struct {
     bool pod_resources_warned;
     bool shim_used;
     bool oom;
+    json_t *advised; /* container name -> ratio (x 10000) of the webhook's GOMEMLIMIT, or 0 */
 } engine_ctx;
 
 /* Append "item" to a comma-separated list capped at AUDIT_MAX (silently truncated). */
@@ -450,6 +452,10 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     char pct[16], what[160], change[128], item[GMW_ANN_NAME_MAX + 40];
     target tg;
 
+    const char *raw_name = json_string_value(json_object_get(container, "name"));
+    if (raw_name != NULL && gmw_annotations_selects(&c->ann, raw_name) &&
+        json_object_set_new(c->advised, raw_name, json_integer(0)) != 0)
+        c->oom = true;
     if (!resolve_target(c, container, &tg))
         return;
     const char *name = tg.name, *gml_text = tg.gml_text, *gogc = tg.gogc,
@@ -515,6 +521,11 @@ static void process_container(engine_ctx *c, const json_t *container, const char
         if (change[0] != '\0')
             changed = true;
     }
+
+    /* the advice (advise) judges the webhook's ratio, not the rounded bytes */
+    if (raw_name != NULL && ev_gml.state != ENV_USER && !tg.from_memory_limit &&
+        json_object_set_new(c->advised, raw_name, json_integer(tg.ratio)) != 0)
+        c->oom = true;
 
     /* outcome, status, audit, warning */
     if (ev_gml.state == ENV_USER) {
@@ -636,6 +647,42 @@ static void process_containers(engine_ctx *c, const json_t *spec)
     }
 }
 
+/*
+ * The pitfall advice (advice.h) for every container process_container looked at, judged on
+ * the containers as they will run: a copy of the spec with the container ops applied (only
+ * /spec ops exist at this point: status and shim ops come later).
+ */
+static void advise(engine_ctx *c, const json_t *spec)
+{
+    static const char *const lists[] = {"containers", "initContainers"};
+    char err[128];
+    if (json_object_size(c->advised) == 0)
+        return;
+    json_t *after = json_pack("{s:o}", "spec", json_deep_copy(spec));
+    if (after == NULL) {
+        c->oom = true;
+        return;
+    }
+    if (json_array_size(c->res->patch) > 0 &&
+        gmw_jsonpatch_apply(after, c->res->patch, err, sizeof err) != 0) {
+        c->oom = true; /* our own ops on our own copy: only allocation can fail */
+        json_decref(after);
+        return;
+    }
+    for (size_t l = 0; l < 2; l++) {
+        size_t i;
+        json_t *ct;
+        json_array_foreach(json_object_get(json_object_get(after, "spec"), lists[l]), i, ct)
+        {
+            const json_t *r =
+                json_object_get(c->advised, json_string_value(json_object_get(ct, "name")));
+            if (json_is_object(ct) && r != NULL)
+                gmw_advice_container(&c->warnings, ct, (uint32_t)json_integer_value(r));
+        }
+    }
+    json_decref(after);
+}
+
 /* Record every container of the pod as skipped for `reason` (no status, no warning). */
 static void skip_all(engine_ctx *c, const json_t *spec, const char *reason)
 {
@@ -733,9 +780,10 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
         gmw_warnings_init(&issues);
         for (size_t i = 0; i < c->ann.issue_count; i++) {
             const gmw_ann_issue *is = &c->ann.issues[i];
-            gmw_warnings_add(&issues, "%s",
-                             gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ",
-                                                   warning, sizeof warning));
+            gmw_warnings_add(
+                &issues, "%s",
+                gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ", warning,
+                                      sizeof warning));
         }
         if (c->ann.issues_dropped > 0)
             gmw_warnings_add(&issues,
@@ -758,7 +806,8 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
         const gmw_ann_issue *is = &c->ann.issues[i];
         if (!gmw_ann_issue_is_invalid(is))
             continue;
-        gmw_warnings_add(&c->warnings, "%s", gmw_ann_issue_warning(is, "", warning, sizeof warning));
+        gmw_warnings_add(&c->warnings, "%s",
+                         gmw_ann_issue_warning(is, "", warning, sizeof warning));
         if (!message_append(res->message, sizeof res->message,
                             gmw_ann_issue_format(is, text, sizeof text)))
             left++;
@@ -801,6 +850,7 @@ static void decide(engine_ctx *c, const char *ns)
                                        "annotation gomemlimit.io/inject=false");
     check_names(c, spec);
     process_containers(c, spec);
+    advise(c, spec);
     write_status(c);
     if (c->shim_used && gmw_shim_patch_pod(c->res->patch, c->pod, c->cfg) != 0)
         c->oom = true;
@@ -832,7 +882,8 @@ int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *
     c->res = res;
     gmw_warnings_init(&c->warnings);
     c->new_status = json_object();
-    if (c->new_status == NULL)
+    c->advised = json_object();
+    if (c->new_status == NULL || c->advised == NULL)
         goto fail;
 
     decide(c, ns);
@@ -857,6 +908,7 @@ fail:
         gmw_warnings_free(&c->warnings);
         json_decref(c->own_status);
         json_decref(c->new_status);
+        json_decref(c->advised);
         free(c);
     }
     return rc;

@@ -35,9 +35,11 @@ static const struct {
      "{\"containers\":[{\"name\":\"a\",\"resources\":{\"limits\":{\"memory\":\"512Mi\"},"
      "\"requests\":{\"memory\":\"512Mi\"}}}]}"},
     /* per resource: cpu gets its limit, the memory request stays */
-    {"{\"containers\":[{\"name\":\"a\",\"resources\":{\"limits\":{\"memory\":\"1Gi\",\"cpu\":\"2\"},"
+    {"{\"containers\":[{\"name\":\"a\",\"resources\":{\"limits\":{\"memory\":\"1Gi\",\"cpu\":\"2\"}"
+     ","
      "\"requests\":{\"memory\":\"100Mi\"}}}]}",
-     "{\"containers\":[{\"name\":\"a\",\"resources\":{\"limits\":{\"memory\":\"1Gi\",\"cpu\":\"2\"},"
+     "{\"containers\":[{\"name\":\"a\",\"resources\":{\"limits\":{\"memory\":\"1Gi\",\"cpu\":\"2\"}"
+     ","
      "\"requests\":{\"memory\":\"100Mi\",\"cpu\":\"2\"}}}]}"},
     /* requests: null is treated as absent; integer quantities are copied as integers */
     {"{\"containers\":[{\"name\":\"a\",\"resources\":{\"limits\":{\"memory\":536870912},"
@@ -46,10 +48,13 @@ static const struct {
      "\"requests\":{\"memory\":536870912}}}]}"},
     /* init containers, hugepages and extended resources too; pod-level resources */
     {"{\"initContainers\":[{\"name\":\"i\",\"resources\":{\"limits\":{\"hugepages-2Mi\":\"4Mi\","
-     "\"example.com/gpu\":\"1\"}}}],\"containers\":[],\"resources\":{\"limits\":{\"memory\":\"2Gi\"}}}",
+     "\"example.com/"
+     "gpu\":\"1\"}}}],\"containers\":[],\"resources\":{\"limits\":{\"memory\":\"2Gi\"}}}",
      "{\"initContainers\":[{\"name\":\"i\",\"resources\":{\"limits\":{\"hugepages-2Mi\":\"4Mi\","
-     "\"example.com/gpu\":\"1\"},\"requests\":{\"hugepages-2Mi\":\"4Mi\",\"example.com/gpu\":\"1\"}}}],"
-     "\"containers\":[],\"resources\":{\"limits\":{\"memory\":\"2Gi\"},\"requests\":{\"memory\":\"2Gi\"}}}"},
+     "\"example.com/gpu\":\"1\"},\"requests\":{\"hugepages-2Mi\":\"4Mi\",\"example.com/"
+     "gpu\":\"1\"}}}],"
+     "\"containers\":[],\"resources\":{\"limits\":{\"memory\":\"2Gi\"},\"requests\":{\"memory\":"
+     "\"2Gi\"}}}"},
     /* nothing to do: no limits, empty limits, no resources */
     {"{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\",\"resources\":{\"limits\":{}}},"
      "{\"name\":\"c\",\"resources\":{\"requests\":{\"memory\":\"1Gi\"}}}]}",
