@@ -49,6 +49,7 @@ void gmw_config_defaults(gmw_config *cfg)
                  default_excludes[i]);
     cfg->exclude_count = sizeof default_excludes / sizeof default_excludes[0];
     cfg->invalid_annotations = GMW_INVALID_DENY;
+    cfg->preview = GMW_PREVIEW_DRY_RUN;
     cfg->shim_enabled = false;
     snprintf(cfg->shim_image, sizeof cfg->shim_image, "%s", "gomemlimit-webhook:" GMW_VERSION);
     snprintf(cfg->shim_pull_policy, sizeof cfg->shim_pull_policy, "%s", "IfNotPresent");
@@ -372,6 +373,7 @@ static int walk_mapping(cfg_ctx *c, const yaml_node_t *map, const char *where,
 
 static const char *const request_policy_words[] = {"match", "limit", "keep"};
 static const char *const invalid_mode_words[] = {"deny", "warn"};
+static const char *const preview_mode_words[] = {"dry-run", "always", "off"};
 static const char *const log_level_words[] = {"debug", "info", "warn", "error"};
 static const char *const pull_policy_words[] = {"Always", "IfNotPresent", "Never"};
 
@@ -452,6 +454,7 @@ static const char *const top_keys[] = {
     "minLimit",
     "excludeNamespaces",
     "invalidAnnotations",
+    "preview",
     "shim",
     "listen",
     "tls",
@@ -479,6 +482,12 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
         if (read_enum(c, key, v, invalid_mode_words, COUNT(invalid_mode_words), &idx) != 0)
             return -1;
         cfg->invalid_annotations = (gmw_invalid_mode)idx;
+        return 0;
+    }
+    if (strcmp(key, "preview") == 0) {
+        if (read_enum(c, key, v, preview_mode_words, COUNT(preview_mode_words), &idx) != 0)
+            return -1;
+        cfg->preview = (gmw_preview_mode)idx;
         return 0;
     }
     if (strcmp(key, "shim") == 0)
@@ -730,5 +739,12 @@ const char *gmw_log_level_name(gmw_log_level l)
 {
     if ((size_t)l < COUNT(log_level_words))
         return log_level_words[l];
+    return "unknown";
+}
+
+const char *gmw_preview_mode_name(gmw_preview_mode m)
+{
+    if ((size_t)m < COUNT(preview_mode_words))
+        return preview_mode_words[m];
     return "unknown";
 }
