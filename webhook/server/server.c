@@ -23,6 +23,7 @@
 #include "dynbuf.h"
 #include "log.h"
 #include "review.h"
+#include "validate.h"
 #include "tlsstore.h"
 
 /* A reference-counted, immutable config snapshot. */
@@ -56,6 +57,7 @@ typedef struct {
     bool body_complete; /* phase 3 reached: requestTimeout no longer applies */
     bool timed_out;     /* aborted for requestTimeout (already logged and counted) */
     struct timespec start;
+    gmw_metric_route route; /* GMW_ROUTE_MUTATE or GMW_ROUTE_VALIDATE */
 } mutate_req;
 
 static void snap_release(config_snap *s)
@@ -188,6 +190,8 @@ static gmw_metric_route route_of(const char *url)
         return GMW_ROUTE_READYZ;
     if (strcmp(url, "/metrics") == 0)
         return GMW_ROUTE_METRICS;
+    if (strcmp(url, "/validate") == 0)
+        return GMW_ROUTE_VALIDATE;
     return GMW_ROUTE_OTHER;
 }
 
@@ -279,7 +283,7 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
                  (long long)s->cfg.max_body_bytes);
         snap_release(s);
         gmw_log_fields(GMW_LOG_WARN, "request body too large", NULL, 0);
-        return respond_error(srv, c, GMW_ROUTE_MUTATE, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL, true);
+        return respond_error(srv, c, req->route, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL, true);
     }
     config_snap *s = snap_acquire(srv);
     char *resp = NULL;
@@ -290,8 +294,9 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
         snap_release(s);
         return MHD_NO;
     }
-    int rc = gmw_review_handle(&s->cfg, gmw_dynbuf_ptr(&req->body), gmw_dynbuf_len(&req->body),
-                               &resp, &resp_len, outcome, err, sizeof err);
+    int rc = (req->route == GMW_ROUTE_VALIDATE ? gmw_validate_handle : gmw_review_handle)(
+        &s->cfg, gmw_dynbuf_ptr(&req->body), gmw_dynbuf_len(&req->body), &resp, &resp_len,
+        outcome, err, sizeof err);
     unsigned request_timeout = s->cfg.request_timeout_s;
     snap_release(s);
     gmw_dynbuf_free(&req->body);
@@ -306,7 +311,7 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
         else if (err[0] == '\0')
             snprintf(err, sizeof err, "not an AdmissionReview");
         record_admission(srv, NULL, status, secs, err);
-        ret = respond_error(srv, c, GMW_ROUTE_MUTATE, status, err, NULL, false);
+        ret = respond_error(srv, c, req->route, status, err, NULL, false);
     } else {
         struct MHD_Response *r =
             MHD_create_response_from_buffer(resp_len, resp, MHD_RESPMEM_MUST_FREE);
@@ -320,7 +325,7 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
             MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
         ret = MHD_queue_response(c, MHD_HTTP_OK, r);
         MHD_destroy_response(r);
-        gmw_metrics_http(srv->metrics, GMW_ROUTE_MUTATE, MHD_HTTP_OK);
+        gmw_metrics_http(srv->metrics, req->route, MHD_HTTP_OK);
         record_admission(srv, outcome, MHD_HTTP_OK, secs, NULL);
     }
     if (request_timeout != 0 && secs > (double)request_timeout)
@@ -367,7 +372,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         if (route == GMW_ROUTE_OTHER)
             return respond_error(srv, c, route, MHD_HTTP_NOT_FOUND, "no such path", NULL, false);
-        if (route != GMW_ROUTE_MUTATE) {
+        if (route != GMW_ROUTE_MUTATE && route != GMW_ROUTE_VALIDATE) {
             if (!is_get)
                 return respond_error(srv, c, route, MHD_HTTP_METHOD_NOT_ALLOWED,
                                      "method not allowed", "GET, HEAD", false);
@@ -419,6 +424,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (req == NULL)
             return MHD_NO;
         req->srv = srv;
+        req->route = route;
         req->too_large = discard;
         req->drain_limit = GMW_BODY_DRAIN_MAX + (discard ? (size_t)max_body : 0);
         req->request_timeout_s = request_timeout;
@@ -450,7 +456,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             if (req->discarded > req->drain_limit) {
                 gmw_log_fields(GMW_LOG_WARN,
                                "request body far over maxBody: closing the connection", NULL, 0);
-                gmw_metrics_http(srv->metrics, GMW_ROUTE_MUTATE, MHD_HTTP_CONTENT_TOO_LARGE);
+                gmw_metrics_http(srv->metrics, req->route, MHD_HTTP_CONTENT_TOO_LARGE);
                 return MHD_NO;
             }
         }
