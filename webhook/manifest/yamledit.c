@@ -42,6 +42,7 @@ typedef struct {
     char *text;     /* owned */
     size_t col;     /* indentation of inserted lines: deeper ones go first at one offset */
     size_t seq;     /* op order, for the remaining ties */
+    bool need_eol;  /* at the end of a file without a final line break: add one first */
 } edit;
 
 typedef struct {
@@ -56,6 +57,7 @@ typedef struct {
     yaml_parser_t parser;
     edit *edits;
     size_t nedits, capedits;
+    bool need_eol; /* for the next push_edit (line_after found no line break) */
     int failed;
 } ectx;
 
@@ -424,7 +426,8 @@ static int push_edit(ectx *c, size_t at, size_t removed, size_t col, gmw_dynbuf 
     char *t = gmw_dynbuf_take(text, NULL);
     if (t == NULL)
         return fail_at(c, 0, 0, "out of memory");
-    c->edits[c->nedits] = (edit){at, removed, t, col, c->nedits};
+    c->edits[c->nedits] = (edit){at, removed, t, col, c->nedits, c->need_eol};
+    c->need_eol = false;
     c->nedits++;
     return 0;
 }
@@ -637,9 +640,8 @@ static int apply_op(ectx *c, ynode *root, const json_t *op, const style *st)
     if (parent->type == N_MAP && parent->n > 0) {
         size_t col = parent->kids[0]->col;
         size_t at = line_after(c, content_end(parent), &need_eol);
-        rc = need_eol ? gmw_dynbuf_adds(&text, c->eol) : 0;
-        if (rc == 0)
-            rc = add_spaces(&text, col);
+        c->need_eol = need_eol;
+        rc = add_spaces(&text, col);
         if (rc == 0)
             rc = add_pair(&text, last, value, col, st, c->eol, 0);
         return rc != 0 ? fail_at(c, 0, 0, "%s: cannot write the value", path)
@@ -654,7 +656,8 @@ static int apply_op(ectx *c, ynode *root, const json_t *op, const style *st)
         json_t *one = json_pack("[O]", value);
         style item = *st;
         item.seq_indent = 0;
-        rc = one == NULL ? -ENOMEM : need_eol ? gmw_dynbuf_adds(&text, c->eol) : 0;
+        c->need_eol = need_eol;
+        rc = one == NULL ? -ENOMEM : 0;
         /* add_block_value writes the EOL of a "key:" first: write the item lines directly */
         gmw_dynbuf lines;
         gmw_dynbuf_init(&lines, EDIT_OUT_CAP);
@@ -778,8 +781,18 @@ char *gmw_yaml_edit(const char *buf, size_t len, const char *name, const json_t 
             fail_at(&c, 0, 0, "two patch ops touch the same text: use -o yaml");
             goto fail;
         }
-        if (gmw_dynbuf_add(&out, buf + pos, e->at - pos) != 0 ||
-            gmw_dynbuf_adds(&out, e->text) != 0) {
+        if (gmw_dynbuf_add(&out, buf + pos, e->at - pos) != 0) {
+            fail_at(&c, 0, 0, "out of memory");
+            goto fail;
+        }
+        size_t olen = gmw_dynbuf_len(&out);
+        const char *optr = gmw_dynbuf_ptr(&out);
+        if (e->need_eol && olen > 0 && optr[olen - 1] != '\n' && optr[olen - 1] != '\r' &&
+            gmw_dynbuf_adds(&out, c.eol) != 0) {
+            fail_at(&c, 0, 0, "out of memory");
+            goto fail;
+        }
+        if (gmw_dynbuf_adds(&out, e->text) != 0) {
             fail_at(&c, 0, 0, "out of memory");
             goto fail;
         }
