@@ -576,9 +576,11 @@ static int apply_op(ectx *c, ynode *root, const json_t *op, const style *st)
     if (parent == NULL)
         return -1;
     ynode *target = NULL;
+    if (parent->type == N_ALIAS)
+        return fail_at(c, 0, 0, "%s goes through an alias: use -o yaml", path);
     if (parent->type == N_MAP)
         target = map_get(parent, last);
-    else if (parent->type == N_SEQ && strcmp(last, "-") != 0) {
+    else if (parent->type == N_SEQ && strcmp(kind, "replace") == 0) {
         char *end = NULL;
         unsigned long idx = strtoul(last, &end, 10);
         if (end != last && *end == '\0' && idx < parent->n)
