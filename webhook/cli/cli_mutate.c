@@ -5,9 +5,12 @@
  *       Reads one AdmissionReview and prints the AdmissionReview response exactly as
  *       `serve` answers it (the same gmw_review_handle bytes plus a newline).
  *
- *   mutate -f FILE|- [--config FILE] [--namespace NS] [-o yaml|json]
+ *   mutate -f FILE|- [--config FILE] [--namespace NS] [-o yaml|json|preserve]
  *       Reads YAML or JSON manifests (multi-document, List), mutates Pods and the pod
  *       templates of workloads, prints the result; see docs/cli.md.
+ *
+ *   mutate --check [--strict] ... / mutate --in-place -f FILE ...
+ *       The preview for CI and the text-preserving rewrite: cli_check.c, cli_edit.c.
  *
  * This file is the thin I/O shell: reading files, options, exit codes, stderr.
  */
@@ -38,6 +41,8 @@
 static void mutate_usage(FILE *out)
 {
     fputs("Usage: gomemlimit-webhook mutate -f FILE|- [options]\n"
+          "       gomemlimit-webhook mutate --check [--strict] -f FILE|- [options]\n"
+          "       gomemlimit-webhook mutate --in-place -f FILE [options]\n"
           "       gomemlimit-webhook mutate --review -f FILE|- [--config FILE]\n"
           "\n"
           "Apply the webhook's mutation offline.\n"
