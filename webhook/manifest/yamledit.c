@@ -80,6 +80,7 @@ static int fail_at(ectx *c, size_t line, size_t col, const char *fmt, ...)
     return -1;
 }
 
+// NOLINTNEXTLINE(misc-no-recursion): trees are at most EDIT_MAX_DEPTH deep (build_node)
 static void node_free(ynode *n)
 {
     if (n == NULL)
@@ -159,12 +160,12 @@ static int add_kid(ectx *c, ynode *n, ynode *kid, size_t used, size_t *cap)
 {
     if (used + 1 >= *cap) {
         size_t ncap = *cap == 0 ? 8 : *cap * 2;
-        ynode **grown = realloc(n->kids, ncap * sizeof *grown);
+        ynode **grown = realloc(n->kids, ncap * sizeof(ynode *));
         if (grown == NULL) {
             node_free(kid);
             return fail_at(c, 0, 0, "out of memory");
         }
-        memset(grown + *cap, 0, (ncap - *cap) * sizeof *grown);
+        memset(grown + *cap, 0, (ncap - *cap) * sizeof(ynode *));
         n->kids = grown;
         *cap = ncap;
     }
@@ -513,6 +514,7 @@ static ynode *resolve_parent(ectx *c, ynode *root, const char *path, char *last,
 }
 
 /* The style of scalars and indentation around node n, learned from the document. */
+// NOLINTNEXTLINE(misc-no-recursion): depth is capped at EDIT_MAX_DEPTH
 static void learn_style(const ynode *n, style *st, size_t *single, size_t *dbl, unsigned depth)
 {
     if (depth > EDIT_MAX_DEPTH)
