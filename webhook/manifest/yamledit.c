@@ -33,6 +33,7 @@ typedef struct ynode {
     bool props;                /* has an anchor or a tag (its text is part of the range) */
     char *value;               /* scalar value (owned) */
     size_t n;                  /* map: pairs, seq: items */
+    size_t nkids;              /* child pointers in kids (also while still being built) */
     struct ynode **kids;       /* map: key0, val0, key1, val1...; seq: items (owned) */
 } ynode;
 
@@ -85,8 +86,7 @@ static void node_free(ynode *n)
 {
     if (n == NULL)
         return;
-    size_t kids = n->type == N_MAP ? 2 * n->n : n->n;
-    for (size_t i = 0; i < kids; i++)
+    for (size_t i = 0; i < n->nkids; i++)
         node_free(n->kids[i]);
     free(n->kids);
     free(n->value);
@@ -170,6 +170,7 @@ static int add_kid(ectx *c, ynode *n, ynode *kid, size_t used, size_t *cap)
         *cap = ncap;
     }
     n->kids[used] = kid;
+    n->nkids = used + 1;
     return 0;
 }
 
@@ -777,7 +778,8 @@ char *gmw_yaml_edit(const char *buf, size_t len, const char *name, const json_t 
         goto fail;
     }
     /* the edits, in file order (ties in op order) */
-    qsort(c.edits, c.nedits, sizeof *c.edits, edit_cmp);
+    if (c.nedits > 1)
+        qsort(c.edits, c.nedits, sizeof *c.edits, edit_cmp);
     size_t pos = 0;
     for (size_t i = 0; i < c.nedits; i++) {
         const edit *e = &c.edits[i];
