@@ -56,14 +56,14 @@ static void test_modes(void **state)
 {
     (void)state;
     static const struct {
-        gmw_preview_mode mode;
         const char *dry;
+        gmw_preview_mode mode;
         int shown;
     } cases[] = {
-        {GMW_PREVIEW_DRY_RUN, "true", 1},
-        {GMW_PREVIEW_DRY_RUN, "false", 0},
-        {GMW_PREVIEW_ALWAYS, "false", 1},
-        {GMW_PREVIEW_OFF, "true", 0},
+        {"true", GMW_PREVIEW_DRY_RUN, 1},
+        {"false", GMW_PREVIEW_DRY_RUN, 0},
+        {"false", GMW_PREVIEW_ALWAYS, 1},
+        {"true", GMW_PREVIEW_OFF, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gmw_config_defaults(&cfg);
