@@ -2,7 +2,7 @@
 """The metrics added for docs/monitoring.md, read from a live `serve` over TLS and parsed by
 the independent prometheus_client text parser (python3-prometheus-client):
 
-- gomemlimit_webhook_injections_total{namespace,decision}: one count per Pod CREATE the
+- gomemlimit_webhook_injections_total{pod_namespace,decision}: one count per Pod CREATE the
   engine decided (patched/allowed/denied), none for other operations; the first
   --metrics-namespaces namespaces get their own series, later ones count as "_other";
 - gomemlimit_webhook_config_info{ratio,gogc,request_policy} = 1 and config_ratio, following
@@ -92,7 +92,7 @@ def test_injections_and_config_info():
         status, _, _ = srv.curl("/mutate", data=review(limits, "f", operation="UPDATE", uid="8"))
         assert status == 200
         fams = families(srv)
-        got = {(s[0]["namespace"], s[0]["decision"]): s[1] for s in
+        got = {(s[0]["pod_namespace"], s[0]["decision"]): s[1] for s in
                samples(fams, "gomemlimit_webhook_injections", "gomemlimit_webhook_injections_total")}
         want = {}
         for ns in ("a", "b", "c", "_other"):
@@ -101,6 +101,9 @@ def test_injections_and_config_info():
         want.update({("a", "patched"): 2.0, ("a", "denied"): 1.0, ("b", "allowed"): 1.0, ("c", "patched"): 1.0,
                      ("_other", "patched"): 1.0, ("_other", "denied"): 1.0})
         assert got == want, got
+        # No label named "namespace": the target label of that name would rename it.
+        assert all(set(labels) == {"pod_namespace", "decision"} for labels, _ in
+                   samples(fams, "gomemlimit_webhook_injections", "gomemlimit_webhook_injections_total"))
         # The total over namespaces equals the Pod CREATE admissions.
         creates = sum(v for labels, v in samples(fams, "gomemlimit_webhook_admission_requests",
                                                  "gomemlimit_webhook_admission_requests_total")
@@ -135,7 +138,7 @@ def test_default_limit_and_defaults():
         assert "The first 64 namespaces" in fams["gomemlimit_webhook_injections"].documentation
         post(srv, review(limits, "", uid="1"), "patched")
         fams = families(srv)
-        got = {(s[0]["namespace"], s[0]["decision"]): s[1] for s in
+        got = {(s[0]["pod_namespace"], s[0]["decision"]): s[1] for s in
                samples(fams, "gomemlimit_webhook_injections", "gomemlimit_webhook_injections_total")}
         assert got == {("_none", "patched"): 1.0, ("_none", "allowed"): 0.0, ("_none", "denied"): 0.0}, got
 

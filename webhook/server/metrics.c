@@ -322,18 +322,19 @@ static int render_labelled(gmw_metrics *m, gmw_dynbuf *out)
     pthread_mutex_unlock(&m->labels_lock);
 
     char help[256];
-    snprintf(help, sizeof help,
-             "Pod CREATE admissions by namespace and decision (patched = settings injected). "
-             "The first %u namespaces get their own series, later ones count as namespace=\"%s\".",
-             limit, GMW_METRICS_NS_OTHER);
+    snprintf(
+        help, sizeof help,
+        "Pod CREATE admissions by namespace and decision (patched = settings injected). "
+        "The first %u namespaces get their own series, later ones count as pod_namespace=\"%s\".",
+        limit, GMW_METRICS_NS_OTHER);
     int rc = header(out, "injections_total", "counter", help);
     for (unsigned i = 0; rc == 0 && i < nseries; i++)
         for (int d = 0; rc == 0 && d < GMW_METRICS_DECISIONS; d++)
-            rc = series2(out, "injections_total", "namespace", snap[i].name, "decision",
+            rc = series2(out, "injections_total", "pod_namespace", snap[i].name, "decision",
                          decision_names[d], snap[i].count[d]);
     if (rc == 0 && (other[0] | other[1] | other[2]) != 0)
         for (int d = 0; rc == 0 && d < GMW_METRICS_DECISIONS; d++)
-            rc = series2(out, "injections_total", "namespace", GMW_METRICS_NS_OTHER, "decision",
+            rc = series2(out, "injections_total", "pod_namespace", GMW_METRICS_NS_OTHER, "decision",
                          decision_names[d], other[d]);
     if (rc != 0 || !config_set)
         goto out;

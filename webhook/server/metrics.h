@@ -16,7 +16,7 @@
  *   cert_reloads_total{result}                     counter (success|failure)
  *   config_reloads_total{result}                   counter (success|failure)
  *   request_timeouts_total                         counter (bodies not in by requestTimeout)
- *   injections_total{namespace,decision}           counter (Pod CREATEs reaching the engine;
+ *   injections_total{pod_namespace,decision}       counter (Pod CREATEs reaching the engine;
  *                                                  bounded: see gmw_metrics_injection)
  *   config_info{ratio,gogc,request_policy}         gauge, always 1 (the running defaults)
  *   config_ratio                                   gauge (defaults.ratio)
@@ -131,12 +131,13 @@ void gmw_metrics_admission(gmw_metrics *m, gmw_metric_op op, gmw_metric_result r
  * When the table is full, new pairs are counted under reason="other". */
 void gmw_metrics_container(gmw_metrics *m, const char *action, const char *reason);
 /*
- * Count one Pod CREATE the engine decided, in injections_total{namespace,decision}: result
+ * Count one Pod CREATE the engine decided, in injections_total{pod_namespace,decision}: result
  * GMW_RESULT_PATCHED, _ALLOWED or _DENIED (others are not counted). ns is copied (NULL or ""
  * counts as "_none"). The first ns_limit distinct namespaces get their own series, kept for
  * the life of the process (so every series is a monotonic counter); later namespaces count
- * under namespace="_other" ("_none" takes a slot like any namespace). The output is thus at
- * most 3 x (limit + 1) series.
+ * under pod_namespace="_other" ("_none" takes a slot like any namespace), so the output has at
+ * most 3 x (limit + 1) series. (The label is not "namespace": Prometheus' target label of
+ * that name would rename it to exported_namespace.)
  */
 void gmw_metrics_injection(gmw_metrics *m, const char *ns, gmw_metric_result result);
 /* Set the namespace limit (clamped to GMW_METRICS_NAMESPACES_MAX; 0 = every namespace under

@@ -207,20 +207,21 @@ static void test_injections_by_namespace(void **state)
     gmw_metrics_injection(m, NULL, GMW_RESULT_ALLOWED);
     const char *t = render(m);
     assert_line(t, "# TYPE gomemlimit_webhook_injections_total counter");
-    assert_line(t,
-                "gomemlimit_webhook_injections_total{namespace=\"apps\",decision=\"patched\"} 2");
-    assert_line(t,
-                "gomemlimit_webhook_injections_total{namespace=\"apps\",decision=\"allowed\"} 0");
-    assert_line(t, "gomemlimit_webhook_injections_total{namespace=\"apps\",decision=\"denied\"} 1");
-    assert_line(t,
-                "gomemlimit_webhook_injections_total{namespace=\"batch\",decision=\"patched\"} 0");
-    assert_line(t,
-                "gomemlimit_webhook_injections_total{namespace=\"batch\",decision=\"allowed\"} 1");
-    assert_line(t,
-                "gomemlimit_webhook_injections_total{namespace=\"_none\",decision=\"allowed\"} 2");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"apps\",decision=\"patched\"} 2");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"apps\",decision=\"allowed\"} 0");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"apps\",decision=\"denied\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"batch\",decision=\"patched\"} 0");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"batch\",decision=\"allowed\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"_none\",decision=\"allowed\"} 2");
     assert_null(strstr(t, "ignored-ns"));
     assert_null(strstr(t, "error-ns"));
-    assert_null(strstr(t, "injections_total{namespace=\"_other\""));
+    assert_null(strstr(t, "injections_total{pod_namespace=\"_other\""));
     assert_int_equal(count_lines(t, "gomemlimit_webhook_injections_total{"), 9);
 }
 
@@ -234,11 +235,11 @@ static void test_injections_namespace_escaping(void **state)
     long_ns[sizeof long_ns - 1] = '\0';
     gmw_metrics_injection(m, long_ns, GMW_RESULT_PATCHED);
     const char *t = render(m);
-    assert_line(t, "gomemlimit_webhook_injections_total{namespace=\"a\\\"b\\\\c\\nd\","
+    assert_line(t, "gomemlimit_webhook_injections_total{pod_namespace=\"a\\\"b\\\\c\\nd\","
                    "decision=\"patched\"} 1");
     char want[256];
     snprintf(want, sizeof want,
-             "gomemlimit_webhook_injections_total{namespace=\"%.63s\",decision=\"patched\"} 1",
+             "gomemlimit_webhook_injections_total{pod_namespace=\"%.63s\",decision=\"patched\"} 1",
              long_ns);
     assert_line(t, want);
 }
@@ -253,15 +254,17 @@ static void test_injections_namespace_limit(void **state)
     gmw_metrics_injection(m, "four", GMW_RESULT_DENIED);
     gmw_metrics_injection(m, "one", GMW_RESULT_PATCHED); /* keeps its own series */
     const char *t = render(m);
-    assert_line(t, "gomemlimit_webhook_injections_total{namespace=\"one\",decision=\"patched\"} 2");
-    assert_line(t, "gomemlimit_webhook_injections_total{namespace=\"two\",decision=\"patched\"} 1");
-    assert_line(t,
-                "gomemlimit_webhook_injections_total{namespace=\"_other\",decision=\"patched\"} 1");
-    assert_line(t,
-                "gomemlimit_webhook_injections_total{namespace=\"_other\",decision=\"denied\"} 1");
-    assert_line(t,
-                "gomemlimit_webhook_injections_total{namespace=\"_other\",decision=\"allowed\"} 0");
-    assert_null(strstr(t, "namespace=\"three\""));
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"one\",decision=\"patched\"} 2");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"two\",decision=\"patched\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"patched\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"denied\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"allowed\"} 0");
+    assert_null(strstr(t, "pod_namespace=\"three\""));
     assert_null(strstr(t, "namespace=\"four\""));
     assert_non_null(strstr(t, "The first 2 namespaces get their own series"));
 }
@@ -272,8 +275,8 @@ static void test_injections_limit_zero_and_max(void **state)
     gmw_metrics_set_namespace_limit(m, 0);
     gmw_metrics_injection(m, "apps", GMW_RESULT_ALLOWED);
     const char *t = render(m);
-    assert_line(t,
-                "gomemlimit_webhook_injections_total{namespace=\"_other\",decision=\"allowed\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"allowed\"} 1");
     assert_null(strstr(t, "namespace=\"apps\""));
 
     gmw_metrics fresh;
@@ -287,10 +290,12 @@ static void test_injections_limit_zero_and_max(void **state)
     const char *big = render_big(&fresh);
     assert_int_equal(count_lines(big, "gomemlimit_webhook_injections_total{"),
                      3 * (GMW_METRICS_NAMESPACES_MAX + 1));
-    assert_line(big,
-                "gomemlimit_webhook_injections_total{namespace=\"ns-255\",decision=\"patched\"} 1");
     assert_line(
-        big, "gomemlimit_webhook_injections_total{namespace=\"_other\",decision=\"patched\"} 44");
+        big,
+        "gomemlimit_webhook_injections_total{pod_namespace=\"ns-255\",decision=\"patched\"} 1");
+    assert_line(
+        big,
+        "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"patched\"} 44");
     assert_null(strstr(big, "namespace=\"ns-256\""));
     gmw_metrics_destroy(&fresh);
 
@@ -301,8 +306,9 @@ static void test_injections_limit_zero_and_max(void **state)
         gmw_metrics_injection(&fresh, ns, GMW_RESULT_PATCHED);
     }
     big = render_big(&fresh);
-    assert_line(big,
-                "gomemlimit_webhook_injections_total{namespace=\"_other\",decision=\"patched\"} 1");
+    assert_line(
+        big,
+        "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"patched\"} 1");
     assert_int_equal(count_lines(big, "gomemlimit_webhook_injections_total{"),
                      3 * (GMW_METRICS_NAMESPACES_DEFAULT + 1));
     gmw_metrics_destroy(&fresh);
