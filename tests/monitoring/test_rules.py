@@ -260,26 +260,40 @@ def main():
             if "for" in rule:
                 variants.append((f"without for: {rule['for']}", lambda r: r.pop("for")))
             for what, fn in variants:
-                jobs.append((f"{name} {what}: the tests fail", "opt-in", mutated(base, name, fn)))
+                jobs.append((f"{name} {what}: the tests fail", "opt-in", name, mutated(base, name, fn)))
         for mode, name, old, new, why in MUTATIONS:
             groups = without_annotations(rendered[mode])
             expr = alerts_of(groups)[name]["expr"]
             if not check(expr.count(old) == 1, f"{name} ({mode}): mutation target {old!r} found once"):
                 continue
-            jobs.append((f"{name} ({mode}): {old!r} -> {new!r} fails the tests ({why})", mode,
+            jobs.append((f"{name} ({mode}): {old!r} -> {new!r} fails the tests ({why})", mode, name,
                          mutated(groups, name, lambda r, o=old, n=new: r.update(expr=r["expr"].replace(o, n)))))
 
-        def run_mutant(i, mode, groups):
+        def files_testing(mode, alert):
+            """The behaviour test files of mode that test alert (the others cannot notice)."""
+            out = []
+            for f in BEHAVIOUR[mode]:
+                with open(os.path.join(HERE, f)) as fh:
+                    if f"alertname: {alert}\n" in fh.read():
+                        out.append(f)
+            return out
+
+        def run_mutant(i, mode, alert, groups):
             md = os.path.join(work, f"mutant-{i}")
             os.makedirs(md)
-            for f in BEHAVIOUR[mode]:
+            files = files_testing(mode, alert)
+            assert files, f"no {mode} test file tests {alert}"
+            for f in files:
                 shutil.copy(os.path.join(HERE, f), md)
-            return run_tests(md, groups, BEHAVIOUR[mode]).returncode
+            r = run_tests(md, groups, files)
+            # A mutant that does not parse would fail the tests for the wrong reason.
+            parses = promtool("check", "rules", "rules.yaml", cwd=md).returncode == 0
+            return parses, r.returncode
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            rcs = list(pool.map(lambda a: run_mutant(*a), [(i, m, g) for i, (_, m, g) in enumerate(jobs)]))
-        for (desc, _, _), rc in zip(jobs, rcs):
-            check(rc != 0, desc)
+            rcs = list(pool.map(lambda a: run_mutant(*a), [(i, m, n, g) for i, (_, m, n, g) in enumerate(jobs)]))
+        for (desc, _, _, _), (parses, rc) in zip(jobs, rcs):
+            check(parses and rc != 0, desc + ("" if parses else " [the mutant does not parse]"))
 
         d = os.path.join(work, "opt-in")
         print("== values reach the rules")
