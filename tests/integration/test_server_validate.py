@@ -10,6 +10,7 @@ webhook gives for the same pod (same server, /mutate)."""
 import copy
 import json
 import os
+import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -126,7 +127,12 @@ SERVERS = {}
 
 def server(mode):
     if mode not in SERVERS:
-        s = Server(WORK, config=config_file(mode))
+        # one directory per server: each has its own log file
+        wd = os.path.join(WORK, mode)
+        os.mkdir(wd)
+        for f in ("ca.crt", "tls.crt", "tls.key"):
+            shutil.copy(os.path.join(WORK, f), wd)
+        s = Server(wd, config=config_file(mode))
         s.start()
         SERVERS[mode] = s
     return SERVERS[mode]
@@ -252,15 +258,31 @@ def test_many_containers_stay_within_the_apiserver_budget():
         warnings[-1]
 
 
-def test_metrics_count_the_route():
-    s = server("default")
-    post(s, "/validate", review("Job", workload("Job", template())))
-    found = 0
-    for fam in text_string_to_metric_families(s.metrics()):
+def pod_series(server):
+    """The Pod admission series (admissions, injections, containers) and the /validate count."""
+    pod, validate = {}, 0
+    for fam in text_string_to_metric_families(server.metrics()):
         for sample in fam.samples:
             if sample.labels.get("route") == "/validate" and sample.labels.get("code") == "200":
-                found += sample.value
-    assert found >= 1, "no http_requests_total{route=\"/validate\",code=\"200\"}"
+                validate += sample.value
+            if any(k in sample.name for k in ("admission_requests_total", "injections_total",
+                                              "containers_total")):
+                pod[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return pod, validate
+
+
+def test_metrics_count_the_route_not_pods():
+    s = server("default")
+    before, n0 = pod_series(s)
+    for dry in (True, False):
+        post(s, "/validate", review("Job", workload("Job", template()), dry_run=dry))
+    post(s, "/validate", review("Job", workload("Job", template(
+        annotations={"gomemlimit.io/ratio": "7"}))))
+    after, n1 = pod_series(s)
+    assert n1 - n0 == 3, (n0, n1)
+    assert after == before, "a /validate request changed the Pod admission series"
+    # the admission log line says the route
+    s.wait_log(lambda r: r.get("msg") == "admission" and r.get("route") == "/validate")
 
 
 if __name__ == "__main__":
@@ -270,7 +292,7 @@ if __name__ == "__main__":
                    test_update_with_unchanged_template_not_denied, test_v1beta1_envelope,
                    test_not_a_workload_or_subresource_is_silent,
                    test_many_containers_stay_within_the_apiserver_budget,
-                   test_metrics_count_the_route])
+                   test_metrics_count_the_route_not_pods])
     finally:
         for srv in SERVERS.values():
             srv.kill()

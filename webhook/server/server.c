@@ -246,22 +246,27 @@ static enum MHD_Result serve_get(gmw_server *srv, struct MHD_Connection *c, gmw_
 }
 
 /* Log and count one answered AdmissionReview. */
-static void record_admission(gmw_server *srv, const gmw_review_outcome *o, unsigned code,
-                             double seconds, const char *error)
+static void record_admission(gmw_server *srv, gmw_metric_route route, const gmw_review_outcome *o,
+                             unsigned code, double seconds, const char *error)
 {
     gmw_metric_op op = gmw_metrics_op_from_string(o != NULL ? o->operation : NULL);
     gmw_metric_result res = gmw_metrics_result_from_string(o != NULL ? o->decision : NULL);
-    gmw_metrics_admission(srv->metrics, op, res, seconds);
-    if (o != NULL)
+    /* /validate (workload previews) is logged and counted in http_requests_total only:
+     * the admission, injection and container series stay about Pods */
+    if (route == GMW_ROUTE_MUTATE)
+        gmw_metrics_admission(srv->metrics, op, res, seconds);
+    if (o != NULL && route == GMW_ROUTE_MUTATE)
         gmw_metrics_injection(srv->metrics, o->ns, res); /* counts Pod CREATEs only */
-    if (o != NULL) {
+    if (o != NULL && route == GMW_ROUTE_MUTATE) {
         size_t n = o->container_count < GMW_MAX_CONTAINER_OUTCOMES ? o->container_count
                                                                    : GMW_MAX_CONTAINER_OUTCOMES;
         for (size_t i = 0; i < n; i++)
             gmw_metrics_container(srv->metrics, o->containers[i].action, o->containers[i].reason);
     }
-    gmw_log_field f[9];
+    gmw_log_field f[10];
     size_t nf = 0;
+    if (route == GMW_ROUTE_VALIDATE)
+        f[nf++] = GMW_LOG_STR("route", "/validate");
     if (o != NULL) {
         f[nf++] = GMW_LOG_STR("uid", o->uid);
         f[nf++] = GMW_LOG_STR("namespace", o->ns);
@@ -314,7 +319,7 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
             snprintf(err, sizeof err, "out of memory");
         else if (err[0] == '\0')
             snprintf(err, sizeof err, "not an AdmissionReview");
-        record_admission(srv, NULL, status, secs, err);
+        record_admission(srv, req->route, NULL, status, secs, err);
         ret = respond_error(srv, c, req->route, status, err, NULL, false);
     } else {
         struct MHD_Response *r =
@@ -330,7 +335,7 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
         ret = MHD_queue_response(c, MHD_HTTP_OK, r);
         MHD_destroy_response(r);
         gmw_metrics_http(srv->metrics, req->route, MHD_HTTP_OK);
-        record_admission(srv, outcome, MHD_HTTP_OK, secs, NULL);
+        record_admission(srv, req->route, outcome, MHD_HTTP_OK, secs, NULL);
     }
     if (request_timeout != 0 && secs > (double)request_timeout)
         gmw_log(GMW_LOG_WARN, "request took %.3fs, longer than requestTimeout %us", secs,
