@@ -370,17 +370,37 @@ def apply_review_patch(pod, out):
     return jsonpatch.JsonPatch(ops).apply(pod)
 
 
-def test_status_cap_at_the_bound():
-    """2,600 containers with long names: the status annotation is summarised, the Pod's
-    annotations stay within Kubernetes' 262,144 bytes, and re-reviewing the mutated Pod
-    yields no patch (idempotent)."""
-    work = workdir("gmw-status-")
+STATUS_MAX = 65536  # GMW_STATUS_MAX (docs/annotations.md)
+
+
+def many_containers_review(n):
     with open(REVIEW) as f:
         doc = json.load(f)
     base = doc["request"]["object"]["spec"]["containers"][0]
     doc["request"]["object"]["spec"]["containers"] = [
         dict(copy.deepcopy(base), name=f"container-with-a-rather-long-name-{i:05d}-" + "y" * 20)
-        for i in range(2600)]
+        for i in range(n)]
+    return doc
+
+
+def test_status_verbatim_below_the_bound():
+    """500 such containers: about 52 KB of status, under the bound: one entry per
+    container, as before."""
+    work = workdir("gmw-status-")
+    doc = many_containers_review(500)
+    mutated = apply_review_patch(doc["request"]["object"], review_mutate(work, doc))
+    status = mutated["metadata"]["annotations"]["gomemlimit.io/status"]
+    assert 40000 < len(status.encode()) <= STATUS_MAX, len(status.encode())
+    parsed = json.loads(status)
+    assert "*" not in parsed and len(parsed) == 500
+
+
+def test_status_cap_at_the_bound():
+    """2,600 containers with long names (267,821 bytes of status before the cap): the
+    status annotation is summarised within the bound, the Pod's annotations stay within
+    Kubernetes' 262,144 bytes, and re-reviewing the mutated Pod yields no patch."""
+    work = workdir("gmw-status-")
+    doc = many_containers_review(2600)
     pod = doc["request"]["object"]
     out = review_mutate(work, doc)
     assert out["response"]["allowed"] is True
@@ -391,6 +411,9 @@ def test_status_cap_at_the_bound():
     print(f"  status {len(status.encode())} bytes, annotations {annotations_size(ann)} bytes",
           flush=True)
     assert annotations_size(ann) <= K8S_ANNOTATIONS_MAX, annotations_size(ann)
+    assert len(status.encode()) <= STATUS_MAX
+    summary = json.loads(status)["*"]
+    assert summary["containers"] == 2600 and summary["GOMEMLIMIT"] == ["460MiB"], summary
     # Every container still got its GOMEMLIMIT (only the status is summarised).
     assert all(any(e["name"] == "GOMEMLIMIT" for e in c.get("env", []))
                for c in mutated["spec"]["containers"])
@@ -410,5 +433,6 @@ if __name__ == "__main__":
         test_partial_headers_cannot_hold_every_connection,
         test_per_ip_connection_limit,
         test_memory_returned_after_outsized_review,
+        test_status_verbatim_below_the_bound,
         test_status_cap_at_the_bound,
     ])
