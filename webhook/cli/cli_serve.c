@@ -450,8 +450,7 @@ int gmw_cmd_serve(int argc, char **argv)
     (void)signal(SIGPIPE, SIG_IGN); /* fails only for an invalid signal number */
 
     /* Take the file signatures before loading, so no change in between is missed. */
-    watch = gmw_watch_new(st.flags.reload_interval_ms, 200);
-    if (watch == NULL) {
+    if (gmw_watch_new(st.flags.reload_interval_ms, 200, &watch) != 0) {
         fprintf(stderr, "gomemlimit-webhook serve: out of memory\n");
         goto out;
     }
