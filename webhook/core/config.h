@@ -78,7 +78,7 @@ typedef struct {
     unsigned threads;              /* 0 = CPU count */
     unsigned connection_limit;     /* default 1024 */
     unsigned per_ip_connection_limit; /* default 512; 0 = none */
-    unsigned header_timeout_s;     /* default 10 */
+    unsigned header_timeout_s;        /* default 10 */
     unsigned idle_timeout_s;       /* default 120 */
     unsigned request_timeout_s;    /* default 10 */
     unsigned shutdown_grace_s;     /* default 20 */

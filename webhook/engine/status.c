@@ -39,7 +39,8 @@ bool gmw_status_is_own(const json_t *status, const char *container, const char *
     const json_t *list = json_object_get(json_object_get(status, SUMMARY_KEY), var);
     size_t i;
     const json_t *v;
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         const char *s = json_string_value(v);
         if (s != NULL && strcmp(s, value) == 0)
             return true;
@@ -58,7 +59,8 @@ static int add_distinct(json_t *obj, const char *key, const char *s)
     }
     size_t i;
     const json_t *v;
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         if (strcmp(json_string_value(v), s) == 0)
             return 0;
     }
@@ -83,15 +85,17 @@ static json_t *summarise(const json_t *status)
         goto fail;
     const char *name;
     const json_t *entry;
-    json_object_foreach((json_t *)status, name, entry) {
+    json_object_foreach((json_t *)status, name, entry)
+    {
         const char *var;
         const json_t *v;
-        json_object_foreach((json_t *)entry, var, v) {
+        json_object_foreach((json_t *)entry, var, v)
+        {
             const char *s = json_string_value(v);
             if (s == NULL)
                 continue;
-            int rc = strcmp(var, "reason") == 0 ? count_reason(reasons, s)
-                                                : add_distinct(sum, var, s);
+            int rc =
+                strcmp(var, "reason") == 0 ? count_reason(reasons, s) : add_distinct(sum, var, s);
             if (rc != 0)
                 goto fail;
         }
@@ -119,7 +123,8 @@ static bool drop_values(json_t *sum, size_t excess)
         json_t *longest = NULL;
         const char *key;
         json_t *v;
-        json_object_foreach(sum, key, v) {
+        json_object_foreach(sum, key, v)
+        {
             if (json_is_array(v) && json_array_size(v) > 0 &&
                 (longest == NULL || json_array_size(v) > json_array_size(longest)))
                 longest = v;

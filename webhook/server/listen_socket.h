@@ -48,7 +48,8 @@ GMW_MUST_CHECK int gmw_listen_socket_accept(int fd, int *conn_fd, struct sockadd
  */
 GMW_MUST_CHECK int gmw_listen_socket_refuse(int fd);
 
-/* Unread bytes in the receive queue of connected TCP socket fd (SIOCINQ) into *bytes: 0 or -errno. */
+/* Unread bytes in the receive queue of connected TCP socket fd (SIOCINQ) into *bytes: 0 or -errno.
+ */
 GMW_MUST_CHECK int gmw_socket_unread(int fd, size_t *bytes);
 
 #endif

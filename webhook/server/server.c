@@ -481,7 +481,8 @@ static bool is_get_token(const void *p)
 static int check_content_length(struct MHD_Connection *c, int64_t max_body, bool *discard)
 {
     *discard = false;
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl == NULL)
         return 0; /* chunked: counted while it arrives */
     char *end = NULL;
@@ -730,7 +731,8 @@ int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_s
     srv->owns_listen_fd = true;
     srv->metrics = opt->metrics;
     srv->idle_timeout_s = opt->idle_timeout_s;
-    srv->header_timeout_s = opt->header_timeout_s != 0 ? opt->header_timeout_s : opt->idle_timeout_s;
+    srv->header_timeout_s =
+        opt->header_timeout_s != 0 ? opt->header_timeout_s : opt->idle_timeout_s;
     atomic_init(&srv->shutting_down, false);
     atomic_init(&srv->in_flight, 0);
     atomic_init(&srv->last_event_ms, monotonic_ms());

@@ -68,8 +68,8 @@ typedef struct gmw_server gmw_server;
  * Also fixes glibc's mmap threshold (process-wide) so the buffers of an outsized
  * review are given back when freed, and memory is trimmed after such a review.
  */
-GMW_MUST_CHECK int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_server **out,
-                     char *err, size_t errcap);
+GMW_MUST_CHECK int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg,
+                                    gmw_server **out, char *err, size_t errcap);
 
 /* The bound TCP port (useful with port 0). */
 uint16_t gmw_server_port(const gmw_server *s);

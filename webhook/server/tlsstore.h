@@ -33,12 +33,12 @@
  * in err and the previously served pair (if any) stays in place: the file's errno
  * (-ENOENT, -EACCES, -EFBIG over GMW_TLS_FILE_MAX...), -EINVAL for a bad pair, -ENOMEM.
  */
-GMW_MUST_CHECK int gmw_tlsstore_load(const char *cert_path, const char *key_path, gmw_cert_info *info, char *err,
-                      size_t errcap);
+GMW_MUST_CHECK int gmw_tlsstore_load(const char *cert_path, const char *key_path,
+                                     gmw_cert_info *info, char *err, size_t errcap);
 
 /* Same as gmw_tlsstore_load for PEM bytes already in memory (copied). */
-GMW_MUST_CHECK int gmw_tlsstore_set(const char *cert_pem, size_t cert_len, const char *key_pem, size_t key_len,
-                     gmw_cert_info *info, char *err, size_t errcap);
+GMW_MUST_CHECK int gmw_tlsstore_set(const char *cert_pem, size_t cert_len, const char *key_pem,
+                                    size_t key_len, gmw_cert_info *info, char *err, size_t errcap);
 
 /* Is a pair loaded? */
 bool gmw_tlsstore_loaded(void);

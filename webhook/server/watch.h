@@ -59,7 +59,8 @@ GMW_MUST_CHECK int gmw_watch_new(unsigned interval_ms, unsigned settle_ms, gmw_w
  * Their current signature is taken now, so only later changes fire. Must be called
  * before gmw_watch_start. Returns 0, -E2BIG (too many groups/files) or -ENAMETOOLONG.
  */
-GMW_MUST_CHECK int gmw_watch_add(gmw_watch *w, const char *const *paths, size_t n, gmw_watch_cb cb, void *arg);
+GMW_MUST_CHECK int gmw_watch_add(gmw_watch *w, const char *const *paths, size_t n, gmw_watch_cb cb,
+                                 void *arg);
 
 /* Start the watcher thread. Returns 0 or -errno. */
 GMW_MUST_CHECK int gmw_watch_start(gmw_watch *w);

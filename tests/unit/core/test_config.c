@@ -220,7 +220,8 @@ static const error_case exact_errors[] = {
     {"defaults:\n  ratio: 0.9\nratoi: 1\n",
      "t.yaml:3:1: unknown key 'ratoi' in the top level (allowed: defaults, minLimit, "
      "excludeNamespaces, invalidAnnotations, shim, listen, tls, threads, connectionLimit, "
-     "perIpConnectionLimit, headerTimeout, idleTimeout, requestTimeout, shutdownGracePeriod, maxBody, logLevel)"},
+     "perIpConnectionLimit, headerTimeout, idleTimeout, requestTimeout, shutdownGracePeriod, "
+     "maxBody, logLevel)"},
     {"defaults:\n  ratio: 0.9\n  gogcc: 50\n",
      "t.yaml:3:3: unknown key 'gogcc' in defaults (allowed: ratio, gogc, requestPolicy)"},
     {"minLimit: 16Mi\nlogLevel: info\nminLimit: 32Mi\n",

@@ -20,8 +20,7 @@
 static void add_injected(json_t *st, const char *name, const char *gml)
 {
     assert_int_equal(
-        json_object_set_new(st, name, json_pack("{s:s,s:s}", "GOMEMLIMIT", gml, "GOGC", "100")),
-        0);
+        json_object_set_new(st, name, json_pack("{s:s,s:s}", "GOMEMLIMIT", gml, "GOGC", "100")), 0);
 }
 
 static size_t text_len(const json_t *st)

@@ -123,8 +123,8 @@ static void test_good_pair_then_bad_replacement_keeps_old(void **state)
     assert_int_equal(
         gmw_tlsstore_set("garbage", 7, p->b_key.data, p->b_key.len, NULL, err, sizeof err),
         -EINVAL);
-    assert_int_equal(gmw_tlsstore_set(p->b_crt.data, p->b_crt.len / 2, p->b_key.data,
-                                      p->b_key.len, NULL, err, sizeof err),
+    assert_int_equal(gmw_tlsstore_set(p->b_crt.data, p->b_crt.len / 2, p->b_key.data, p->b_key.len,
+                                      NULL, err, sizeof err),
                      -EINVAL);
     served_serial(serial, sizeof serial);
     assert_string_equal(norm(serial), norm(want_a));
