@@ -77,19 +77,19 @@ typedef struct {
 static int error_at(cfg_ctx *c, size_t line0, size_t col0, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Write "FILE:LINE:COL: message" (1-based) into the caller's buffer; returns -1. */
+/* Write "FILE:LINE:COL: message" (1-based) into the caller's buffer; returns -EINVAL. */
 static int error_at(cfg_ctx *c, size_t line0, size_t col0, const char *fmt, ...)
 {
     char msg[GMW_CONFIG_ERR];
     va_list ap;
 
     if (c->err == NULL || c->errcap == 0)
-        return -1;
+        return -EINVAL;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     snprintf(c->err, c->errcap, "%s:%zu:%zu: %s", c->filename, line0 + 1, col0 + 1, msg);
-    return -1;
+    return -EINVAL;
 }
 
 /* A short printable rendering of a scalar for messages: at most 48 characters. */
@@ -142,7 +142,7 @@ static int read_string(cfg_ctx *c, const char *key, const yaml_node_t *n, char *
 {
     const char *s = NULL;
     if (want_scalar(c, key, n, "a string", &s) != 0)
-        return -1;
+        return -EINVAL;
     if (s[0] == '\0')
         return error_at(c, n->start_mark.line, n->start_mark.column, "%s: must not be empty", key);
     if (strlen(s) >= cap)
@@ -163,7 +163,7 @@ static int read_bool(cfg_ctx *c, const char *key, const yaml_node_t *n, bool *ds
     const char *s = NULL;
     char shown[64];
     if (want_scalar(c, key, n, "true or false", &s) != 0)
-        return -1;
+        return -EINVAL;
     /* want_scalar set s (it returns 0 only then); the analyzer does not follow the
      * variadic error_at's constant -1. */
     // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
@@ -204,7 +204,7 @@ static int read_uint(cfg_ctx *c, const char *key, const yaml_node_t *n, unsigned
     char shown[64];
     uint64_t v = 0;
     if (want_scalar(c, key, n, "an integer", &s) != 0)
-        return -1;
+        return -EINVAL;
     if (!parse_uint(s, max, &v) || v < min)
         return error_at(c, n->start_mark.line, n->start_mark.column,
                         "%s: expected an integer from %u to %u, got '%s'", key, min, max,
@@ -220,7 +220,7 @@ static int read_duration(cfg_ctx *c, const char *key, const yaml_node_t *n, unsi
     const char *s = NULL;
     char shown[64];
     if (want_scalar(c, key, n, "a duration", &s) != 0)
-        return -1;
+        return -EINVAL;
     // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): set when want_scalar returns 0
     if (gmw_duration_parse_seconds(s, min, max, dst) != 0)
         return error_at(c, n->start_mark.line, n->start_mark.column,
@@ -237,7 +237,7 @@ static int read_quantity(cfg_ctx *c, const char *key, const yaml_node_t *n, int6
     char shown[64];
     int64_t v = 0;
     if (want_scalar(c, key, n, "a Kubernetes quantity", &s) != 0)
-        return -1;
+        return -EINVAL;
     gmw_qty_status st = gmw_quantity_parse_cstr(s, &v);
     if (st != GMW_QTY_OK)
         return error_at(c, n->start_mark.line, n->start_mark.column,
@@ -259,7 +259,7 @@ static int read_enum(cfg_ctx *c, const char *key, const yaml_node_t *n, const ch
     char shown[64];
     char allowed[128] = "";
     if (want_scalar(c, key, n, "a word", &s) != 0)
-        return -1;
+        return -EINVAL;
     for (size_t i = 0; i < nwords; i++) {
         if (strcmp(s, words[i]) == 0) {
             *dst = (int)i;
@@ -293,7 +293,7 @@ static int read_namespaces(cfg_ctx *c, const char *key, const yaml_node_t *n)
         if (item == NULL)
             continue;
         if (want_scalar(c, key, item, "a namespace name", &s) != 0)
-            return -1;
+            return -EINVAL;
         if (cfg->exclude_count == GMW_CONFIG_MAX_EXCLUDES)
             return error_at(c, item->start_mark.line, item->start_mark.column,
                             "%s: too many namespaces (at most %d)", key, GMW_CONFIG_MAX_EXCLUDES);
@@ -363,7 +363,7 @@ static int walk_mapping(cfg_ctx *c, const yaml_node_t *map, const char *where,
                             where, list);
         }
         if (handle(c, name, v) != 0)
-            return -1;
+            return -EINVAL;
     }
     return 0;
 }
@@ -382,7 +382,7 @@ static int handle_defaults(cfg_ctx *c, const char *key, const yaml_node_t *v)
     char shown[64];
     if (strcmp(key, "ratio") == 0) {
         if (want_scalar(c, "defaults.ratio", v, "a ratio", &s) != 0)
-            return -1;
+            return -EINVAL;
         if (gmw_ratio_parse(s, &cfg->ratio_e4) != 0)
             return error_at(c, v->start_mark.line, v->start_mark.column,
                             "defaults.ratio: invalid ratio '%s': expected a decimal in (0, 1] "
@@ -392,7 +392,7 @@ static int handle_defaults(cfg_ctx *c, const char *key, const yaml_node_t *v)
     }
     if (strcmp(key, "gogc") == 0) {
         if (want_scalar(c, "defaults.gogc", v, "a GOGC value", &s) != 0)
-            return -1;
+            return -EINVAL;
         if (!gmw_gogc_valid(s))
             return error_at(c, v->start_mark.line, v->start_mark.column,
                             "defaults.gogc: invalid GOGC '%s': expected an integer from 1 to "
@@ -405,7 +405,7 @@ static int handle_defaults(cfg_ctx *c, const char *key, const yaml_node_t *v)
     int idx = 0;
     if (read_enum(c, "defaults.requestPolicy", v, request_policy_words, COUNT(request_policy_words),
                   &idx) != 0)
-        return -1;
+        return -EINVAL;
     cfg->request_policy = (gmw_request_policy)idx;
     return 0;
 }
@@ -419,7 +419,7 @@ static int handle_shim(cfg_ctx *c, const char *key, const yaml_node_t *v)
         const char *why = NULL;
         char shown[64];
         if (read_string(c, "shim.image", v, cfg->shim_image, sizeof cfg->shim_image) != 0)
-            return -1;
+            return -EINVAL;
         if (gmw_image_ref_check(cfg->shim_image, &why) != 0)
             return error_at(c, v->start_mark.line, v->start_mark.column,
                             "shim.image: '%s' is not an image reference: %s (expected "
@@ -431,7 +431,7 @@ static int handle_shim(cfg_ctx *c, const char *key, const yaml_node_t *v)
     int idx = 0;
     if (read_enum(c, "shim.imagePullPolicy", v, pull_policy_words, COUNT(pull_policy_words),
                   &idx) != 0)
-        return -1;
+        return -EINVAL;
     snprintf(cfg->shim_pull_policy, sizeof cfg->shim_pull_policy, "%s", pull_policy_words[idx]);
     return 0;
 }
@@ -477,7 +477,7 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
         return read_namespaces(c, key, v);
     if (strcmp(key, "invalidAnnotations") == 0) {
         if (read_enum(c, key, v, invalid_mode_words, COUNT(invalid_mode_words), &idx) != 0)
-            return -1;
+            return -EINVAL;
         cfg->invalid_annotations = (gmw_invalid_mode)idx;
         return 0;
     }
@@ -489,7 +489,7 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
         const char *why = NULL;
         char shown[64];
         if (read_string(c, key, v, cfg->listen, sizeof cfg->listen) != 0)
-            return -1;
+            return -EINVAL;
         if (gmw_listen_parse(cfg->listen, host, sizeof host, &port, &why) != 0)
             return error_at(c, v->start_mark.line, v->start_mark.column,
                             "listen: invalid address '%s': %s", show(v, shown, sizeof shown),
@@ -515,7 +515,7 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
         return read_quantity(c, key, v, 4096, (int64_t)1 << 30, "8Mi", &cfg->max_body_bytes);
     /* logLevel */
     if (read_enum(c, key, v, log_level_words, COUNT(log_level_words), &idx) != 0)
-        return -1;
+        return -EINVAL;
     cfg->log_level = (gmw_log_level)idx;
     return 0;
 }
@@ -540,8 +540,10 @@ static void offset_to_mark(const char *buf, size_t len, size_t off, size_t *line
 static int syntax_error(cfg_ctx *c, const yaml_parser_t *p, const char *buf, size_t len)
 {
     const char *problem = p->problem != NULL ? p->problem : "unknown error";
-    if (p->error == YAML_MEMORY_ERROR)
-        return error_at(c, 0, 0, "out of memory while parsing YAML");
+    if (p->error == YAML_MEMORY_ERROR) {
+        error_at(c, 0, 0, "out of memory while parsing YAML");
+        return -ENOMEM;
+    }
     if (p->error == YAML_READER_ERROR) {
         size_t line = 0, col = 0;
         offset_to_mark(buf, len, p->problem_offset, &line, &col);
@@ -562,8 +564,10 @@ static int prescan(cfg_ctx *c, const char *buf, size_t len)
     int rc = 0;
     int documents = 0;
 
-    if (!yaml_parser_initialize(&parser))
-        return error_at(c, 0, 0, "out of memory");
+    if (!yaml_parser_initialize(&parser)) {
+        error_at(c, 0, 0, "out of memory");
+        return -ENOMEM;
+    }
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     for (;;) {
         if (!yaml_parser_parse(&parser, &ev)) {
@@ -597,35 +601,35 @@ int gmw_config_parse(const char *buf, size_t len, const char *filename, gmw_conf
     bool parser_ok = false;
     bool doc_ok = false;
     gmw_config *work = NULL;
-    int rc = -1;
+    int rc = -EINVAL;
     cfg_ctx c = {filename != NULL ? filename : "<config>", err, errcap, NULL, NULL};
 
     if (err != NULL && errcap > 0)
         err[0] = '\0';
-    if (cfg == NULL || (buf == NULL && len > 0)) {
-        error_at(&c, 0, 0, "invalid arguments");
-        return -1;
-    }
+    if (cfg == NULL || (buf == NULL && len > 0))
+        return error_at(&c, 0, 0, "invalid arguments");
     work = malloc(sizeof *work);
     if (work == NULL) {
         error_at(&c, 0, 0, "out of memory");
-        return -1;
+        return -ENOMEM;
     }
     gmw_config_defaults(work);
     c.cfg = work;
     if (len == 0)
         goto done; /* empty file: defaults */
-    if (prescan(&c, buf, len) != 0)
+    rc = prescan(&c, buf, len);
+    if (rc != 0)
         goto fail;
 
     if (!yaml_parser_initialize(&parser)) {
         error_at(&c, 0, 0, "out of memory");
+        rc = -ENOMEM;
         goto fail;
     }
     parser_ok = true;
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        syntax_error(&c, &parser, buf, len);
+        rc = syntax_error(&c, &parser, buf, len);
         goto fail;
     }
     doc_ok = true;
@@ -638,11 +642,12 @@ int gmw_config_parse(const char *buf, size_t len, const char *filename, gmw_conf
          strcmp((char *)root->data.scalar.value, "null") == 0))
         goto done; /* "---" alone, or an explicit null */
     if (root->type != YAML_MAPPING_NODE) {
-        error_at(&c, root->start_mark.line, root->start_mark.column,
-                 "the top level must be a mapping of config keys, found %s", node_kind(root));
+        rc = error_at(&c, root->start_mark.line, root->start_mark.column,
+                      "the top level must be a mapping of config keys, found %s", node_kind(root));
         goto fail;
     }
-    if (walk_mapping(&c, root, "the top level", top_keys, COUNT(top_keys), handle_top) != 0)
+    rc = walk_mapping(&c, root, "the top level", top_keys, COUNT(top_keys), handle_top);
+    if (rc != 0)
         goto fail;
 done:
     *cfg = *work;
@@ -669,7 +674,7 @@ int gmw_config_load_file(const char *path, gmw_config *cfg, char *err, size_t er
     if (path == NULL) {
         if (err != NULL && errcap > 0)
             snprintf(err, errcap, "no config file given");
-        return -1;
+        return -EINVAL;
     }
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd == -1)
@@ -694,11 +699,13 @@ int gmw_config_load_file(const char *path, gmw_config *cfg, char *err, size_t er
     if (len > CONFIG_FILE_MAX) {
         if (err != NULL && errcap > 0)
             snprintf(err, errcap, "%s: file is larger than 1 MiB, refusing to parse it", path);
+        rc = -EFBIG;
         goto out;
     }
     rc = gmw_config_parse(buf, len, path, cfg, err, errcap);
     goto out;
 sys_fail:
+    rc = -errno;
     if (err != NULL && errcap > 0)
         snprintf(err, errcap, "%s: %s", path, strerror_r(errno, ebuf, sizeof ebuf));
 out:

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
 #include "config.h"
 #include "engine.h"
 
@@ -43,7 +44,8 @@ typedef struct {
  * err (the server answers 500). *response is then NULL. (jansson's parser reports some
  * failed allocations as syntax errors: those come back as -EINVAL "invalid JSON: ...".)
  */
-int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
-                      size_t *response_len, gmw_review_outcome *outcome, char *err, size_t errcap);
+GMW_MUST_CHECK int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len,
+                                     char **response, size_t *response_len,
+                                     gmw_review_outcome *outcome, char *err, size_t errcap);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "compiler.h"
 /*
  * Parse a status annotation value. Returns a new reference to the JSON object, or NULL
  * when text is NULL, not JSON or not an object (then nothing counts as the webhook's own).
@@ -34,6 +35,6 @@ const char *gmw_status_own_value(const json_t *status, const char *container, co
  * Serialize a status object (compact, members in insertion order). Returns a malloc'd
  * string (caller frees with free()), NULL when out of memory.
  */
-char *gmw_status_format(const json_t *status);
+GMW_MUST_CHECK char *gmw_status_format(const json_t *status);
 
 #endif

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "compiler.h"
 #define GMW_WARNING_MAX 120       /* characters per warning (apiserver advice) */
 #define GMW_WARNINGS_MAX_COUNT 24 /* 24 x 120 + summary stays far below 4096 */
 
@@ -48,7 +49,7 @@ void gmw_warnings_prepend(gmw_warnings *w, gmw_warnings *front);
  * returns a new reference (an empty array when nothing was added; NULL only when
  * out of memory). The list is empty again afterwards.
  */
-json_t *gmw_warnings_take(gmw_warnings *w);
+GMW_MUST_CHECK json_t *gmw_warnings_take(gmw_warnings *w);
 
 /* Release the list (safe to call twice or after gmw_warnings_take). */
 void gmw_warnings_free(gmw_warnings *w);

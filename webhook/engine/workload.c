@@ -1,6 +1,7 @@
 /*
  * workload.c - a Pod or a workload's pod template through the engine (see workload.h).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,15 +124,15 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
     const char *where = NULL;
     const char *ns = ns_override;
     char err[256];
-    int rc = -1;
+    int rc = -ENOMEM;
 
     memset(res, 0, sizeof(*res));
     memset(&pr, 0, sizeof(pr));
     res->code = 200;
     res->warnings = json_array();
     if (res->warnings == NULL) {
-        snprintf(res->error, sizeof(res->error), "out of memory");
-        return -1;
+        snprintf(res->error, sizeof res->error, "out of memory");
+        return -ENOMEM;
     }
     res->cls = gmw_workload_classify(obj, &tmpl, &where);
     if (res->cls == GMW_OBJECT_OTHER)
@@ -140,8 +141,8 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
         char msg[128];
         snprintf(msg, sizeof(msg), "no pod template at %s; nothing to do", where);
         if (add_warning(res, msg) != 0) {
-            snprintf(res->error, sizeof(res->error), "out of memory");
-            return -1;
+            snprintf(res->error, sizeof res->error, "out of memory");
+            return -ENOMEM;
         }
         return 0;
     }
@@ -187,8 +188,9 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
         goto out;
     }
     /* For a template, podlike shares metadata and spec with copy: the patch lands there. */
-    if (gmw_jsonpatch_apply(podlike, pr.patch, err, sizeof(err)) != 0) {
-        snprintf(res->error, sizeof(res->error), "cannot apply the engine's patch: %s", err);
+    rc = gmw_jsonpatch_apply(podlike, pr.patch, err, sizeof err);
+    if (rc != 0) {
+        snprintf(res->error, sizeof res->error, "cannot apply the engine's patch: %s", err);
         goto out;
     }
     if (res->cls == GMW_OBJECT_WORKLOAD && store_template(tmpl, podlike) != 0)
@@ -199,8 +201,8 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
     rc = 0;
     goto out;
 oom:
-    snprintf(res->error, sizeof(res->error), "out of memory");
-    rc = -1;
+    snprintf(res->error, sizeof res->error, "out of memory");
+    rc = -ENOMEM;
 out:
     gmw_pod_result_free(&pr);
     json_decref(podlike);
