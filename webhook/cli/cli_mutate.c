@@ -306,19 +306,21 @@ static int write_documents(const json_t *docs, bool as_json)
     size_t len = 0;
     json_t *list = NULL;
 
+    int rc = -ENOMEM;
+
     if (!as_json) {
-        text = gmw_yaml_emit(docs, &len, err, sizeof(err));
+        rc = gmw_yaml_emit(docs, &text, &len, err, sizeof(err));
     } else if (json_array_size(docs) == 1) {
-        text = gmw_json_emit(json_array_get(docs, 0), &len, err, sizeof(err));
+        rc = gmw_json_emit(json_array_get(docs, 0), &text, &len, err, sizeof(err));
     } else {
         list = json_pack("{s:s, s:s, s:O}", "apiVersion", "v1", "kind", "List", "items", docs);
         if (list == NULL)
             snprintf(err, sizeof(err), "out of memory");
         else
-            text = gmw_json_emit(list, &len, err, sizeof(err));
+            rc = gmw_json_emit(list, &text, &len, err, sizeof(err));
     }
     json_decref(list);
-    if (text == NULL) {
+    if (rc != 0) {
         fprintf(stderr, "gomemlimit-webhook mutate: cannot write the result: %s\n", err);
         return -1;
     }
@@ -349,8 +351,7 @@ static int mutate_manifests(const gmw_config *cfg, const char *path, const char 
         fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
         goto out;
     }
-    docs = gmw_manifest_parse(buf, len, shown, NULL, err, sizeof(err));
-    if (docs == NULL) {
+    if (gmw_manifest_parse(buf, len, shown, NULL, &docs, err, sizeof(err)) != 0) {
         fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
         goto out;
     }

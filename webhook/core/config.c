@@ -28,6 +28,7 @@
 #include "listen.h"
 #include "memlimit.h"
 #include "quantity.h"
+#include "yamlerr.h"
 
 #ifndef GMW_VERSION
 #define GMW_VERSION "0.0.0"
@@ -522,39 +523,23 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
 
 /* ---- pass 1: syntax, aliases, documents --------------------------------------- */
 
-/* 0-based line and column of byte offset off in buf (for reader errors). */
-static void offset_to_mark(const char *buf, size_t len, size_t off, size_t *line, size_t *col)
-{
-    *line = 0;
-    *col = 0;
-    for (size_t i = 0; i < off && i < len; i++) {
-        if (buf[i] == '\n') {
-            (*line)++;
-            *col = 0;
-        } else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
-            (*col)++;
-        }
-    }
-}
-
 static int syntax_error(cfg_ctx *c, const yaml_parser_t *p, const char *buf, size_t len)
 {
-    const char *problem = p->problem != NULL ? p->problem : "unknown error";
-    if (p->error == YAML_MEMORY_ERROR) {
+    gmw_yaml_error e;
+
+    gmw_yaml_error_of(p, buf, len, &e);
+    const char *problem = e.problem != NULL ? e.problem : "unknown error";
+    if (e.oom) {
         error_at(c, 0, 0, "out of memory while parsing YAML");
         return -ENOMEM;
     }
-    if (p->error == YAML_READER_ERROR) {
-        size_t line = 0, col = 0;
-        offset_to_mark(buf, len, p->problem_offset, &line, &col);
-        return error_at(c, line, col, "invalid YAML input: %s", problem);
-    }
-    if (p->context != NULL)
-        return error_at(c, p->problem_mark.line, p->problem_mark.column,
+    if (e.reader)
+        return error_at(c, e.line - 1, e.column - 1, "invalid YAML input: %s", problem);
+    if (e.context != NULL)
+        return error_at(c, e.line - 1, e.column - 1,
                         "YAML syntax error: %s (%s started at line %zu, column %zu)", problem,
-                        p->context, p->context_mark.line + 1, p->context_mark.column + 1);
-    return error_at(c, p->problem_mark.line, p->problem_mark.column, "YAML syntax error: %s",
-                    problem);
+                        e.context, e.context_line, e.context_column);
+    return error_at(c, e.line - 1, e.column - 1, "YAML syntax error: %s", problem);
 }
 
 static int prescan(cfg_ctx *c, const char *buf, size_t len)
