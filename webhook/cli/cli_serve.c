@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "config.h"
 #include "duration.h"
+#include "intparse.h"
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
@@ -86,19 +87,6 @@ static void usage(FILE *out)
           "ConfigMap volume updates included) and reloaded live; SIGHUP reloads at once.\n"
           "SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit 0.\n",
           out);
-}
-
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-    char *end = NULL;
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > max)
-        return -EINVAL;
-    *out = (unsigned)v;
-    return 0;
 }
 
 /* Write the flags that were given over the config keys. */
@@ -309,12 +297,12 @@ static int parse_args(int argc, char **argv, serve_flags *f)
             f->key = optarg;
             break;
         case OPT_THREADS:
-            if (parse_uint(optarg, 1024, &f->threads) != 0)
+            if (gmw_parse_unsigned(optarg, 0, 1024, &f->threads) != 0)
                 bad = "--threads wants an integer 0..1024";
             f->threads_set = true;
             break;
         case OPT_LIMIT:
-            if (parse_uint(optarg, 1000000, &f->limit) != 0 || f->limit == 0)
+            if (gmw_parse_unsigned(optarg, 1, 1000000, &f->limit) != 0)
                 bad = "--connection-limit wants an integer 1..1000000";
             f->limit_set = true;
             break;

@@ -24,10 +24,12 @@
 
 #include "duration.h"
 #include "imageref.h"
+#include "intparse.h"
 #include "k8sname.h"
 #include "listen.h"
 #include "memlimit.h"
 #include "quantity.h"
+#include "sanitize.h"
 #include "yamlerr.h"
 
 #ifndef GMW_VERSION
@@ -96,17 +98,8 @@ static int error_at(cfg_ctx *c, size_t line0, size_t col0, const char *fmt, ...)
 /* A short printable rendering of a scalar for messages: at most 48 characters. */
 static const char *show(const yaml_node_t *n, char *buf, size_t cap)
 {
-    const unsigned char *s = n->data.scalar.value;
-    size_t len = n->data.scalar.length;
-    size_t w = 0;
-    for (size_t i = 0; i < len && w + 4 < cap && i < 48; i++)
-        buf[w++] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
-    if (len > 48 && w + 4 < cap) {
-        memcpy(buf + w, "...", 3);
-        w += 3;
-    }
-    buf[w] = '\0';
-    return buf;
+    return gmw_sanitize_prefix(buf, cap, (const char *)n->data.scalar.value,
+                               n->data.scalar.length, 48);
 }
 
 static const char *node_kind(const yaml_node_t *n)
@@ -181,36 +174,17 @@ static int read_bool(cfg_ctx *c, const char *key, const yaml_node_t *n, bool *ds
                     show(n, shown, sizeof shown));
 }
 
-/* Decimal digits only, within [min, max]. */
-static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (*s == '\0')
-        return false;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10u + (uint64_t)(*s - '0');
-        if (v > max)
-            return false;
-    }
-    *out = v;
-    return true;
-}
-
 static int read_uint(cfg_ctx *c, const char *key, const yaml_node_t *n, unsigned min, unsigned max,
                      unsigned *dst)
 {
     const char *s = NULL;
     char shown[64];
-    uint64_t v = 0;
     if (want_scalar(c, key, n, "an integer", &s) != 0)
         return -EINVAL;
-    if (!parse_uint(s, max, &v) || v < min)
+    if (gmw_parse_unsigned(s, min, max, dst) != 0)
         return error_at(c, n->start_mark.line, n->start_mark.column,
                         "%s: expected an integer from %u to %u, got '%s'", key, min, max,
                         show(n, shown, sizeof shown));
-    *dst = (unsigned)v;
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "jsonpatch.h"
 #include "memlimit.h"
 #include "quantity.h"
+#include "sanitize.h"
 #include "shim_delivery.h"
 #include "status.h"
 #include "warnings.h"

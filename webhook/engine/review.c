@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "base64.h"
-#include "warnings.h"
+#include "sanitize.h"
 
 #define API_V1 "admission.k8s.io/v1"
 #define API_V1BETA1 "admission.k8s.io/v1beta1"

@@ -54,11 +54,4 @@ GMW_MUST_CHECK json_t *gmw_warnings_take(gmw_warnings *w);
 /* Release the list (safe to call twice or after gmw_warnings_take). */
 void gmw_warnings_free(gmw_warnings *w);
 
-/*
- * Copy at most `maxlen` characters of src into dst (capacity cap >= 4) for echoing
- * in a warning or message: non-printable or non-ASCII bytes become '?', and a value
- * cut short ends in "...". src may be NULL (written as ""). Returns dst.
- */
-char *gmw_sanitize(char *dst, size_t cap, const char *src, size_t maxlen);
-
 #endif
