@@ -22,6 +22,7 @@
 #include "certs.h"
 #include "cli.h"
 #include "config.h"
+#include "config_file.h"
 #include "duration.h"
 #include "intparse.h"
 #include "listen.h"

@@ -13,13 +13,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "duration.h"
@@ -35,8 +32,6 @@
 #ifndef GMW_VERSION
 #define GMW_VERSION "0.0.0"
 #endif
-
-#define CONFIG_FILE_MAX ((size_t)1 << 20)
 
 void gmw_config_defaults(gmw_config *cfg)
 {
@@ -617,60 +612,6 @@ fail:
     if (parser_ok)
         yaml_parser_delete(&parser);
     free(work);
-    return rc;
-}
-
-int gmw_config_load_file(const char *path, gmw_config *cfg, char *err, size_t errcap)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    int fd = -1;
-    int rc = -1;
-    char ebuf[128];
-
-    if (err != NULL && errcap > 0)
-        err[0] = '\0';
-    if (path == NULL) {
-        if (err != NULL && errcap > 0)
-            snprintf(err, errcap, "no config file given");
-        return -EINVAL;
-    }
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd == -1)
-        goto sys_fail;
-    buf = malloc(CONFIG_FILE_MAX + 1);
-    if (buf == NULL) {
-        errno = ENOMEM;
-        goto sys_fail;
-    }
-    /* Read at most 1 MiB + 1 byte: one more than allowed tells "too large". */
-    while (len < CONFIG_FILE_MAX + 1) {
-        ssize_t n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
-        if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            goto sys_fail;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    if (len > CONFIG_FILE_MAX) {
-        if (err != NULL && errcap > 0)
-            snprintf(err, errcap, "%s: file is larger than 1 MiB, refusing to parse it", path);
-        rc = -EFBIG;
-        goto out;
-    }
-    rc = gmw_config_parse(buf, len, path, cfg, err, errcap);
-    goto out;
-sys_fail:
-    rc = -errno;
-    if (err != NULL && errcap > 0)
-        snprintf(err, errcap, "%s: %s", path, strerror_r(errno, ebuf, sizeof ebuf));
-out:
-    if (fd != -1)
-        close(fd);
-    free(buf);
     return rc;
 }
 

@@ -96,13 +96,6 @@ void gmw_config_defaults(gmw_config *cfg);
 GMW_MUST_CHECK int gmw_config_parse(const char *buf, size_t len, const char *filename,
                                     gmw_config *cfg, char *err, size_t errcap);
 
-/*
- * Read the file at path (at most 1 MiB) and parse it as above. Returns 0 or -errno with
- * a message in err ("PATH: No such file or directory", "PATH: file is larger than
- * 1 MiB, refusing to parse it" or a parse error "PATH:LINE:COL: ...").
- */
-GMW_MUST_CHECK int gmw_config_load_file(const char *path, gmw_config *cfg, char *err, size_t errcap);
-
 /* Is ns in cfg->exclude_namespaces? */
 bool gmw_config_namespace_excluded(const gmw_config *cfg, const char *ns);
 
