@@ -19,6 +19,14 @@
 #define API_V1 "admission.k8s.io/v1"
 #define API_V1BETA1 "admission.k8s.io/v1beta1"
 
+const char *gmw_review_decision_name(gmw_review_decision d)
+{
+    static const char *const names[] = {"patched", "allowed", "denied", "ignored"};
+    if ((size_t)d < sizeof names / sizeof names[0])
+        return names[d];
+    return "unknown";
+}
+
 /* Copy a borrowed JSON string member (sanitized, truncated) into dst; "" when absent. */
 static void copy_member(char *dst, size_t cap, const json_t *obj, const char *key)
 {
@@ -99,7 +107,7 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
 
     memset(&res, 0, sizeof res);
     memset(outcome, 0, sizeof *outcome);
-    outcome->decision = "ignored";
+    outcome->decision = GMW_DECISION_IGNORED;
     *response = NULL;
     *response_len = 0;
     if (errcap > 0)
@@ -184,9 +192,9 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
         json_is_object(object)) {
         if (gmw_engine_mutate_pod(cfg, object, ns, &res) != 0)
             goto fail;
-        outcome->decision = !res.allowed                     ? "denied"
-                            : json_array_size(res.patch) > 0 ? "patched"
-                                                             : "allowed";
+        outcome->decision = !res.allowed                     ? GMW_DECISION_DENIED
+                            : json_array_size(res.patch) > 0 ? GMW_DECISION_PATCHED
+                                                             : GMW_DECISION_ALLOWED;
         outcome->container_count = res.container_count;
         memcpy(outcome->containers, res.containers, sizeof outcome->containers);
     } else {

@@ -50,8 +50,28 @@ typedef struct {
 } options;
 
 /* What the shim does to one variable. */
+typedef enum {
+    ACTION_NONE = 0, /* nothing to derive a value from: left as it is */
+    ACTION_SET,      /* unset or empty: set */
+    ACTION_KEEP,     /* the value found stays */
+    ACTION_REPLACE,  /* the value found is replaced */
+} action;
+
+/* The action as --print writes it. */
+static const char *action_name(action a)
+{
+    static const char *const names[] = {"none", "set", "keep", "replace"};
+    return (size_t)a < sizeof names / sizeof names[0] ? names[a] : "none";
+}
+
+/* Does the action write the variable? */
+static bool action_writes(action a)
+{
+    return a == ACTION_SET || a == ACTION_REPLACE;
+}
+
 typedef struct {
-    const char *action;  /* "set", "keep", "replace", "none" */
+    action action;
     char value[64];      /* the value it ends up with ("" when unset) */
     const char *current; /* value found in the environment, NULL when unset */
     char note[MSG_MAX];  /* one-line explanation for stderr, "" when nothing to say */
@@ -104,7 +124,7 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
 {
     const char *cur = getenv("GOMEMLIMIT");
     d->current = cur;
-    d->action = "none";
+    d->action = ACTION_NONE;
     d->note[0] = '\0';
     snprintf(d->value, sizeof(d->value), "%s", cur ? cur : "");
     if (cg_rc != 0) {
@@ -131,24 +151,24 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
     gmw_format_gomemlimit(gml_bytes, computed, sizeof(computed));
     int64_t cur_bytes = 0;
     if (!cur || cur[0] == '\0') {
-        d->action = "set";
+        d->action = ACTION_SET;
     } else if (o->force) {
-        d->action = strcmp(cur, computed) == 0 ? "keep" : "replace";
+        d->action = strcmp(cur, computed) == 0 ? ACTION_KEEP : ACTION_REPLACE;
         if (strcmp(cur, computed) != 0)
             snprintf(d->note, sizeof(d->note), "replacing GOMEMLIMIT=%.64s with %s (--force)", cur,
                      computed);
     } else if (!gmw_gomemlimit_parse(cur, &cur_bytes)) {
-        d->action = "replace";
+        d->action = ACTION_REPLACE;
         snprintf(d->note, sizeof(d->note),
                  "GOMEMLIMIT=%.64s is malformed (the Go runtime would abort); using %s", cur,
                  computed);
     } else if (strcmp(cur, "off") != 0 && cur_bytes > cg->limit_bytes) {
-        d->action = "replace";
+        d->action = ACTION_REPLACE;
         snprintf(d->note, sizeof(d->note),
                  "GOMEMLIMIT=%.64s exceeds the memory limit %" PRId64 " bytes (%.300s); using %s",
                  cur, cg->limit_bytes, cg->source, computed);
     } else {
-        d->action = "keep"; /* valid and within the limit, or "off": the user's choice */
+        d->action = ACTION_KEEP; /* valid and within the limit, or "off": the user's choice */
         return;
     }
     snprintf(d->value, sizeof(d->value), "%s", computed);
@@ -160,11 +180,11 @@ static void decide_gogc(const options *o, decision *d)
     d->current = cur;
     d->note[0] = '\0';
     if (!cur || cur[0] == '\0') {
-        d->action = "set";
+        d->action = ACTION_SET;
         snprintf(d->value, sizeof(d->value), "%s", o->gogc);
         return;
     }
-    d->action = "keep";
+    d->action = ACTION_KEEP;
     snprintf(d->value, sizeof(d->value), "%.63s", cur);
     if (!gmw_gogc_go_understands(cur))
         snprintf(d->note, sizeof(d->note),
@@ -193,9 +213,9 @@ static void json_str(const char *s)
 static void json_decision(const char *key, const decision *d)
 {
     printf("\"%s\":{\"action\":", key);
-    json_str(d->action);
+    json_str(action_name(d->action));
     fputs(",\"value\":", stdout);
-    json_str(strcmp(d->action, "none") == 0 && !d->current ? NULL : d->value);
+    json_str(d->action == ACTION_NONE && !d->current ? NULL : d->value);
     fputs(",\"current\":", stdout);
     json_str(d->current);
     fputs(",\"note\":", stdout);
@@ -457,10 +477,9 @@ int main(int argc, char **argv)
         say("%s", gml.note);
     if (!o.quiet && gogc.note[0])
         say("%s", gogc.note);
-    if ((strcmp(gml.action, "set") == 0 || strcmp(gml.action, "replace") == 0) &&
-        setenv("GOMEMLIMIT", gml.value, 1) != 0 && !o.quiet)
+    if (action_writes(gml.action) && setenv("GOMEMLIMIT", gml.value, 1) != 0 && !o.quiet)
         say("cannot set GOMEMLIMIT: %s", strerror(errno));
-    if (strcmp(gogc.action, "set") == 0 && setenv("GOGC", gogc.value, 1) != 0 && !o.quiet)
+    if (action_writes(gogc.action) && setenv("GOGC", gogc.value, 1) != 0 && !o.quiet)
         say("cannot set GOGC: %s", strerror(errno));
 
     const char *cmd = argv[o.cmd_index];
