@@ -62,9 +62,8 @@ static void yr_parser_error(yreader *yr)
 
     gmw_yaml_error_of(&yr->parser, yr->buf, yr->len, &e);
     const char *problem = e.problem != NULL ? e.problem : "invalid YAML";
-    if (e.reader) {
-        snprintf(yr->err, yr->errcap, "%s:%zu:%zu: %s", yr->name, e.line, e.column, problem);
-    } else if (e.oom) {
+    /* a reader error (not text) has no context: the last branch words it */
+    if (e.oom) {
         snprintf(yr->err, yr->errcap, "%s: out of memory", yr->name);
         yr->oom = true;
     } else if (e.context != NULL) {
