@@ -23,7 +23,7 @@ static const json_t *array_find(const json_t *array, const char *key, const char
     json_array_foreach(array, i, item)
     {
         const char *s = json_string_value(json_object_get(item, key));
-        if (s && strcmp(s, value) == 0) {
+        if (s != NULL && strcmp(s, value) == 0) {
             *at = i;
             return item;
         }
@@ -78,7 +78,7 @@ static bool is_plain_init_container(const json_t *container, const char *contain
     if (!strstr(container_path, "/initContainers/"))
         return false;
     const char *rp = json_string_value(json_object_get(container, "restartPolicy"));
-    return !(rp && strcmp(rp, "Always") == 0);
+    return !(rp != NULL && strcmp(rp, "Always") == 0);
 }
 
 /* Decide whether the container can be wrapped; GMW_SHIM_WRAPPED when it can. */

@@ -166,7 +166,7 @@ static json_t *resolve(const char *s, size_t len, const char **why, int *rc)
     /* go-yaml drops every '_' before parsing numbers that start with a digit or a sign
      * (not those starting with '.'); numbers are short, so anything longer than the
      * buffer is a string. */
-    if (len >= sizeof(plain))
+    if (len >= sizeof plain)
         return json_stringn(s, len);
     for (size_t i = 0; i < len; i++) {
         if (s[i] != '_' || !numeric_start)

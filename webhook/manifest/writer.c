@@ -18,7 +18,7 @@ static int real_digits(double d)
 {
     char buf[64];
     for (int p = 1; p < 17; p++) {
-        snprintf(buf, sizeof(buf), "%.*g", p, d);
+        snprintf(buf, sizeof buf, "%.*g", p, d);
         if (strtod(buf, NULL) == d)
             return p;
     }
@@ -126,10 +126,10 @@ static int emit_value(yaml_emitter_t *em, const json_t *v, unsigned depth, const
     case JSON_STRING:
         return emit_string(em, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
-        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return emit_plain(em, num);
     case JSON_REAL:
-        format_real(json_real_value(v), num, sizeof(num));
+        format_real(json_real_value(v), num, sizeof num);
         return emit_plain(em, num);
     case JSON_TRUE:
         return emit_plain(em, "true");

@@ -50,7 +50,7 @@ __attribute__((format(printf, 3, 4))) static void yr_error_at(yreader *yr, yaml_
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     snprintf(yr->err, yr->errcap, "%s:%zu:%zu: %s", yr->name, mark.line + 1, mark.column + 1, msg);
 }
@@ -107,7 +107,7 @@ static int yr_anchor_add(yreader *yr, const yaml_char_t *anchor, json_t *value, 
         return 0;
     if (yr->anchor_count == yr->anchor_cap) {
         size_t ncap = yr->anchor_cap == 0 ? 8 : yr->anchor_cap * 2;
-        yr_anchor *grown = realloc(yr->anchors, ncap * sizeof(*grown));
+        yr_anchor *grown = realloc(yr->anchors, ncap * sizeof *grown);
         if (grown == NULL) {
             yr_oom(yr, mark);
             return -1;
@@ -303,16 +303,16 @@ static json_t *yr_key(yreader *yr, yaml_event_t *ev, unsigned depth, bool *is_me
     if (json_is_string(k))
         return k;
     if (json_is_integer(k)) {
-        snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(k));
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(k));
     } else if (json_is_real(k)) {
-        snprintf(buf, sizeof(buf), "%.17g", json_real_value(k));
+        snprintf(buf, sizeof buf, "%.17g", json_real_value(k));
         for (int p = 1; p <= 17; p++) {
-            snprintf(buf, sizeof(buf), "%.*g", p, json_real_value(k));
+            snprintf(buf, sizeof buf, "%.*g", p, json_real_value(k));
             if (strtod(buf, NULL) == json_real_value(k))
                 break;
         }
     } else if (json_is_boolean(k)) {
-        snprintf(buf, sizeof(buf), "%s", json_is_true(k) ? "true" : "false");
+        snprintf(buf, sizeof buf, "%s", json_is_true(k) ? "true" : "false");
     } else {
         yr_error_at(yr, mark, "mapping key must be a string, not %s",
                     json_is_null(k) ? "null" : "a collection");
