@@ -7,14 +7,16 @@
  *      documents at the place they occur;
  *   2. the document loader, whose nodes carry marks for "FILE:LINE:COL" messages.
  * libyaml resolves no types (every plain scalar is a string) and does not detect
- * duplicate keys, so both are done here, by a small schema walk. The result is built
- * in a local copy and only stored in *cfg when the whole file is valid.
+ * duplicate keys, so both are done here, by a walk driven by one schema table (each key:
+ * its kind, field, bounds and default; the defaults come from the same table). The result
+ * is built in a local copy and only stored in *cfg when the whole file is valid. No I/O:
+ * the file loader is webhook/server/config_file.c.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
