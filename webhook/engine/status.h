@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "compiler.h"
+
 /*
  * Parse a status annotation value. Returns a new reference to the JSON object, or NULL
  * when text is NULL, not JSON or not an object (then nothing counts as the webhook's own).

@@ -4,7 +4,7 @@
  * The apiserver drops a warning that is not valid UTF-8 or holds a control character,
  * drops exact duplicates and truncates everything once the total passes 4096 runes
  * (see docs/annotations.md). This module makes every warning safe before it leaves:
- * printable ASCII only (anything else becomes '?'), at most GMW_WARNING_MAX characters
+ * printable ASCII only (gmw_sanitize, sanitize.h), at most GMW_WARNING_MAX characters
  * (longer ones end in "..."), no duplicates, at most GMW_WARNINGS_MAX_COUNT entries;
  * what does not fit is summarised by one final "gomemlimit: ... N more warnings".
  *
@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "compiler.h"
+
 #define GMW_WARNING_MAX 120       /* characters per warning (apiserver advice) */
 #define GMW_WARNINGS_MAX_COUNT 24 /* 24 x 120 + summary stays far below 4096 */
 
