@@ -67,8 +67,8 @@ static int error_at(cfg_ctx *c, size_t line0, size_t col0, const char *fmt, ...)
 /* A short printable rendering of a scalar for messages: at most 48 characters. */
 static const char *show(const yaml_node_t *n, char *buf, size_t cap)
 {
-    return gmw_sanitize_prefix(buf, cap, (const char *)n->data.scalar.value,
-                               n->data.scalar.length, 48);
+    return gmw_sanitize_prefix(buf, cap, (const char *)n->data.scalar.value, n->data.scalar.length,
+                               48);
 }
 
 static const char *node_kind(const yaml_node_t *n)
@@ -260,7 +260,7 @@ static int read_namespaces(cfg_ctx *c, const char *key, const yaml_node_t *n)
 
 /* ---- the schema: one table ------------------------------------------------- */
 
-#define COUNT(a) (sizeof (a) / sizeof (a)[0])
+#define COUNT(a) (sizeof(a) / sizeof(a)[0])
 
 static const char *const request_policy_words[] = {"match", "limit", "keep"};
 static const char *const invalid_mode_words[] = {"deny", "warn"};
@@ -288,81 +288,155 @@ typedef struct cfg_key cfg_key;
 typedef int (*key_check)(cfg_ctx *c, const cfg_key *k, const yaml_node_t *n, const char *value);
 
 struct cfg_key {
-    const char *name;  /* the key as written in its mapping */
-    const char *path;  /* its name in messages: "defaults.ratio", "minLimit" */
+    const char *name; /* the key as written in its mapping */
+    const char *path; /* its name in messages: "defaults.ratio", "minLimit" */
     key_kind kind;
-    size_t offset;     /* offsetof(gmw_config, field); unused for KEY_MAP */
-    size_t size;       /* sizeof the field (KEY_STRING, KEY_WORD, KEY_GOGC) */
-    int64_t min, max;  /* bounds of KEY_UINT, KEY_DURATION, KEY_QUANTITY */
+    size_t offset;            /* offsetof(gmw_config, field); unused for KEY_MAP */
+    size_t size;              /* sizeof the field (KEY_STRING, KEY_WORD, KEY_GOGC) */
+    int64_t min, max;         /* bounds of KEY_UINT, KEY_DURATION, KEY_QUANTITY */
     const char *const *words; /* KEY_ENUM, KEY_WORD */
     size_t nwords;
-    const char *example;       /* KEY_QUANTITY: shown in errors */
-    key_check check;           /* KEY_STRING: NULL or a validator */
-    int64_t def;               /* default of a number, bool or enum index */
-    const char *def_text;      /* default of a text field */
-    const cfg_key *section;    /* KEY_MAP: its keys */
+    const char *example;    /* KEY_QUANTITY: shown in errors */
+    key_check check;        /* KEY_STRING: NULL or a validator */
+    int64_t def;            /* default of a number, bool or enum index */
+    const char *def_text;   /* default of a text field */
+    const cfg_key *section; /* KEY_MAP: its keys */
     size_t nsection;
 };
 
 static int check_image(cfg_ctx *c, const cfg_key *k, const yaml_node_t *n, const char *value);
 static int check_listen(cfg_ctx *c, const cfg_key *k, const yaml_node_t *n, const char *value);
 
-#define FIELD(f) offsetof(gmw_config, f), sizeof ((gmw_config *)0)->f
+#define FIELD(f) offsetof(gmw_config, f), sizeof((gmw_config *)0)->f
 #define WORDS(w) (w), COUNT(w)
 
 static const cfg_key defaults_section[] = {
     {.name = "ratio", .path = "defaults.ratio", .kind = KEY_RATIO, FIELD(ratio_e4), .def = 9000},
     {.name = "gogc", .path = "defaults.gogc", .kind = KEY_GOGC, FIELD(gogc), .def_text = "100"},
-    {.name = "requestPolicy", .path = "defaults.requestPolicy", .kind = KEY_ENUM,
-     FIELD(request_policy), .words = WORDS(request_policy_words), .def = GMW_REQUEST_MATCH},
+    {.name = "requestPolicy",
+     .path = "defaults.requestPolicy",
+     .kind = KEY_ENUM,
+     FIELD(request_policy),
+     .words = WORDS(request_policy_words),
+     .def = GMW_REQUEST_MATCH},
 };
 
 static const cfg_key shim_section[] = {
     {.name = "enabled", .path = "shim.enabled", .kind = KEY_BOOL, FIELD(shim_enabled), .def = 0},
-    {.name = "image", .path = "shim.image", .kind = KEY_STRING, FIELD(shim_image),
-     .check = check_image, .def_text = "gomemlimit-webhook:" GMW_VERSION},
-    {.name = "imagePullPolicy", .path = "shim.imagePullPolicy", .kind = KEY_WORD,
-     FIELD(shim_pull_policy), .words = WORDS(pull_policy_words), .def_text = "IfNotPresent"},
+    {.name = "image",
+     .path = "shim.image",
+     .kind = KEY_STRING,
+     FIELD(shim_image),
+     .check = check_image,
+     .def_text = "gomemlimit-webhook:" GMW_VERSION},
+    {.name = "imagePullPolicy",
+     .path = "shim.imagePullPolicy",
+     .kind = KEY_WORD,
+     FIELD(shim_pull_policy),
+     .words = WORDS(pull_policy_words),
+     .def_text = "IfNotPresent"},
 };
 
 static const cfg_key tls_section[] = {
-    {.name = "certFile", .path = "tls.certFile", .kind = KEY_STRING, FIELD(tls_cert_file),
+    {.name = "certFile",
+     .path = "tls.certFile",
+     .kind = KEY_STRING,
+     FIELD(tls_cert_file),
      .def_text = "/etc/webhook/tls/tls.crt"},
-    {.name = "keyFile", .path = "tls.keyFile", .kind = KEY_STRING, FIELD(tls_key_file),
+    {.name = "keyFile",
+     .path = "tls.keyFile",
+     .kind = KEY_STRING,
+     FIELD(tls_key_file),
      .def_text = "/etc/webhook/tls/tls.key"},
 };
 
 /* The top level, in the order "allowed: ..." lists the keys. */
 static const cfg_key top_section[] = {
-    {.name = "defaults", .path = "defaults", .kind = KEY_MAP,
-     .section = defaults_section, .nsection = COUNT(defaults_section)},
-    {.name = "minLimit", .path = "minLimit", .kind = KEY_QUANTITY, FIELD(min_limit_bytes),
-     .min = 0, .max = INT64_MAX, .example = "16Mi", .def = 16 * GMW_MIB},
+    {.name = "defaults",
+     .path = "defaults",
+     .kind = KEY_MAP,
+     .section = defaults_section,
+     .nsection = COUNT(defaults_section)},
+    {.name = "minLimit",
+     .path = "minLimit",
+     .kind = KEY_QUANTITY,
+     FIELD(min_limit_bytes),
+     .min = 0,
+     .max = INT64_MAX,
+     .example = "16Mi",
+     .def = 16 * GMW_MIB},
     {.name = "excludeNamespaces", .path = "excludeNamespaces", .kind = KEY_NAMESPACES},
-    {.name = "invalidAnnotations", .path = "invalidAnnotations", .kind = KEY_ENUM,
-     FIELD(invalid_annotations), .words = WORDS(invalid_mode_words), .def = GMW_INVALID_DENY},
-    {.name = "shim", .path = "shim", .kind = KEY_MAP,
-     .section = shim_section, .nsection = COUNT(shim_section)},
-    {.name = "listen", .path = "listen", .kind = KEY_STRING, FIELD(listen),
-     .check = check_listen, .def_text = ":8443"},
-    {.name = "tls", .path = "tls", .kind = KEY_MAP,
-     .section = tls_section, .nsection = COUNT(tls_section)},
-    {.name = "threads", .path = "threads", .kind = KEY_UINT, FIELD(threads),
-     .min = 0, .max = 1024, .def = 0},
-    {.name = "connectionLimit", .path = "connectionLimit", .kind = KEY_UINT,
-     FIELD(connection_limit), .min = 1, .max = 1000000, .def = 1024},
-    {.name = "idleTimeout", .path = "idleTimeout", .kind = KEY_DURATION, FIELD(idle_timeout_s),
-     .min = GMW_IDLE_TIMEOUT_MIN_S, .max = GMW_IDLE_TIMEOUT_MAX_S, .def = 120},
-    {.name = "requestTimeout", .path = "requestTimeout", .kind = KEY_DURATION,
-     FIELD(request_timeout_s), .min = GMW_REQUEST_TIMEOUT_MIN_S,
-     .max = GMW_REQUEST_TIMEOUT_MAX_S, .def = 10},
-    {.name = "shutdownGracePeriod", .path = "shutdownGracePeriod", .kind = KEY_DURATION,
-     FIELD(shutdown_grace_s), .min = GMW_SHUTDOWN_GRACE_MIN_S, .max = GMW_SHUTDOWN_GRACE_MAX_S,
+    {.name = "invalidAnnotations",
+     .path = "invalidAnnotations",
+     .kind = KEY_ENUM,
+     FIELD(invalid_annotations),
+     .words = WORDS(invalid_mode_words),
+     .def = GMW_INVALID_DENY},
+    {.name = "shim",
+     .path = "shim",
+     .kind = KEY_MAP,
+     .section = shim_section,
+     .nsection = COUNT(shim_section)},
+    {.name = "listen",
+     .path = "listen",
+     .kind = KEY_STRING,
+     FIELD(listen),
+     .check = check_listen,
+     .def_text = ":8443"},
+    {.name = "tls",
+     .path = "tls",
+     .kind = KEY_MAP,
+     .section = tls_section,
+     .nsection = COUNT(tls_section)},
+    {.name = "threads",
+     .path = "threads",
+     .kind = KEY_UINT,
+     FIELD(threads),
+     .min = 0,
+     .max = 1024,
+     .def = 0},
+    {.name = "connectionLimit",
+     .path = "connectionLimit",
+     .kind = KEY_UINT,
+     FIELD(connection_limit),
+     .min = 1,
+     .max = 1000000,
+     .def = 1024},
+    {.name = "idleTimeout",
+     .path = "idleTimeout",
+     .kind = KEY_DURATION,
+     FIELD(idle_timeout_s),
+     .min = GMW_IDLE_TIMEOUT_MIN_S,
+     .max = GMW_IDLE_TIMEOUT_MAX_S,
+     .def = 120},
+    {.name = "requestTimeout",
+     .path = "requestTimeout",
+     .kind = KEY_DURATION,
+     FIELD(request_timeout_s),
+     .min = GMW_REQUEST_TIMEOUT_MIN_S,
+     .max = GMW_REQUEST_TIMEOUT_MAX_S,
+     .def = 10},
+    {.name = "shutdownGracePeriod",
+     .path = "shutdownGracePeriod",
+     .kind = KEY_DURATION,
+     FIELD(shutdown_grace_s),
+     .min = GMW_SHUTDOWN_GRACE_MIN_S,
+     .max = GMW_SHUTDOWN_GRACE_MAX_S,
      .def = 20},
-    {.name = "maxBody", .path = "maxBody", .kind = KEY_QUANTITY, FIELD(max_body_bytes),
-     .min = 4096, .max = (int64_t)1 << 30, .example = "8Mi", .def = 8 * GMW_MIB},
-    {.name = "logLevel", .path = "logLevel", .kind = KEY_ENUM, FIELD(log_level),
-     .words = WORDS(log_level_words), .def = GMW_LOG_INFO},
+    {.name = "maxBody",
+     .path = "maxBody",
+     .kind = KEY_QUANTITY,
+     FIELD(max_body_bytes),
+     .min = 4096,
+     .max = (int64_t)1 << 30,
+     .example = "8Mi",
+     .def = 8 * GMW_MIB},
+    {.name = "logLevel",
+     .path = "logLevel",
+     .kind = KEY_ENUM,
+     FIELD(log_level),
+     .words = WORDS(log_level_words),
+     .def = GMW_LOG_INFO},
 };
 
 _Static_assert(sizeof(gmw_request_policy) == sizeof(int) &&
@@ -475,9 +549,8 @@ static int check_listen(cfg_ctx *c, const cfg_key *k, const yaml_node_t *n, cons
     const char *why = NULL;
     char shown[64];
     if (gmw_listen_parse(value, host, sizeof host, &port, &why) != 0)
-        return error_at(c, n->start_mark.line, n->start_mark.column,
-                        "%s: invalid address '%s': %s", k->path, show(n, shown, sizeof shown),
-                        why);
+        return error_at(c, n->start_mark.line, n->start_mark.column, "%s: invalid address '%s': %s",
+                        k->path, show(n, shown, sizeof shown), why);
     return 0;
 }
 

@@ -26,6 +26,7 @@ GMW_MUST_CHECK int gmw_duration_parse_ms(const char *s, uint64_t *ms);
  * "2000ms" is 2). Returns 0, -EINVAL (syntax or not whole seconds) or -ERANGE; *out
  * is only written on success.
  */
-GMW_MUST_CHECK int gmw_duration_parse_seconds(const char *s, unsigned min_s, unsigned max_s, unsigned *out);
+GMW_MUST_CHECK int gmw_duration_parse_seconds(const char *s, unsigned min_s, unsigned max_s,
+                                              unsigned *out);
 
 #endif

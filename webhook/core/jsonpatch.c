@@ -216,12 +216,11 @@ static int resolve_parent(apply_ctx *ctx, json_t *doc, const char *path, size_t 
                 return fail_msg(ctx, -EINVAL, "'%.64s' is not an array index", tok);
             child = json_array_get(cur, idx);
         } else {
-            return fail_msg(ctx, -EINVAL, "path runs through a scalar at '%.*s'",
-                            (int)(p - path), path);
+            return fail_msg(ctx, -EINVAL, "path runs through a scalar at '%.*s'", (int)(p - path),
+                            path);
         }
         if (child == NULL)
-            return fail_msg(ctx, -EINVAL, "path does not exist: '%.*s'", (int)(next - path),
-                            path);
+            return fail_msg(ctx, -EINVAL, "path does not exist: '%.*s'", (int)(next - path), path);
         cur = child;
         p = next;
     }

@@ -26,6 +26,6 @@
  * and its NUL (256 always suffices), otherwise -EINVAL ("host too long").
  */
 GMW_MUST_CHECK int gmw_listen_parse(const char *listen, char *host, size_t hostcap, uint16_t *port,
-                     const char **why);
+                                    const char **why);
 
 #endif

@@ -16,11 +16,11 @@
 #include <yaml.h>
 
 typedef struct {
-    bool oom;            /* the parser ran out of memory (no position) */
-    bool reader;         /* a reader error (the input is not valid text) */
-    size_t line, column; /* 1-based position of the problem */
-    const char *problem; /* libyaml's text (borrowed from the parser), or NULL */
-    const char *context; /* what was being parsed, or NULL */
+    bool oom;                            /* the parser ran out of memory (no position) */
+    bool reader;                         /* a reader error (the input is not valid text) */
+    size_t line, column;                 /* 1-based position of the problem */
+    const char *problem;                 /* libyaml's text (borrowed from the parser), or NULL */
+    const char *context;                 /* what was being parsed, or NULL */
     size_t context_line, context_column; /* 1-based, when context is not NULL */
 } gmw_yaml_error;
 

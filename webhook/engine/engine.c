@@ -520,8 +520,8 @@ static void plan_requests(engine_ctx *c, const target *tg, const json_t *contain
     if (p->gml.state == ENV_USER)
         return;
     gmw_request_policy policy = tg->v.has_request ? tg->v.request : c->cfg->request_policy;
-    apply_request_policy(c, tg->name, container, cpath, policy, tg->gml, tg->limit,
-                         tg->limit_json, p->change, sizeof p->change);
+    apply_request_policy(c, tg->name, container, cpath, policy, tg->gml, tg->limit, tg->limit_json,
+                         p->change, sizeof p->change);
     if (p->change[0] != '\0')
         p->changed = true;
 }
@@ -559,8 +559,7 @@ static void warn_change(engine_ctx *c, const target *tg, const container_plan *p
         snprintf(what, sizeof what, "GOMEMLIMIT=%s (memory-limit annotation)", tg->gml_text);
     else {
         format_percent(tg->ratio, pct, sizeof pct);
-        snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", tg->gml_text, pct,
-                 tg->limit_text);
+        snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", tg->gml_text, pct, tg->limit_text);
     }
     if (p->gml.state == ENV_EMPTY) /* Go ignores an empty value: filled in */
         snprintf(what + strlen(what), sizeof what - strlen(what), " replacing empty value");

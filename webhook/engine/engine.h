@@ -52,8 +52,8 @@ typedef struct {
  * Returns 0, or -ENOMEM (res then holds a denial-free empty result).
  * A Pod without spec, with empty containers etc. is not an error: no patch, maybe a warning.
  */
-GMW_MUST_CHECK int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod,
-                                         const char *ns, gmw_pod_result *res);
+GMW_MUST_CHECK int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
+                                         gmw_pod_result *res);
 
 /* Release the JSON owned by *res (safe on a zeroed or already-freed result). */
 void gmw_pod_result_free(gmw_pod_result *res);

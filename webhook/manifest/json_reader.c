@@ -36,8 +36,8 @@ static int value_error(const char *buf, size_t len, size_t pos, const json_error
     return json_error_code(jerr) == json_error_out_of_memory ? -ENOMEM : -EINVAL;
 }
 
-int gmw_json_parse_stream(const char *buf, size_t len, const char *name, json_t **out,
-                          char *err, size_t errcap)
+int gmw_json_parse_stream(const char *buf, size_t len, const char *name, json_t **out, char *err,
+                          size_t errcap)
 {
     json_t *docs = json_array();
     size_t pos = 0;

@@ -280,4 +280,3 @@ bool gmw_yaml_plain_is_ambiguous(const char *s, size_t len)
         return true;
     return looks_numeric(s, len) || looks_like_timestamp(s, len) || looks_like_sexagesimal(s, len);
 }
-

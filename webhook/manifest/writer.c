@@ -154,9 +154,8 @@ static int emit_error(const yaml_emitter_t *em, const yaml_out *out, const char 
         return -EINVAL;
     }
     snprintf(err, errcap, "YAML emitter: %s", em->problem != NULL ? em->problem : "out of memory");
-    return out->rc == -ENOMEM || em->error == YAML_MEMORY_ERROR || em->problem == NULL
-               ? -ENOMEM
-               : -EINVAL;
+    return out->rc == -ENOMEM || em->error == YAML_MEMORY_ERROR || em->problem == NULL ? -ENOMEM
+                                                                                       : -EINVAL;
 }
 
 /* Set up an emitter as gmw_yaml_emit promises: UTF-8, block style, 2 spaces, no folding. */
@@ -180,8 +179,7 @@ static int emit_stream(yaml_emitter_t *em, const json_t *docs, const char **why)
     size_t i;
     json_t *doc;
 
-    if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) ||
-        !yaml_emitter_emit(em, &ev))
+    if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) || !yaml_emitter_emit(em, &ev))
         return 0;
     json_array_foreach(docs, i, doc)
     {

@@ -512,8 +512,8 @@ done:
     return rc;
 }
 
-int gmw_yaml_parse_stream(const char *buf, size_t len, const char *name, json_t **out,
-                          char *err, size_t errcap)
+int gmw_yaml_parse_stream(const char *buf, size_t len, const char *name, json_t **out, char *err,
+                          size_t errcap)
 {
     yreader yr;
     yaml_event_t ev;

@@ -187,8 +187,8 @@ static void decide_gogc(const options *o, decision *d)
     d->action = ACTION_KEEP;
     snprintf(d->value, sizeof d->value, "%.63s", cur);
     if (!gmw_gogc_go_understands(cur))
-        snprintf(d->note, sizeof d->note,
-                 "GOGC=%.64s is malformed; the Go runtime reads it as 100", cur);
+        snprintf(d->note, sizeof d->note, "GOGC=%.64s is malformed; the Go runtime reads it as 100",
+                 cur);
 }
 
 /* Print s as a JSON string (or null). */
@@ -344,8 +344,7 @@ static int exec_path(const char *cmd, char **args)
         char full[GMW_CG_PATH_MAX];
         if (dirlen + 1 + cmdlen < sizeof full) {
             /* An empty entry means the current directory. */
-            int n =
-                snprintf(full, sizeof full, "%.*s%s%s", (int)dirlen, p, dirlen ? "/" : "", cmd);
+            int n = snprintf(full, sizeof full, "%.*s%s%s", (int)dirlen, p, dirlen ? "/" : "", cmd);
             if (n > 0 && (size_t)n < sizeof full) {
                 execve(full, args, environ);
                 last = errno;

@@ -37,8 +37,7 @@ static void test_sanitize_prefix(void **state)
     char long_value[60];
     memset(long_value, 'x', sizeof long_value);
     /* length-delimited: NUL and bytes >= 0x80 become '?', the length is honoured */
-    assert_string_equal(gmw_sanitize_prefix(buf, sizeof buf, "a\0b\xc3\xa9zzz", 6, 48),
-                        "a?b??z");
+    assert_string_equal(gmw_sanitize_prefix(buf, sizeof buf, "a\0b\xc3\xa9zzz", 6, 48), "a?b??z");
     /* exactly `keep` characters: no ellipsis; one more: the first `keep` and "..." */
     assert_string_equal(gmw_sanitize_prefix(buf, sizeof buf, long_value, 48, 48),
                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");

@@ -16,14 +16,15 @@
 static void test_text_position(void **state)
 {
     (void)state;
-    static const char text[] = "ab\nc\xC3\xA9" "d\n\nx";
+    static const char text[] = "ab\nc\xC3\xA9"
+                               "d\n\nx";
     static const struct {
         size_t off, line, col;
     } cases[] = {
-        {0, 1, 1}, {2, 1, 3}, {3, 2, 1}, {4, 2, 2},
-        {6, 2, 3},   /* after the two bytes of one character */
-        {7, 2, 4}, {8, 3, 1}, {9, 4, 1}, {10, 4, 2},
-        {99, 4, 2},  /* past the end: the end */
+        {0, 1, 1},  {2, 1, 3},  {3, 2, 1},
+        {4, 2, 2},  {6, 2, 3}, /* after the two bytes of one character */
+        {7, 2, 4},  {8, 3, 1},  {9, 4, 1},
+        {10, 4, 2}, {99, 4, 2}, /* past the end: the end */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t line = 0, col = 0;

@@ -288,8 +288,7 @@ static void test_syntax_errors_have_positions(void **state)
     /* NUL is a control character. */
     static const char nul_text[] = "a: x\0y\n";
     char err[256];
-    json_t *docs =
-        yaml_stream(nul_text, sizeof(nul_text) - 1, "t.yaml", err, sizeof(err));
+    json_t *docs = yaml_stream(nul_text, sizeof(nul_text) - 1, "t.yaml", err, sizeof(err));
     assert_null(docs);
     assert_non_null(strstr(err, "t.yaml:1:"));
 }
@@ -733,8 +732,7 @@ static void test_out_of_memory_sweep(void **state)
     json_t *want = yaml_ok(text);
     json_t *want_json = NULL;
     {
-        json_t *w =
-            manifest_parse(json_text, sizeof(json_text) - 1, "j", NULL, err, sizeof(err));
+        json_t *w = manifest_parse(json_text, sizeof(json_text) - 1, "j", NULL, err, sizeof(err));
         assert_non_null(w);
         want_json = w;
     }

@@ -78,8 +78,7 @@ static void test_errors(void **state)
     char err[256], want[256];
     char *out = NULL;
     size_t len = 0;
-    assert_int_equal(gmw_read_file("/nonexistent/gmw/x", 10, &out, &len, err, sizeof err),
-                     -ENOENT);
+    assert_int_equal(gmw_read_file("/nonexistent/gmw/x", 10, &out, &len, err, sizeof err), -ENOENT);
     assert_string_equal(err, "/nonexistent/gmw/x: No such file or directory");
     assert_int_equal(gmw_read_file("/tmp", 10, &out, &len, err, sizeof err), -EISDIR);
     assert_string_equal(err, "/tmp: Is a directory");
