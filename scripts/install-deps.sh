@@ -12,6 +12,7 @@ PACKAGES=(
   python3 python3-jsonpatch python3-prometheus-client python3-yaml
   curl openssl gnutls-bin unzip jq
   clang-tidy cppcheck
+  prometheus
 )
 # Node.js: any node+npm on PATH will do (some machines carry a vendor build whose nodejs
 # package bundles npm, so Debian's npm package cannot be installed beside it).
@@ -23,7 +24,8 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ] || [ "${GMW_FORCE_APT_UPDATE:-0}" = 1 ]; then
+# CI (CI=true) always refreshes the package lists first, as a fresh machine needs.
+if [ ${#missing[@]} -gt 0 ] || [ "${GMW_FORCE_APT_UPDATE:-0}" = 1 ] || [ "${CI:-}" = true ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   if [ ${#missing[@]} -gt 0 ]; then

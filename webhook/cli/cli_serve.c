@@ -46,6 +46,7 @@ typedef struct {
     unsigned threads, limit, idle_s, request_s, grace_s;
     int64_t max_body;
     unsigned reload_interval_ms;
+    unsigned metrics_namespaces;
 } serve_flags;
 
 /* State shared by the main thread and the watcher thread's reload callbacks. */
@@ -80,6 +81,8 @@ static void usage(FILE *out)
           "      --max-body QUANTITY       largest request body, e.g. 8Mi (maxBody)\n"
           "      --log-level LEVEL         debug | info | warn | error (logLevel)\n"
           "      --reload-interval DUR     poll interval for file changes (default 2s)\n"
+          "      --metrics-namespaces N    namespaces with their own injections_total series,\n"
+          "                                0..256 (default 64; later ones count as \"_other\")\n"
           "  -h, --help                    show this help\n"
           "\n"
           "DUR is " GMW_DURATION_SYNTAX ", as in the config file\n"
@@ -237,7 +240,8 @@ static int parse_args(int argc, char **argv, serve_flags *f)
         OPT_GRACE,
         OPT_BODY,
         OPT_LOG,
-        OPT_RELOAD
+        OPT_RELOAD,
+        OPT_METRICS_NS
     };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -252,12 +256,14 @@ static int parse_args(int argc, char **argv, serve_flags *f)
         {"max-body", required_argument, NULL, OPT_BODY},
         {"log-level", required_argument, NULL, OPT_LOG},
         {"reload-interval", required_argument, NULL, OPT_RELOAD},
+        {"metrics-namespaces", required_argument, NULL, OPT_METRICS_NS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char listen_bad[160];
     memset(f, 0, sizeof *f);
     f->reload_interval_ms = 2000;
+    f->metrics_namespaces = GMW_METRICS_NAMESPACES_DEFAULT;
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -343,6 +349,11 @@ static int parse_args(int argc, char **argv, serve_flags *f)
             else
                 f->reload_interval_ms = (unsigned)ms;
             break;
+        case OPT_METRICS_NS:
+            if (gmw_parse_unsigned(optarg, 0, GMW_METRICS_NAMESPACES_MAX, &f->metrics_namespaces) !=
+                0)
+                bad = "--metrics-namespaces wants a number from 0 to 256";
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -400,6 +411,7 @@ int gmw_cmd_serve(int argc, char **argv)
     st.running = cfg;
     pthread_mutex_init(&st.reload_lock, NULL);
     gmw_metrics_init(&st.metrics, (int64_t)time(NULL), GMW_VERSION);
+    gmw_metrics_set_namespace_limit(&st.metrics, st.flags.metrics_namespaces);
 
     /* Block the signals before any thread exists, so every thread inherits the mask. */
     sigset_t sigs;
