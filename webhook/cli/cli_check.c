@@ -9,7 +9,7 @@
 #include "cli_check.h"
 #include "manifest.h"
 #include "preview.h"
-#include "warnings.h"
+#include "sanitize.h"
 
 #define CHECK_MAX_LIST_DEPTH 4
 
@@ -201,8 +201,8 @@ int gmw_cli_check(const gmw_config *cfg, const char *buf, size_t len, const char
     size_t i;
     json_t *doc;
 
-    json_t *docs = gmw_manifest_parse(buf, len, shown, NULL, err, sizeof err);
-    if (docs == NULL) {
+    json_t *docs = NULL;
+    if (gmw_manifest_parse(buf, len, shown, NULL, &docs, err, sizeof err) != 0) {
         fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
         goto out;
     }

@@ -17,7 +17,7 @@
 #include "engine.h"
 #include "jsonpatch.h"
 #include "manifest.h"
-#include "warnings.h"
+#include "sanitize.h"
 #include "workload.h"
 #include "yamledit.h"
 
@@ -241,8 +241,8 @@ int gmw_cli_edit(const gmw_config *cfg, const char *buf, size_t len, const char 
     json_t *doc;
     int rc = GMW_CHECK_EXIT_FAIL;
 
-    json_t *docs = gmw_manifest_parse(buf, len, shown, &format, err, sizeof err);
-    if (docs == NULL) {
+    json_t *docs = NULL;
+    if (gmw_manifest_parse(buf, len, shown, &format, &docs, err, sizeof err) != 0) {
         fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
         goto out;
     }

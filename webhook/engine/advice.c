@@ -13,6 +13,7 @@
 
 #include "memlimit.h"
 #include "quantity.h"
+#include "sanitize.h"
 
 /* The last env entry called `var`, or NULL (a later definition hides earlier ones). */
 static const json_t *env_last(const json_t *container, const char *var)

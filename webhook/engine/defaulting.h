@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "compiler.h"
+
 /*
  * Apply the request-from-limit rule to `podspec` (a Pod's spec, modified in place; borrowed).
  * A podspec that is not an object, containers that are not objects and resources, limits or
@@ -22,6 +24,6 @@
  * the engine reports them). A `requests` that is null or absent is created when needed.
  * Returns 0, or -ENOMEM (podspec then may hold some of the defaults, never a half-made entry).
  */
-int gmw_apply_pod_defaults(json_t *podspec);
+GMW_MUST_CHECK int gmw_apply_pod_defaults(json_t *podspec);
 
 #endif

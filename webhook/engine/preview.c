@@ -10,6 +10,7 @@
 #include "defaulting.h"
 #include "jsonpatch.h"
 #include "memlimit.h"
+#include "sanitize.h"
 #include "warnings.h"
 
 void gmw_preview_result_free(gmw_preview_result *res)

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "compiler.h"
 #include "config.h"
 #include "engine.h"
 #include "workload.h"
@@ -58,7 +59,7 @@ typedef struct {
  * gmw_preview_result_free after, whatever the return value. A workload without a pod
  * template gets one warning saying so. Returns 0, or -ENOMEM (res then holds no warnings).
  */
-int gmw_preview_object(const gmw_config *cfg, const json_t *obj, const char *ns,
+GMW_MUST_CHECK int gmw_preview_object(const gmw_config *cfg, const json_t *obj, const char *ns,
                        gmw_preview_result *res);
 
 /* Release what *res owns (safe on a zeroed result, and twice). */

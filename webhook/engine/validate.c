@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "preview.h"
-#include "warnings.h"
+#include "sanitize.h"
 #include "workload.h"
 
 #define API_V1 "admission.k8s.io/v1"
@@ -95,7 +95,7 @@ int gmw_validate_handle(const gmw_config *cfg, const char *body, size_t len, cha
 
     memset(&pv, 0, sizeof pv);
     memset(outcome, 0, sizeof *outcome);
-    outcome->decision = "ignored";
+    outcome->decision = GMW_DECISION_IGNORED;
     *response = NULL;
     *response_len = 0;
     if (errcap > 0)
@@ -186,7 +186,7 @@ int gmw_validate_handle(const gmw_config *cfg, const char *body, size_t len, cha
         const json_t *dry = json_object_get(request, "dryRun");
         show = cfg->preview == GMW_PREVIEW_ALWAYS ||
                (cfg->preview == GMW_PREVIEW_DRY_RUN && json_is_true(dry));
-        outcome->decision = pv.denied ? "denied" : "allowed";
+        outcome->decision = pv.denied ? GMW_DECISION_DENIED : GMW_DECISION_ALLOWED;
         outcome->container_count = pv.container_count;
         size_t n = pv.container_count < GMW_MAX_CONTAINER_OUTCOMES ? pv.container_count
                                                                    : GMW_MAX_CONTAINER_OUTCOMES;

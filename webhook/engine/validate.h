@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
 #include "config.h"
 #include "review.h"
 
@@ -30,7 +31,7 @@
  * in *outcome (decision "allowed" | "denied" | "ignored"), -EINVAL with the reason in err
  * (the server answers 400), -ENOMEM (500).
  */
-int gmw_validate_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
+GMW_MUST_CHECK int gmw_validate_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
                         size_t *response_len, gmw_review_outcome *outcome, char *err,
                         size_t errcap);
 

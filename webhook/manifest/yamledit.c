@@ -253,8 +253,9 @@ static bool is_null_root(const ynode *root)
     const char *why = NULL;
     if (root->type != N_SCALAR || root->style != YAML_PLAIN_SCALAR_STYLE)
         return false;
-    json_t *v = gmw_yaml_resolve_plain(root->value, strlen(root->value), &why);
-    bool null = v != NULL && json_is_null(v);
+    json_t *v = NULL;
+    bool null = gmw_yaml_resolve_plain(root->value, strlen(root->value), &v, &why) == 0 &&
+                json_is_null(v);
     json_decref(v);
     return null;
 }

@@ -22,6 +22,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "compiler.h"
+
 /*
  * Edit buf[0..len) (a YAML stream). `patches` is a JSON array with one JSON Patch (an
  * array of ops, possibly empty) per document that gmw_manifest_parse returns, i.e. per
@@ -29,7 +31,7 @@
  * Returns a malloc'd NUL-terminated result (caller frees) with its length in *out_len, or
  * NULL with "NAME:LINE:COL: message" or "NAME: message" in err (`name` names the input).
  */
-char *gmw_yaml_edit(const char *buf, size_t len, const char *name, const json_t *patches,
+GMW_MUST_CHECK char *gmw_yaml_edit(const char *buf, size_t len, const char *name, const json_t *patches,
                     size_t *out_len, char *err, size_t errcap);
 
 #endif

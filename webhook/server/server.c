@@ -381,7 +381,7 @@ static void record_admission(gmw_server *srv, gmw_metric_route route, const gmw_
                              unsigned code, double seconds, const char *error)
 {
     gmw_metric_op op = gmw_metrics_op_from_string(o != NULL ? o->operation : NULL);
-    gmw_metric_result res = gmw_metrics_result_from_string(o != NULL ? o->decision : NULL);
+    gmw_metric_result res = gmw_metrics_result_of(o);
     /* /validate (workload previews) is logged and counted in http_requests_total only:
      * the admission, injection and container series stay about Pods */
     if (route == GMW_ROUTE_MUTATE)
@@ -403,7 +403,7 @@ static void record_admission(gmw_server *srv, gmw_metric_route route, const gmw_
         f[nf++] = GMW_LOG_STR("namespace", o->ns);
         f[nf++] = GMW_LOG_STR("name", o->name);
         f[nf++] = GMW_LOG_STR("operation", o->operation);
-        f[nf++] = GMW_LOG_STR("decision", o->decision != NULL ? o->decision : "error");
+        f[nf++] = GMW_LOG_STR("decision", gmw_review_decision_name(o->decision));
         f[nf++] = GMW_LOG_INT("containers", o->container_count);
     } else {
         f[nf++] = GMW_LOG_STR("decision", "error");
