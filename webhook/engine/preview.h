@@ -60,7 +60,7 @@ typedef struct {
  * template gets one warning saying so. Returns 0, or -ENOMEM (res then holds no warnings).
  */
 GMW_MUST_CHECK int gmw_preview_object(const gmw_config *cfg, const json_t *obj, const char *ns,
-                       gmw_preview_result *res);
+                                      gmw_preview_result *res);
 
 /* Release what *res owns (safe on a zeroed result, and twice). */
 void gmw_preview_result_free(gmw_preview_result *res);

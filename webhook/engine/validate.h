@@ -31,8 +31,8 @@
  * in *outcome (decision "allowed" | "denied" | "ignored"), -EINVAL with the reason in err
  * (the server answers 400), -ENOMEM (500).
  */
-GMW_MUST_CHECK int gmw_validate_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
-                        size_t *response_len, gmw_review_outcome *outcome, char *err,
-                        size_t errcap);
+GMW_MUST_CHECK int gmw_validate_handle(const gmw_config *cfg, const char *body, size_t len,
+                                       char **response, size_t *response_len,
+                                       gmw_review_outcome *outcome, char *err, size_t errcap);
 
 #endif

@@ -254,8 +254,8 @@ static bool is_null_root(const ynode *root)
     if (root->type != N_SCALAR || root->style != YAML_PLAIN_SCALAR_STYLE)
         return false;
     json_t *v = NULL;
-    bool null = gmw_yaml_resolve_plain(root->value, strlen(root->value), &v, &why) == 0 &&
-                json_is_null(v);
+    bool null =
+        gmw_yaml_resolve_plain(root->value, strlen(root->value), &v, &why) == 0 && json_is_null(v);
     json_decref(v);
     return null;
 }

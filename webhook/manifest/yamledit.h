@@ -31,7 +31,8 @@
  * Returns a malloc'd NUL-terminated result (caller frees) with its length in *out_len, or
  * NULL with "NAME:LINE:COL: message" or "NAME: message" in err (`name` names the input).
  */
-GMW_MUST_CHECK char *gmw_yaml_edit(const char *buf, size_t len, const char *name, const json_t *patches,
-                    size_t *out_len, char *err, size_t errcap);
+GMW_MUST_CHECK char *gmw_yaml_edit(const char *buf, size_t len, const char *name,
+                                   const json_t *patches, size_t *out_len, char *err,
+                                   size_t errcap);
 
 #endif
