@@ -4,7 +4,6 @@
  * certificate/key pair.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +15,46 @@
 #include "base64.h"
 #include "certs.h"
 #include "cli.h"
+#include "cliopt.h"
 #include "log.h"
 
 #define BACKDATE_SECONDS 300 /* tolerate clock skew between nodes */
+
+enum {
+    OPT_DAYS = 256,
+    OPT_CA_DAYS,
+    OPT_KEY_TYPE,
+    OPT_CA_CERT,
+    OPT_CA_KEY,
+    OPT_FORCE,
+    OPT_CHECK,
+    OPT_CERT,
+    OPT_KEY,
+    OPT_CA,
+    OPT_HOST
+};
+
+/* The options of `certs`: the parser and the help are both made from this table. */
+static const gmw_cliopt certs_options[] = {
+    {'s', 's', "service", "S", "Service name (DNS-1123 label)"},
+    {'n', 'n', "namespace", "N", "Service namespace (DNS-1123 label)"},
+    {'o', 'o', "out", "DIR", "output directory (created with its parents if missing)"},
+    {0, OPT_DAYS, "days", "D", "serving certificate validity in days (default 365)"},
+    {0, OPT_CA_DAYS, "ca-days", "D", "CA validity in days (default 3650)"},
+    {0, OPT_KEY_TYPE, "key-type", "T", "ecdsa (P-256, default) or rsa (2048 bits)"},
+    {0, OPT_CA_CERT, "ca-cert", "FILE", "sign with this existing CA instead of generating one"},
+    {0, OPT_CA_KEY, "ca-key", "FILE", "the existing CA's key (with --ca-cert)"},
+    {0, OPT_FORCE, "force", NULL, "overwrite existing files in DIR"},
+    {0, 0, NULL, NULL,
+     "\nCheck mode (exit 0 when the pair is good, 1 otherwise; JSON summary on stdout):"},
+    {0, OPT_CHECK, "check", NULL, "check instead of generating"},
+    {0, OPT_CERT, "cert", "FILE", "certificate (chain) PEM"},
+    {0, OPT_KEY, "key", "FILE", "private key PEM"},
+    {0, OPT_CA, "ca", "FILE", "also verify the chain against this CA bundle"},
+    {0, OPT_HOST, "host", "H", "also require the certificate to be valid for H"},
+    {'h', 'h', "help", NULL, "show this help"},
+};
+#define CERTS_OPTIONS (sizeof certs_options / sizeof certs_options[0])
 
 static void usage(FILE *out)
 {
@@ -30,25 +66,9 @@ static void usage(FILE *out)
           "DIR/tls.crt and DIR/tls.key (0600) and prints the base64 CA bundle (the\n"
           "webhook's caBundle) on stdout.\n"
           "\n"
-          "Options:\n"
-          "  -s, --service S        Service name (DNS-1123 label)\n"
-          "  -n, --namespace N      Service namespace (DNS-1123 label)\n"
-          "  -o, --out DIR          output directory (created with its parents if missing)\n"
-          "      --days D           serving certificate validity in days (default 365)\n"
-          "      --ca-days D        CA validity in days (default 3650)\n"
-          "      --key-type T       ecdsa (P-256, default) or rsa (2048 bits)\n"
-          "      --ca-cert FILE     sign with this existing CA instead of generating one\n"
-          "      --ca-key FILE      the existing CA's key (with --ca-cert)\n"
-          "      --force            overwrite existing files in DIR\n"
-          "\n"
-          "Check mode (exit 0 when the pair is good, 1 otherwise; JSON summary on stdout):\n"
-          "      --check            check instead of generating\n"
-          "      --cert FILE        certificate (chain) PEM\n"
-          "      --key FILE         private key PEM\n"
-          "      --ca FILE          also verify the chain against this CA bundle\n"
-          "      --host H           also require the certificate to be valid for H\n"
-          "  -h, --help             show this help\n",
+          "Options:\n",
           out);
+    gmw_cliopt_help(out, certs_options, CERTS_OPTIONS, 25);
 }
 
 static int parse_days(const char *s, long *out)
@@ -156,46 +176,18 @@ static int join(char *out, size_t cap, const char *dir, const char *name)
 
 int gmw_cmd_certs(int argc, char **argv)
 {
-    enum {
-        OPT_DAYS = 256,
-        OPT_CA_DAYS,
-        OPT_KEY_TYPE,
-        OPT_CA_CERT,
-        OPT_CA_KEY,
-        OPT_FORCE,
-        OPT_CHECK,
-        OPT_CERT,
-        OPT_KEY,
-        OPT_CA,
-        OPT_HOST
-    };
-    static const struct option longopts[] = {
-        {"service", required_argument, NULL, 's'},
-        {"namespace", required_argument, NULL, 'n'},
-        {"out", required_argument, NULL, 'o'},
-        {"days", required_argument, NULL, OPT_DAYS},
-        {"ca-days", required_argument, NULL, OPT_CA_DAYS},
-        {"key-type", required_argument, NULL, OPT_KEY_TYPE},
-        {"ca-cert", required_argument, NULL, OPT_CA_CERT},
-        {"ca-key", required_argument, NULL, OPT_CA_KEY},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"check", no_argument, NULL, OPT_CHECK},
-        {"cert", required_argument, NULL, OPT_CERT},
-        {"key", required_argument, NULL, OPT_KEY},
-        {"ca", required_argument, NULL, OPT_CA},
-        {"host", required_argument, NULL, OPT_HOST},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *svc = NULL, *ns = NULL, *out_dir = NULL, *ca_cert_path = NULL, *ca_key_path = NULL,
                *cert_path = NULL, *key_path = NULL, *ca_path = NULL, *host = NULL;
     long days = 365, ca_days = 3650;
     gmw_key_type type = GMW_KEY_ECDSA_P256;
     bool force = false, check = false;
-    optind = 1;
-    opterr = 0;
+    gmw_cliopt_parser parser;
+    if (gmw_cliopt_init(&parser, certs_options, CERTS_OPTIONS) != 0) {
+        fputs("gomemlimit-webhook certs: internal error: bad option table\n", stderr);
+        return 2;
+    }
     for (;;) {
-        int c = getopt_long(argc, argv, ":s:n:o:h", longopts, NULL);
+        int c = gmw_cliopt_next(&parser, argc, argv);
         if (c == -1)
             break;
         switch (c) {

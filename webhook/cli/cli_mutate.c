@@ -12,13 +12,13 @@
  * This file is the thin I/O shell: reading files, options, exit codes, stderr.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cliopt.h"
 #include "config.h"
 #include "manifest.h"
 #include "review.h"
@@ -34,6 +34,21 @@
 /* Lists inside Lists are followed this deep. */
 #define MUTATE_MAX_LIST_DEPTH 4
 
+/* The options of `mutate`: the parser and the help are both made from this table. */
+static const gmw_cliopt mutate_options[] = {
+    {'f', 'f', "filename", "FILE", "input file, '-' for standard input (required)"},
+    {'c', 'c', "config", "FILE", "webhook config file (YAML); default: built-in defaults"},
+    {'n', 'n', "namespace", "NS",
+     "namespace to assume for every object (default: the\nobject's metadata.namespace, else "
+     "\"default\")"},
+    {'o', 'o', "output", "FORMAT", "yaml (default) or json"},
+    {0, 'r', "review", NULL,
+     "input is an AdmissionReview; print the AdmissionReview\nresponse exactly as 'serve' "
+     "answers it"},
+    {'h', 'h', "help", NULL, "print this help"},
+};
+#define MUTATE_OPTIONS (sizeof mutate_options / sizeof mutate_options[0])
+
 static void mutate_usage(FILE *out)
 {
     fputs("Usage: gomemlimit-webhook mutate -f FILE|- [options]\n"
@@ -41,16 +56,10 @@ static void mutate_usage(FILE *out)
           "\n"
           "Apply the webhook's mutation offline.\n"
           "\n"
-          "Options:\n"
-          "  -f, --filename FILE   input file, '-' for standard input (required)\n"
-          "  -c, --config FILE     webhook config file (YAML); default: built-in defaults\n"
-          "  -n, --namespace NS    namespace to assume for every object (default: the\n"
-          "                        object's metadata.namespace, else \"default\")\n"
-          "  -o, --output FORMAT   yaml (default) or json\n"
-          "      --review          input is an AdmissionReview; print the AdmissionReview\n"
-          "                        response exactly as 'serve' answers it\n"
-          "  -h, --help            print this help\n"
-          "\n"
+          "Options:\n",
+          out);
+    gmw_cliopt_help(out, mutate_options, MUTATE_OPTIONS, 24);
+    fputs("\n"
           "Input is YAML or JSON (a JSON stream when the first non-blank character is\n"
           "'{'), with any number of documents; a List's items are handled one by one.\n"
           "Pods and the pod templates of Deployment, StatefulSet, DaemonSet, ReplicaSet,\n"
@@ -377,24 +386,18 @@ out:
 
 int gmw_cmd_mutate(int argc, char **argv)
 {
-    static const struct option long_opts[] = {
-        {"filename", required_argument, NULL, 'f'},
-        {"config", required_argument, NULL, 'c'},
-        {"namespace", required_argument, NULL, 'n'},
-        {"output", required_argument, NULL, 'o'},
-        {"review", no_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *file = NULL, *config_path = NULL, *ns = NULL, *output = "yaml";
     int review = 0;
     gmw_config cfg;
     char err[GMW_CONFIG_ERR];
     int opt;
 
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":f:c:n:o:h", long_opts, NULL)) != -1) {
+    gmw_cliopt_parser parser;
+    if (gmw_cliopt_init(&parser, mutate_options, MUTATE_OPTIONS) != 0) {
+        fputs("gomemlimit-webhook mutate: internal error: bad option table\n", stderr);
+        return MUTATE_EXIT_USAGE;
+    }
+    while ((opt = gmw_cliopt_next(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 'f':
             file = optarg;

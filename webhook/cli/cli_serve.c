@@ -8,7 +8,6 @@
  * exit 0, SIGHUP reloads certificate and config at once.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,6 +20,7 @@
 
 #include "certs.h"
 #include "cli.h"
+#include "cliopt.h"
 #include "config.h"
 #include "duration.h"
 #include "listen.h"
@@ -55,6 +55,41 @@ typedef struct {
     pthread_mutex_t reload_lock; /* one reload at a time */
 } serve_state;
 
+enum {
+    OPT_LISTEN = 256,
+    OPT_CERT,
+    OPT_KEY,
+    OPT_THREADS,
+    OPT_LIMIT,
+    OPT_IDLE,
+    OPT_REQUEST,
+    OPT_GRACE,
+    OPT_BODY,
+    OPT_LOG,
+    OPT_RELOAD
+};
+
+/* The options of `serve`: the parser and the help are both made from this table. */
+static const gmw_cliopt serve_options[] = {
+    {'c', 'c', "config", "FILE", "YAML config file (engine and server keys)"},
+    {0, OPT_LISTEN, "listen", "ADDR", "host:port, :port or [v6]:port (listen; default :8443)"},
+    {0, OPT_CERT, "tls-cert-file", "FILE", "PEM certificate (chain) (tls.certFile)"},
+    {0, OPT_KEY, "tls-key-file", "FILE", "PEM private key (tls.keyFile)"},
+    {0, OPT_THREADS, "threads", "N", "worker threads, 0 = CPU count (threads)"},
+    {0, OPT_LIMIT, "connection-limit", "N", "maximum open connections (connectionLimit)"},
+    {0, OPT_IDLE, "idle-timeout", "DUR",
+     "close idle connections after DUR (idleTimeout; 120s,\n1s..24h)"},
+    {0, OPT_REQUEST, "request-timeout", "DUR",
+     "abort a request whose body has not arrived within DUR\n(requestTimeout; 10s, 1s..1h)"},
+    {0, OPT_GRACE, "shutdown-grace-period", "DUR",
+     "time to finish requests on SIGTERM\n(shutdownGracePeriod; 20s, 0s..1h)"},
+    {0, OPT_BODY, "max-body", "QUANTITY", "largest request body, e.g. 8Mi (maxBody)"},
+    {0, OPT_LOG, "log-level", "LEVEL", "debug | info | warn | error (logLevel)"},
+    {0, OPT_RELOAD, "reload-interval", "DUR", "poll interval for file changes (default 2s)"},
+    {'h', 'h', "help", NULL, "show this help"},
+};
+#define SERVE_OPTIONS (sizeof serve_options / sizeof serve_options[0])
+
 static void usage(FILE *out)
 {
     fputs("Usage: gomemlimit-webhook serve [options]\n"
@@ -62,24 +97,10 @@ static void usage(FILE *out)
           "Run the HTTPS admission webhook (POST /mutate, GET /healthz /readyz /metrics).\n"
           "Flags override the keys of the config file.\n"
           "\n"
-          "Options:\n"
-          "  -c, --config FILE             YAML config file (engine and server keys)\n"
-          "      --listen ADDR             host:port, :port or [v6]:port (listen; default :8443)\n"
-          "      --tls-cert-file FILE      PEM certificate (chain) (tls.certFile)\n"
-          "      --tls-key-file FILE       PEM private key (tls.keyFile)\n"
-          "      --threads N               worker threads, 0 = CPU count (threads)\n"
-          "      --connection-limit N      maximum open connections (connectionLimit)\n"
-          "      --idle-timeout DUR        close idle connections after DUR (idleTimeout; 120s,\n"
-          "                                1s..24h)\n"
-          "      --request-timeout DUR     abort a request whose body has not arrived within DUR\n"
-          "                                (requestTimeout; 10s, 1s..1h)\n"
-          "      --shutdown-grace-period DUR  time to finish requests on SIGTERM\n"
-          "                                (shutdownGracePeriod; 20s, 0s..1h)\n"
-          "      --max-body QUANTITY       largest request body, e.g. 8Mi (maxBody)\n"
-          "      --log-level LEVEL         debug | info | warn | error (logLevel)\n"
-          "      --reload-interval DUR     poll interval for file changes (default 2s)\n"
-          "  -h, --help                    show this help\n"
-          "\n"
+          "Options:\n",
+          out);
+    gmw_cliopt_help(out, serve_options, SERVE_OPTIONS, 32);
+    fputs("\n"
           "DUR is " GMW_DURATION_SYNTAX ", as in the config file\n"
           "(whole seconds except for --reload-interval).\n"
           "The certificate, the key and the config file are watched (Kubernetes Secret and\n"
@@ -237,43 +258,16 @@ out:
 /* Parse argv into *f. Returns -1 to exit 0 (help), 0 to go on, 2 on a usage error. */
 static int parse_args(int argc, char **argv, serve_flags *f)
 {
-    enum {
-        OPT_LISTEN = 256,
-        OPT_CERT,
-        OPT_KEY,
-        OPT_THREADS,
-        OPT_LIMIT,
-        OPT_IDLE,
-        OPT_REQUEST,
-        OPT_GRACE,
-        OPT_BODY,
-        OPT_LOG,
-        OPT_RELOAD
-    };
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"listen", required_argument, NULL, OPT_LISTEN},
-        {"tls-cert-file", required_argument, NULL, OPT_CERT},
-        {"tls-key-file", required_argument, NULL, OPT_KEY},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"connection-limit", required_argument, NULL, OPT_LIMIT},
-        {"idle-timeout", required_argument, NULL, OPT_IDLE},
-        {"request-timeout", required_argument, NULL, OPT_REQUEST},
-        {"shutdown-grace-period", required_argument, NULL, OPT_GRACE},
-        {"max-body", required_argument, NULL, OPT_BODY},
-        {"log-level", required_argument, NULL, OPT_LOG},
-        {"reload-interval", required_argument, NULL, OPT_RELOAD},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     char listen_bad[160];
     memset(f, 0, sizeof *f);
     f->reload_interval_ms = 2000;
-    optind = 1;
-    opterr = 0;
+    gmw_cliopt_parser parser;
+    if (gmw_cliopt_init(&parser, serve_options, SERVE_OPTIONS) != 0) {
+        fputs("gomemlimit-webhook serve: internal error: bad option table\n", stderr);
+        return 2;
+    }
     for (;;) {
-        int idx = 0;
-        int c = getopt_long(argc, argv, ":c:h", longopts, &idx);
+        int c = gmw_cliopt_next(&parser, argc, argv);
         if (c == -1)
             break;
         const char *bad = NULL;
