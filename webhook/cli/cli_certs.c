@@ -378,9 +378,9 @@ static int issue_serving(const certs_args *a, char names[4][256], time_t not_bef
                          certs_material *m, char *err, size_t errcap)
 {
     const char *const sans[4] = {names[0], names[1], names[2], names[3]};
-    int rc = gmw_certs_make_serving(sans, 4, a->type, not_before, now + a->days * 86400L,
-                                    m->ca_cert.data, m->ca_key.data, &m->cert, &m->key, err,
-                                    errcap);
+    int rc =
+        gmw_certs_make_serving(sans, 4, a->type, not_before, now + a->days * 86400L,
+                               m->ca_cert.data, m->ca_key.data, &m->cert, &m->key, err, errcap);
     if (rc != 0)
         return rc;
     return gmw_certs_check(m->cert.data, m->cert.len, m->key.data, m->key.len, m->ca_cert.data,

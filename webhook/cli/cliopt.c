@@ -17,9 +17,8 @@ int gmw_cliopt_init(gmw_cliopt_parser *p, const gmw_cliopt *table, size_t n)
             continue;
         if (nl == GMW_CLIOPT_MAX || o->id == ':' || o->id == '?' || o->id <= 0)
             return -EINVAL;
-        p->longopts[nl++] = (struct option){o->name, o->arg != NULL ? required_argument
-                                                                    : no_argument,
-                                            NULL, o->id};
+        p->longopts[nl++] =
+            (struct option){o->name, o->arg != NULL ? required_argument : no_argument, NULL, o->id};
         if (o->short_name != 0) {
             p->shortopts[ns++] = (char)o->short_name;
             if (o->arg != NULL)
