@@ -1,9 +1,9 @@
 /*
- * compiler.h - compiler attributes shared by every layer.
+ * compiler.h - attributes shared by every layer.
  *
- * GMW_MUST_CHECK marks a function whose result must not be ignored (it reports a
- * failure the caller has to handle): dropping it is a -Werror build failure. A caller
- * that really has nothing to do on failure says so with an explicit check.
+ * GMW_MUST_CHECK marks a function whose result must be looked at: every fallible public
+ * function (0 or a negative errno, or a pointer that is NULL on failure). Dropping such
+ * a result is a compile error under -Werror (as curl's dynbuf does it).
  */
 #ifndef GMW_COMPILER_H
 #define GMW_COMPILER_H
