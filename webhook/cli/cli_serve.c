@@ -191,11 +191,11 @@ static void reload_certs(void *arg)
     char err[GMW_CERTS_ERR + 1200];
     if (gmw_tlsstore_load(st->running.tls_cert_file, st->running.tls_key_file, &info, err,
                           sizeof err) == 0) {
-        gmw_metrics_cert_reload(&st->metrics, 1);
+        gmw_metrics_cert_reload(&st->metrics, GMW_RELOAD_SUCCESS);
         gmw_metrics_cert_expiry(&st->metrics, info.not_after);
         log_cert(GMW_LOG_INFO, "serving certificate reloaded", &info, st->running.tls_cert_file);
     } else {
-        gmw_metrics_cert_reload(&st->metrics, 0);
+        gmw_metrics_cert_reload(&st->metrics, GMW_RELOAD_FAILURE);
         gmw_log_field f[2] = {GMW_LOG_STR("error", err),
                               GMW_LOG_STR("certFile", st->running.tls_cert_file)};
         gmw_log_fields(GMW_LOG_ERROR,
@@ -230,7 +230,7 @@ static void reload_config(void *arg)
     gmw_config cfg;
     char err[GMW_CONFIG_ERR];
     if (gmw_config_load_file(st->flags.config_path, &cfg, err, sizeof err) != 0) {
-        gmw_metrics_config_reload(&st->metrics, 0);
+        gmw_metrics_config_reload(&st->metrics, GMW_RELOAD_FAILURE);
         gmw_log_field f[2] = {GMW_LOG_STR("error", err),
                               GMW_LOG_STR("config", st->flags.config_path)};
         gmw_log_fields(GMW_LOG_ERROR, "config reload failed; keeping the running config", f, 2);
@@ -248,13 +248,13 @@ static void reload_config(void *arg)
     if (cfg.max_body_bytes <= 0)
         cfg.max_body_bytes = st->running.max_body_bytes;
     if (gmw_server_set_config(st->server, &cfg) != 0) {
-        gmw_metrics_config_reload(&st->metrics, 0);
+        gmw_metrics_config_reload(&st->metrics, GMW_RELOAD_FAILURE);
         gmw_log(GMW_LOG_ERROR, "config reload failed: out of memory");
         goto out;
     }
     st->running = cfg;
     gmw_log_set_level(cfg.log_level);
-    gmw_metrics_config_reload(&st->metrics, 1);
+    gmw_metrics_config_reload(&st->metrics, GMW_RELOAD_SUCCESS);
     gmw_log_field f[1] = {GMW_LOG_STR("config", st->flags.config_path)};
     gmw_log_fields(GMW_LOG_INFO, "config reloaded", f, 1);
 out:

@@ -21,6 +21,7 @@ static const char *const result_names[GMW_RESULT_COUNT] = {"patched", "allowed",
                                                            "ignored", "error"};
 static const char *const route_names[GMW_ROUTE_COUNT] = {"/mutate", "/healthz", "/readyz",
                                                          "/metrics", "other"};
+static const char *const reload_names[GMW_RELOAD_COUNT] = {"failure", "success"};
 static const unsigned tracked_codes[GMW_METRICS_CODES] = {200, 400, 404, 405, 408,
                                                           413, 415, 431, 500, 503};
 
@@ -39,7 +40,7 @@ void gmw_metrics_init(gmw_metrics *m, int64_t start_time, const char *version)
             atomic_init(&m->http[r][c], 0);
     atomic_init(&m->in_flight, 0);
     atomic_init(&m->cert_expiry, 0);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < GMW_RELOAD_COUNT; i++) {
         atomic_init(&m->cert_reloads[i], 0);
         atomic_init(&m->config_reloads[i], 0);
     }
@@ -58,12 +59,32 @@ void gmw_metrics_destroy(gmw_metrics *m)
     pthread_mutex_destroy(&m->containers_lock);
 }
 
+const char *gmw_metrics_op_name(gmw_metric_op op)
+{
+    return op_names[(unsigned)op < GMW_OP_COUNT ? op : GMW_OP_UNKNOWN];
+}
+
+const char *gmw_metrics_result_name(gmw_metric_result result)
+{
+    return result_names[(unsigned)result < GMW_RESULT_COUNT ? result : GMW_RESULT_ERROR];
+}
+
+const char *gmw_metrics_route_name(gmw_metric_route route)
+{
+    return route_names[(unsigned)route < GMW_ROUTE_COUNT ? route : GMW_ROUTE_OTHER];
+}
+
+const char *gmw_metrics_reload_result_name(gmw_reload_result result)
+{
+    return reload_names[(unsigned)result < GMW_RELOAD_COUNT ? result : GMW_RELOAD_FAILURE];
+}
+
 gmw_metric_op gmw_metrics_op_from_string(const char *op)
 {
     if (op == NULL)
         return GMW_OP_UNKNOWN;
     for (int i = 0; i < GMW_OP_UNKNOWN; i++)
-        if (strcmp(op, op_names[i]) == 0)
+        if (strcmp(op, gmw_metrics_op_name((gmw_metric_op)i)) == 0)
             return (gmw_metric_op)i;
     return GMW_OP_UNKNOWN;
 }
@@ -73,9 +94,15 @@ gmw_metric_result gmw_metrics_result_from_string(const char *decision)
     if (decision == NULL)
         return GMW_RESULT_ERROR;
     for (int i = 0; i < GMW_RESULT_ERROR; i++)
-        if (strcmp(decision, result_names[i]) == 0)
+        if (strcmp(decision, gmw_metrics_result_name((gmw_metric_result)i)) == 0)
             return (gmw_metric_result)i;
     return GMW_RESULT_ERROR;
+}
+
+/* The counter index of a reload result: anything but FAILURE is a success. */
+static int reload_index(gmw_reload_result result)
+{
+    return result == GMW_RELOAD_FAILURE ? GMW_RELOAD_FAILURE : GMW_RELOAD_SUCCESS;
 }
 
 void gmw_metrics_admission(gmw_metrics *m, gmw_metric_op op, gmw_metric_result result,
@@ -164,14 +191,14 @@ void gmw_metrics_cert_expiry(gmw_metrics *m, int64_t not_after)
     atomic_store(&m->cert_expiry, not_after);
 }
 
-void gmw_metrics_cert_reload(gmw_metrics *m, int ok)
+void gmw_metrics_cert_reload(gmw_metrics *m, gmw_reload_result result)
 {
-    atomic_fetch_add(&m->cert_reloads[ok ? 0 : 1], 1);
+    atomic_fetch_add(&m->cert_reloads[reload_index(result)], 1);
 }
 
-void gmw_metrics_config_reload(gmw_metrics *m, int ok)
+void gmw_metrics_config_reload(gmw_metrics *m, gmw_reload_result result)
 {
-    atomic_fetch_add(&m->config_reloads[ok ? 0 : 1], 1);
+    atomic_fetch_add(&m->config_reloads[reload_index(result)], 1);
 }
 
 void gmw_metrics_request_timeout(gmw_metrics *m)
@@ -220,6 +247,19 @@ static int series2(gmw_dynbuf *out, const char *name, const char *k1, const char
     return rc;
 }
 
+/* The two series of a reload counter: success first, then failure. */
+static int reload_series(gmw_dynbuf *out, const char *name, atomic_uint_fast64_t *counts)
+{
+    static const gmw_reload_result order[2] = {GMW_RELOAD_SUCCESS, GMW_RELOAD_FAILURE};
+    for (int i = 0; i < 2; i++) {
+        int rc = series2(out, name, "result", gmw_metrics_reload_result_name(order[i]), NULL, NULL,
+                         atomic_load(&counts[order[i]]));
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
 {
     int rc = 0;
@@ -236,8 +276,9 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
         for (int r = 0; r < GMW_RESULT_COUNT; r++) {
             uint64_t v = atomic_load(&m->admissions[o][r]);
             if (v != 0)
-                TRY(series2(out, "admission_requests_total", "operation", op_names[o], "result",
-                            result_names[r], v));
+                TRY(series2(out, "admission_requests_total", "operation",
+                            gmw_metrics_op_name((gmw_metric_op)o), "result",
+                            gmw_metrics_result_name((gmw_metric_result)r), v));
         }
 
     TRY(header(out, "admission_duration_seconds", "histogram",
@@ -280,7 +321,8 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
                 memcpy(code, "other", 6);
             else
                 snprintf(code, sizeof code, "%u", tracked_codes[c]);
-            TRY(series2(out, "http_requests_total", "route", route_names[r], "code", code, v));
+            TRY(series2(out, "http_requests_total", "route",
+                        gmw_metrics_route_name((gmw_metric_route)r), "code", code, v));
         }
 
     TRY(header(out, "in_flight_requests", "gauge", "HTTP requests being received or answered."));
@@ -294,17 +336,11 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
 
     TRY(header(out, "cert_reloads_total", "counter",
                "Serving certificate reloads after a file change, by result."));
-    TRY(series2(out, "cert_reloads_total", "result", "success", NULL, NULL,
-                atomic_load(&m->cert_reloads[0])));
-    TRY(series2(out, "cert_reloads_total", "result", "failure", NULL, NULL,
-                atomic_load(&m->cert_reloads[1])));
+    TRY(reload_series(out, "cert_reloads_total", m->cert_reloads));
 
     TRY(header(out, "config_reloads_total", "counter",
                "Configuration file reloads after a file change, by result."));
-    TRY(series2(out, "config_reloads_total", "result", "success", NULL, NULL,
-                atomic_load(&m->config_reloads[0])));
-    TRY(series2(out, "config_reloads_total", "result", "failure", NULL, NULL,
-                atomic_load(&m->config_reloads[1])));
+    TRY(reload_series(out, "config_reloads_total", m->config_reloads));
 
     TRY(header(out, "request_timeouts_total", "counter",
                "Requests aborted because the body had not arrived within requestTimeout."));
