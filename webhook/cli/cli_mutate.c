@@ -72,6 +72,21 @@ static void mutate_usage(FILE *out)
           out);
 }
 
+/* -o: how the manifests are printed. */
+typedef enum { OUTPUT_YAML = 0, OUTPUT_JSON } output_format;
+
+/* Parse an -o value ("yaml" or "json"). Returns 0 or -EINVAL. */
+static int output_format_parse(const char *s, output_format *out)
+{
+    if (strcmp(s, "yaml") == 0)
+        *out = OUTPUT_YAML;
+    else if (strcmp(s, "json") == 0)
+        *out = OUTPUT_JSON;
+    else
+        return -EINVAL;
+    return 0;
+}
+
 /* Point at --help after a usage message; returns the usage exit code. */
 static int usage_error(void)
 {
@@ -308,14 +323,14 @@ static void process_object(mutate_run *run, json_t *parent, size_t index, size_t
 }
 
 /* Print docs (borrowed) as YAML or JSON on stdout. Returns 0 or -1 (message printed). */
-static int write_documents(const json_t *docs, bool as_json)
+static int write_documents(const json_t *docs, output_format format)
 {
     char err[256];
     char *text = NULL;
     size_t len = 0;
     json_t *list = NULL;
 
-    if (!as_json) {
+    if (format == OUTPUT_YAML) {
         text = gmw_yaml_emit(docs, &len, err, sizeof(err));
     } else if (json_array_size(docs) == 1) {
         text = gmw_json_emit(json_array_get(docs, 0), &len, err, sizeof(err));
@@ -342,7 +357,8 @@ static int write_documents(const json_t *docs, bool as_json)
 }
 
 /* Manifest mode: read, mutate every Pod and pod template, write. */
-static int mutate_manifests(const gmw_config *cfg, const char *path, const char *ns, bool as_json)
+static int mutate_manifests(const gmw_config *cfg, const char *path, const char *ns,
+                            output_format format)
 {
     char err[512];
     char *buf = NULL;
@@ -375,7 +391,7 @@ static int mutate_manifests(const gmw_config *cfg, const char *path, const char 
     }
     for (i = 0; i < json_array_size(docs); i++)
         process_object(&run, docs, i, i + 1, 0);
-    if (write_documents(docs, as_json) != 0)
+    if (write_documents(docs, format) != 0)
         goto out;
     rc = run.denied > 0 || run.failed > 0 ? MUTATE_EXIT_FAIL : MUTATE_EXIT_OK;
 out:
@@ -435,7 +451,8 @@ int gmw_cmd_mutate(int argc, char **argv)
         fputs("gomemlimit-webhook mutate: -f FILE|- is required\n", stderr);
         return usage_error();
     }
-    if (strcmp(output, "yaml") != 0 && strcmp(output, "json") != 0) {
+    output_format format = OUTPUT_YAML;
+    if (output_format_parse(output, &format) != 0) {
         fprintf(stderr, "gomemlimit-webhook mutate: -o must be yaml or json, not '%s'\n", output);
         return MUTATE_EXIT_USAGE;
     }
@@ -457,5 +474,5 @@ int gmw_cmd_mutate(int argc, char **argv)
 
     if (review)
         return mutate_review(&cfg, file);
-    return mutate_manifests(&cfg, file, ns, strcmp(output, "json") == 0);
+    return mutate_manifests(&cfg, file, ns, format);
 }
