@@ -25,7 +25,7 @@ int gmw_cliopt_init(gmw_cliopt_parser *p, const gmw_cliopt *table, size_t n)
                 p->shortopts[ns++] = ':';
         }
     }
-    optind = 1;
+    optind = 0; /* not 1: glibc and musl then also reset their internal state */
     opterr = 0;
     return 0;
 }

@@ -32,7 +32,8 @@ typedef struct {
 } gmw_cliopt_parser;
 
 /*
- * Build the parser for table[0..n) and reset getopt (optind = 1, opterr = 0). Returns 0,
+ * Build the parser for table[0..n) and reset getopt fully (optind = 0, opterr = 0), so a
+ * process may parse more than one argv. Returns 0,
  * or -EINVAL when the table has more than GMW_CLIOPT_MAX options or an id collides with
  * ':' or '?' (a programming error).
  */
