@@ -248,23 +248,15 @@ static bool dns_name_ok(const char *s)
     return true;
 }
 
-int gmw_certs_make_serving(const char *const *dns_names, size_t n_names, gmw_key_type type,
-                           time_t not_before, time_t not_after, const char *ca_cert_pem,
-                           const char *ca_key_pem, gmw_pem *cert_pem, gmw_pem *key_pem, char *err,
-                           size_t errcap)
+/*
+ * Validate 1..GMW_CERTS_MAX_SANS DNS names and write them as a subjectAltName value
+ * ("DNS:a,DNS:b") into san. Returns 0 or -EINVAL.
+ */
+static int san_list(const char *const *dns_names, size_t n_names, char *san, size_t cap, char *err,
+                    size_t errcap)
 {
-    EVP_PKEY *key = NULL, *ca_key = NULL;
-    X509 *cert = NULL, *ca = NULL;
-    BIO *bio = NULL;
-    char san[GMW_CERTS_MAX_SANS * 260];
-    int rc = -EINVAL;
-    ERR_clear_error();
     if (n_names == 0 || n_names > GMW_CERTS_MAX_SANS) {
         snprintf(err, errcap, "need 1 to %d DNS names", GMW_CERTS_MAX_SANS);
-        return -EINVAL;
-    }
-    if (not_after <= not_before) {
-        snprintf(err, errcap, "certificate validity ends before it starts");
         return -EINVAL;
     }
     size_t off = 0;
@@ -273,33 +265,73 @@ int gmw_certs_make_serving(const char *const *dns_names, size_t n_names, gmw_key
             snprintf(err, errcap, "invalid DNS name '%.100s'", dns_names[i]);
             return -EINVAL;
         }
-        int w = snprintf(san + off, sizeof san - off, "%sDNS:%s", i == 0 ? "" : ",", dns_names[i]);
-        if (w < 0 || (size_t)w >= sizeof san - off) {
+        int w = snprintf(san + off, cap - off, "%sDNS:%s", i == 0 ? "" : ",", dns_names[i]);
+        if (w < 0 || (size_t)w >= cap - off) {
             snprintf(err, errcap, "too many DNS names");
             return -EINVAL;
         }
         off += (size_t)w;
     }
-    bio = BIO_new_mem_buf(ca_cert_pem, -1);
-    ca = bio != NULL ? PEM_read_bio_X509(bio, NULL, no_password, NULL) : NULL;
+    return 0;
+}
+
+/*
+ * Parse the CA certificate and key (NUL-terminated PEM) and check that they belong together.
+ * Returns 0 with *ca and *ca_key (caller frees), or -EINVAL / -ENOMEM with nothing allocated.
+ */
+static int read_ca(const char *ca_cert_pem, const char *ca_key_pem, X509 **ca, EVP_PKEY **ca_key,
+                   char *err, size_t errcap)
+{
+    BIO *bio = BIO_new_mem_buf(ca_cert_pem, -1);
+    X509 *cert = bio != NULL ? PEM_read_bio_X509(bio, NULL, no_password, NULL) : NULL;
+    EVP_PKEY *key = NULL;
+    int rc = 0;
     BIO_free(bio);
-    if (ca == NULL) {
+    if (cert == NULL) {
         rc = ssl_error(err, errcap, "reading the CA certificate", -EINVAL);
-        goto out;
+        goto fail;
     }
     bio = BIO_new_mem_buf(ca_key_pem, -1);
-    ca_key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL) : NULL;
+    key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL) : NULL;
     BIO_free(bio);
-    if (ca_key == NULL) {
+    if (key == NULL) {
         rc = ssl_error(err, errcap, "reading the CA key", -EINVAL);
-        goto out;
+        goto fail;
     }
-    if (X509_check_private_key(ca, ca_key) != 1) {
+    if (X509_check_private_key(cert, key) != 1) {
         ERR_clear_error();
         snprintf(err, errcap, "the CA key does not match the CA certificate");
         rc = -EINVAL;
-        goto out;
+        goto fail;
     }
+    *ca = cert;
+    *ca_key = key;
+    return 0;
+fail:
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+int gmw_certs_make_serving(const char *const *dns_names, size_t n_names, gmw_key_type type,
+                           time_t not_before, time_t not_after, const char *ca_cert_pem,
+                           const char *ca_key_pem, gmw_pem *cert_pem, gmw_pem *key_pem, char *err,
+                           size_t errcap)
+{
+    EVP_PKEY *key = NULL, *ca_key = NULL;
+    X509 *cert = NULL, *ca = NULL;
+    char san[GMW_CERTS_MAX_SANS * 260];
+    ERR_clear_error();
+    int rc = san_list(dns_names, n_names, san, sizeof san, err, errcap);
+    if (rc != 0)
+        return rc;
+    if (not_after <= not_before) {
+        snprintf(err, errcap, "certificate validity ends before it starts");
+        return -EINVAL;
+    }
+    rc = read_ca(ca_cert_pem, ca_key_pem, &ca, &ca_key, err, errcap);
+    if (rc != 0)
+        return rc;
     key = generate_key(type);
     if (key == NULL) {
         rc = ssl_error(err, errcap, "generating the serving key", -EIO);
