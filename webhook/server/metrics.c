@@ -260,9 +260,7 @@ static int reload_series(gmw_dynbuf *out, const char *name, atomic_uint_fast64_t
     return 0;
 }
 
-int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
-{
-    int rc = 0;
+/* Append expr's output; on failure return its error from the enclosing function. */
 #define TRY(expr)                                                                                  \
     do {                                                                                           \
         rc = (expr);                                                                               \
@@ -270,6 +268,10 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
             return rc;                                                                             \
     } while (0)
 
+/* admission_requests_total{operation,result}: only series seen. */
+static int render_admissions(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "admission_requests_total", "counter",
                "AdmissionReview requests answered, by operation and result."));
     for (int o = 0; o < GMW_OP_COUNT; o++)
@@ -280,7 +282,13 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
                             gmw_metrics_op_name((gmw_metric_op)o), "result",
                             gmw_metrics_result_name((gmw_metric_result)r), v));
         }
+    return 0;
+}
 
+/* admission_duration_seconds: cumulative buckets, sum, count. */
+static int render_duration(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "admission_duration_seconds", "histogram",
                "Time to decide one AdmissionReview (parse, engine, encode)."));
     uint64_t cumulative = 0;
@@ -298,7 +306,13 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
                         (unsigned long long)(sum_ns % 1000000000u)));
     TRY(gmw_dynbuf_addf(out, PREFIX "admission_duration_seconds_count %llu\n",
                         (unsigned long long)count));
+    return 0;
+}
 
+/* containers_total{action,reason} from a snapshot of the table. */
+static int render_containers(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "containers_total", "counter",
                "Containers looked at in Pod CREATE requests, by action and reason."));
     gmw_container_series snap[GMW_METRICS_CONTAINER_SERIES];
@@ -309,7 +323,13 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
     for (unsigned i = 0; i < nseries; i++)
         TRY(series2(out, "containers_total", "action", snap[i].action, "reason", snap[i].reason,
                     snap[i].count));
+    return 0;
+}
 
+/* http_requests_total{route,code}: only series seen. */
+static int render_http(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "http_requests_total", "counter", "HTTP responses, by route and status code."));
     for (int r = 0; r < GMW_ROUTE_COUNT; r++)
         for (int c = 0; c <= GMW_METRICS_CODES; c++) {
@@ -324,7 +344,13 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
             TRY(series2(out, "http_requests_total", "route",
                         gmw_metrics_route_name((gmw_metric_route)r), "code", code, v));
         }
+    return 0;
+}
 
+/* The single-series metrics, the reload counters and build_info. */
+static int render_gauges_and_counters(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "in_flight_requests", "gauge", "HTTP requests being received or answered."));
     TRY(gmw_dynbuf_addf(out, PREFIX "in_flight_requests %lld\n",
                         (long long)atomic_load(&m->in_flight)));
@@ -353,6 +379,17 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
     TRY(header(out, "process_start_time_seconds", "gauge",
                "Start time of the process, UNIX seconds."));
     TRY(gmw_dynbuf_addf(out, PREFIX "process_start_time_seconds %lld\n", (long long)m->start_time));
-#undef TRY
-    return rc;
+    return 0;
 }
+
+int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
+    TRY(render_admissions(m, out));
+    TRY(render_duration(m, out));
+    TRY(render_containers(m, out));
+    TRY(render_http(m, out));
+    TRY(render_gauges_and_counters(m, out));
+    return 0;
+}
+#undef TRY
