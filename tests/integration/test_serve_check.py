@@ -5,6 +5,7 @@ error (exit 1), and never serves. Certificates come from the `certs` command and
 expired and mismatched cases, from python3-cryptography (an independent generator)."""
 import datetime
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -130,6 +131,17 @@ def test_expired_cert():
                 "the certificate has expired", count=1)
 
 
+def test_expiring_soon_is_a_warning():
+    soon = os.path.join(D, "soon")
+    make_certs(soon, "--days", "10")
+    cfg = write("soon.yaml", config(cert=os.path.join(soon, "tls.crt"),
+                                    key=os.path.join(soon, "tls.key")))
+    rc, out, err = check("--config", cfg)
+    assert (rc, out) == (0, "configuration OK\n"), (rc, out, err)
+    # 10 days from issue, whole days left: 10 within the same second, else 9.
+    assert re.search(r"warning: the serving certificate expires in (9|10) days", err), err
+
+
 def test_bad_listen():
     cfg = write("listen.yaml", config(listen=":99999"))
     expect_fail(["--config", cfg], f"{cfg}:1:", "listen", count=1)
@@ -152,6 +164,7 @@ if __name__ == "__main__":
         test_missing_cert,
         test_mismatched_key,
         test_expired_cert,
+        test_expiring_soon_is_a_warning,
         test_bad_listen,
         test_every_error_reported,
     ])
