@@ -23,7 +23,8 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ] || [ "${GMW_FORCE_APT_UPDATE:-0}" = 1 ]; then
+# CI (CI=true) always refreshes the package lists first, as a fresh machine needs.
+if [ ${#missing[@]} -gt 0 ] || [ "${GMW_FORCE_APT_UPDATE:-0}" = 1 ] || [ "${CI:-}" = true ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   if [ ${#missing[@]} -gt 0 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # lint.sh: static analysis of the C sources; exit 1 on any finding.
-#   scripts/lint.sh BUILD_DIR [cppcheck|clang-tidy|all]     (default: all)
+#   scripts/lint.sh BUILD_DIR [cppcheck|clang-tidy|clang-format|all]     (default: all)
 # BUILD_DIR holds compile_commands.json (CMAKE_EXPORT_COMPILE_COMMANDS is ON in every
 # build dir; configure with GMW_BUILD_TESTS=ON so the test sources are in it).
 #
@@ -16,14 +16,14 @@ cd "$(dirname "$0")/.."
 src=$PWD
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    echo "usage: scripts/lint.sh BUILD_DIR [cppcheck|clang-tidy|all]" >&2
+    echo "usage: scripts/lint.sh BUILD_DIR [cppcheck|clang-tidy|clang-format|all]" >&2
     exit 2
 fi
 build=$(cd "$1" && pwd)
 what=${2:-all}
 jobs=${GMW_LINT_JOBS:-$(nproc)}
-case $what in cppcheck | clang-tidy | all) ;; *)
-    echo "lint: unknown tool '$what' (cppcheck, clang-tidy or all)" >&2
+case $what in cppcheck | clang-tidy | clang-format | all) ;; *)
+    echo "lint: unknown tool '$what' (cppcheck, clang-tidy, clang-format or all)" >&2
     exit 2
     ;;
 esac
@@ -119,7 +119,28 @@ run_clang_tidy() {
     echo "lint: clang-tidy clean"
 }
 
+# The root .clang-format (100 columns, Linux braces): every C source and header must already
+# be formatted. The canary is a file that is not, so a missing config or a tool that accepts
+# anything cannot pass.
+run_clang_format() {
+    need clang-format
+    local all=("${files[@]}" webhook/*/*.h tests/unit/*.h tests/layering/*.c)
+    printf 'int  canary( int a ){return a;}\n' >"$tmp/canary.c"
+    if (cd "$tmp" && cp "$src/.clang-format" . && clang-format --dry-run -Werror canary.c) \
+        >"$tmp/canary.log" 2>&1; then
+        echo "lint: clang-format accepted a badly formatted canary file: the check is broken" >&2
+        return 1
+    fi
+    echo "lint: $(clang-format --version | grep -o 'version [0-9.]*'), ${#all[@]} files"
+    if ! clang-format --dry-run -Werror "${all[@]}"; then
+        echo "lint: clang-format FAILED (run: clang-format -i FILE; style in .clang-format)" >&2
+        return 1
+    fi
+    echo "lint: clang-format clean"
+}
+
 rc=0
+if [ "$what" = clang-format ] || [ "$what" = all ]; then run_clang_format || rc=1; fi
 if [ "$what" = cppcheck ] || [ "$what" = all ]; then run_cppcheck || rc=1; fi
 if [ "$what" = clang-tidy ] || [ "$what" = all ]; then run_clang_tidy || rc=1; fi
 exit $rc
