@@ -288,4 +288,26 @@ missing = [n for n in need if n not in exprs]
 sys.exit(1 if missing else 0)
 PY
 
+section "monitoring: PrometheusRule, dashboards, deploy/monitoring/ (docs/monitoring.md)"
+for inj in opt-out opt-in; do
+    f="$work/render-monitoring-$inj.yaml"
+    "$HELM" template gmw "$CHART" --namespace "$NS" --set injection.mode="$inj" --set prometheusRule.enabled=true \
+        --set metrics.serviceMonitor.enabled=true --set metrics.dashboard.enabled=true > "$f"
+    if v=$(validate "$f"); then pass "validate with prometheusRule + dashboards ($inj): $(tail -1 <<<"$v")"; else fail "validate monitoring ($inj)"; echo "$v"; fi
+    expect "one PrometheusRule and two dashboard ConfigMaps ($inj)" test \
+        "$(grep -c '^kind: PrometheusRule$' "$f"):$(grep -c '^    grafana_dashboard: "1"$' "$f")" = "1:2"
+done
+expect "lint with prometheusRule" "$HELM" lint --strict "$CHART" --set prometheusRule.enabled=true \
+    --set 'prometheusRule.labels.release=prom' --set 'prometheusRule.alertLabels.team=platform' >/dev/null
+reject "prometheusRule.enabled not a boolean" "enabled" --set-string prometheusRule.enabled=yes
+reject "prometheusRule misspelled key" "alertLabel" --set prometheusRule.alertLabel.team=x
+expect "deploy/monitoring/ validates" sh -c "cat deploy/monitoring/*.yaml | '$PY' tests/deploy/yaml2json.py | node tests/deploy/validate-manifests.js >/dev/null"
+expect "deploy/monitoring/ holds the ServiceMonitor, the PrometheusRule and both dashboards" test \
+    "$(cat deploy/monitoring/*.yaml | grep -c '^kind: \(ServiceMonitor\|PrometheusRule\|ConfigMap\)$')" = 4
+expect "the default kubectl apply -f deploy/ set has no CRD objects" sh -c "! grep -q '^apiVersion: monitoring.coreos.com' deploy/*.yaml"
+cp deploy/monitoring/prometheusrule.yaml "$work/pr-copy.yaml"
+sed -i 's/for: 5m/for: 6m/' deploy/monitoring/prometheusrule.yaml
+if scripts/render-deploy.sh --check >/dev/null 2>&1; then fail "a modified deploy/monitoring/ was not detected"; else pass "a modified deploy/monitoring/ is detected"; fi
+cp "$work/pr-copy.yaml" deploy/monitoring/prometheusrule.yaml
+
 finish

@@ -46,6 +46,7 @@ typedef struct {
     int64_t max_body;
     unsigned reload_interval_ms;
     bool check; /* --check: validate, report, exit */
+    unsigned metrics_namespaces;
 } serve_flags;
 
 /* State shared by the main thread and the watcher thread's reload callbacks. */
@@ -69,6 +70,7 @@ enum {
     OPT_BODY,
     OPT_LOG,
     OPT_RELOAD,
+    OPT_METRICS_NS,
     OPT_CHECK
 };
 
@@ -89,6 +91,9 @@ static const gmw_cliopt serve_options[] = {
     {0, OPT_BODY, "max-body", "QUANTITY", "largest request body, e.g. 8Mi (maxBody)"},
     {0, OPT_LOG, "log-level", "LEVEL", "debug | info | warn | error (logLevel)"},
     {0, OPT_RELOAD, "reload-interval", "DUR", "poll interval for file changes (default 2s)"},
+    {0, OPT_METRICS_NS, "metrics-namespaces", "N",
+     "namespaces with their own injections_total series,\n0..256 (default 64; later ones count "
+     "as \"_other\")"},
     {0, OPT_CHECK, "check", NULL,
      "check the config file, the flags, the certificate pair\nand the listen address, print "
      "\"configuration OK\" or\nevery error, exit 0 or 1; never serves"},
@@ -376,6 +381,11 @@ static const char *take_option(serve_flags *f, int c, const char *arg, char *why
             return "--reload-interval wants a duration between 10ms and 1h";
         f->reload_interval_ms = (unsigned)ms;
         return NULL;
+    case OPT_METRICS_NS:
+        if (parse_uint(arg, GMW_METRICS_NAMESPACES_MAX, &u) != 0)
+            return "--metrics-namespaces wants a number from 0 to 256";
+        f->metrics_namespaces = u;
+        return NULL;
     case OPT_CHECK:
         f->check = true;
         return NULL;
@@ -397,6 +407,7 @@ static int parse_args(int argc, char **argv, serve_flags *f, serve_problems *p)
     memset(f, 0, sizeof *f);
     memset(p, 0, sizeof *p);
     f->reload_interval_ms = 2000;
+    f->metrics_namespaces = GMW_METRICS_NAMESPACES_DEFAULT;
     gmw_cliopt_parser parser;
     if (gmw_cliopt_init(&parser, serve_options, SERVE_OPTIONS) != 0) {
         fputs("gomemlimit-webhook serve: internal error: bad option table\n", stderr);
@@ -648,6 +659,7 @@ static int run(serve_state *st, gmw_config *cfg)
     st->running = *cfg;
     pthread_mutex_init(&st->reload_lock, NULL);
     gmw_metrics_init(&st->metrics, (int64_t)time(NULL), GMW_VERSION);
+    gmw_metrics_set_namespace_limit(&st->metrics, st->flags.metrics_namespaces);
 
     sigset_t sigs;
     block_signals(&sigs);

@@ -85,6 +85,8 @@ int gmw_server_set_config(gmw_server *srv, const gmw_config *cfg)
     srv->cfg = s;
     pthread_mutex_unlock(&srv->cfg_lock);
     snap_release(old);
+    gmw_metrics_set_config(srv->metrics, cfg->ratio_e4, cfg->gogc,
+                           gmw_request_policy_name(cfg->request_policy));
     return 0;
 }
 
@@ -246,6 +248,8 @@ static void record_admission(gmw_server *srv, const gmw_review_outcome *o, unsig
     gmw_metric_op op = gmw_metrics_op_from_string(o != NULL ? o->operation : NULL);
     gmw_metric_result res = gmw_metrics_result_from_string(o != NULL ? o->decision : NULL);
     gmw_metrics_admission(srv->metrics, op, res, seconds);
+    if (o != NULL)
+        gmw_metrics_injection(srv->metrics, o->ns, res); /* counts Pod CREATEs only */
     if (o != NULL) {
         size_t n = o->container_count < GMW_MAX_CONTAINER_OUTCOMES ? o->container_count
                                                                    : GMW_MAX_CONTAINER_OUTCOMES;
