@@ -73,6 +73,8 @@ expect "ratio change does not roll the Pods (live reload)" test "$base" = "$(sum
 expect "logLevel change does not roll the Pods (live reload)" test "$base" = "$(sum --set server.logLevel=debug)"
 expect "threads change rolls the Pods" test "$base" != "$(sum --set server.threads=8)"
 expect "idleTimeout change rolls the Pods" test "$base" != "$(sum --set server.idleTimeout=150s)"
+expect "headerTimeout change rolls the Pods" test "$base" != "$(sum --set server.headerTimeout=5s)"
+expect "perIpConnectionLimit change rolls the Pods" test "$base" != "$(sum --set server.perIpConnectionLimit=64)"
 expect "maxBody change does not roll the Pods (live reload)" test "$base" = "$(sum --set server.maxBody=4Mi)"
 expect "port change rolls the Pods" test "$base" != "$(sum --set server.port=9443)"
 
@@ -97,7 +99,8 @@ for o in yaml.safe_load_all(open(sys.argv[1])):
     "$HELM" template gmw "$CHART" --namespace "$NS" --set config.defaults.ratio=0.5 --set config.defaults.gogc=off \
         --set config.defaults.requestPolicy=keep --set server.logLevel=debug --set config.shim.enabled=true \
         --set config.invalidAnnotations=warn --set 'config.excludeNamespaces={batch}' --set server.maxBody=4Mi \
-        --set server.idleTimeout=150 --set server.threads=3 --show-only templates/configmap.yaml |
+        --set server.idleTimeout=150 --set server.threads=3 --set server.headerTimeout=5s \
+        --set server.perIpConnectionLimit=0 --show-only templates/configmap.yaml |
         "$PY" -c 'import sys,yaml; print(yaml.safe_load(sys.stdin)["data"]["config.yaml"])' > "$work/cfg-custom.yaml"
     out=$("$BIN" mutate --config "$work/cfg-custom.yaml" --namespace apps -f "$work/pod.yaml" -o json 2>&1)
     expect "non-default values reach the server (ratio 0.5 -> 256MiB, GOGC off)" sh -c "grep -q '256MiB' <<'X'
@@ -221,6 +224,8 @@ reject "caBundle not base64" "caBundle" --set certs.mode=secret --set certs.secr
 reject "misspelled top-level key" "replicas" --set replicas=3
 reject "misspelled nested key" "failurPolicy" --set webhook.failurPolicy=Fail
 reject "idleTimeout 2 days" "idleTimeout" --set server.idleTimeout=2d
+reject "headerTimeout 0 (the server needs >= 1s)" "headerTimeout" --set server.headerTimeout=0
+reject "perIpConnectionLimit negative" "perIpConnectionLimit" --set server.perIpConnectionLimit=-1
 reject "idleTimeout 0 (the server needs >= 1s)" "idleTimeout" --set server.idleTimeout=0
 reject "requestTimeout 0 (the server needs >= 1s)" "requestTimeout" --set server.requestTimeout=0
 reject "excluded namespace not a DNS label" "excludeNamespaces" --set 'config.excludeNamespaces={Bad_NS}'

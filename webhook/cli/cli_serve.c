@@ -43,6 +43,8 @@ typedef struct {
     const char *listen, *cert, *key, *log_level;
     bool threads_set, limit_set, idle_set, request_set, grace_set, body_set;
     unsigned threads, limit, idle_s, request_s, grace_s;
+    bool header_set, per_ip_set;
+    unsigned header_s, per_ip;
     int64_t max_body;
     unsigned reload_interval_ms;
     bool check; /* --check: validate, report, exit */
@@ -71,6 +73,8 @@ enum {
     OPT_LOG,
     OPT_RELOAD,
     OPT_METRICS_NS,
+    OPT_HEADER,
+    OPT_PER_IP,
     OPT_CHECK
 };
 
@@ -82,6 +86,11 @@ static const gmw_cliopt serve_options[] = {
     {0, OPT_KEY, "tls-key-file", "FILE", "PEM private key (tls.keyFile)"},
     {0, OPT_THREADS, "threads", "N", "worker threads, 0 = CPU count (threads)"},
     {0, OPT_LIMIT, "connection-limit", "N", "maximum open connections (connectionLimit)"},
+    {0, OPT_PER_IP, "per-ip-connection-limit", "N",
+     "open connections per client address, 0 = no cap\n(perIpConnectionLimit; 512)"},
+    {0, OPT_HEADER, "header-timeout", "DUR",
+     "close a connection whose first request headers have\nnot arrived (handshake included) "
+     "after DUR without\ntraffic (headerTimeout; 10s, 1s..1h)"},
     {0, OPT_IDLE, "idle-timeout", "DUR",
      "close idle connections after DUR (idleTimeout; 120s,\n1s..24h)"},
     {0, OPT_REQUEST, "request-timeout", "DUR",
@@ -150,6 +159,10 @@ static void apply_flags(const serve_flags *f, gmw_config *cfg)
         cfg->connection_limit = f->limit;
     if (f->idle_set)
         cfg->idle_timeout_s = f->idle_s;
+    if (f->header_set)
+        cfg->header_timeout_s = f->header_s;
+    if (f->per_ip_set)
+        cfg->per_ip_connection_limit = f->per_ip;
     if (f->request_set)
         cfg->request_timeout_s = f->request_s;
     if (f->grace_set)
@@ -250,6 +263,8 @@ static void reload_config(void *arg)
     KEEP_NUM(threads, "threads");
     KEEP_NUM(connection_limit, "connectionLimit");
     KEEP_NUM(idle_timeout_s, "idleTimeout");
+    KEEP_NUM(header_timeout_s, "headerTimeout");
+    KEEP_NUM(per_ip_connection_limit, "perIpConnectionLimit");
     if (cfg.max_body_bytes <= 0)
         cfg.max_body_bytes = st->running.max_body_bytes;
     if (gmw_server_set_config(st->server, &cfg) != 0) {
@@ -342,6 +357,19 @@ static const char *take_option(serve_flags *f, int c, const char *arg, char *why
             return "--connection-limit wants an integer 1..1000000";
         f->limit = u;
         f->limit_set = true;
+        return NULL;
+    case OPT_HEADER:
+        if (gmw_duration_parse_seconds(arg, GMW_HEADER_TIMEOUT_MIN_S, GMW_HEADER_TIMEOUT_MAX_S,
+                                       &u) != 0)
+            return "--header-timeout wants a duration from 1s to 1h in whole seconds, e.g. 10s";
+        f->header_s = u;
+        f->header_set = true;
+        return NULL;
+    case OPT_PER_IP:
+        if (parse_uint(arg, 1000000, &u) != 0)
+            return "--per-ip-connection-limit wants an integer 0..1000000";
+        f->per_ip = u;
+        f->per_ip_set = true;
         return NULL;
     case OPT_IDLE:
         if (gmw_duration_parse_seconds(arg, GMW_IDLE_TIMEOUT_MIN_S, GMW_IDLE_TIMEOUT_MAX_S, &u) !=
@@ -544,8 +572,8 @@ static void block_signals(sigset_t *sigs)
  */
 static int watch_files(serve_state *st, const gmw_config *cfg, gmw_watch **out)
 {
-    gmw_watch *watch = gmw_watch_new(st->flags.reload_interval_ms, 200);
-    if (watch == NULL) {
+    gmw_watch *watch = NULL;
+    if (gmw_watch_new(st->flags.reload_interval_ms, 200, &watch) != 0) {
         fprintf(stderr, "gomemlimit-webhook serve: out of memory\n");
         return -ENOMEM;
     }
@@ -582,6 +610,8 @@ static int start_serving(serve_state *st, const gmw_config *cfg)
         .threads = cfg->threads,
         .connection_limit = cfg->connection_limit,
         .idle_timeout_s = cfg->idle_timeout_s,
+        .header_timeout_s = cfg->header_timeout_s,
+        .per_ip_connection_limit = cfg->per_ip_connection_limit,
         .metrics = &st->metrics,
     };
     if (gmw_server_start(&opt, cfg, &st->server, err, sizeof err) != 0) {
@@ -589,16 +619,18 @@ static int start_serving(serve_state *st, const gmw_config *cfg)
         gmw_log_fields(GMW_LOG_ERROR, "cannot start the server", f, 1);
         return -1;
     }
-    gmw_log_field f[7] = {
+    gmw_log_field f[9] = {
         GMW_LOG_STR("listen", cfg->listen),
         GMW_LOG_INT("port", gmw_server_port(st->server)),
         GMW_LOG_INT("threads", cfg->threads),
         GMW_LOG_INT("connectionLimit", cfg->connection_limit),
+        GMW_LOG_INT("perIpConnectionLimit", cfg->per_ip_connection_limit),
+        GMW_LOG_INT("headerTimeoutSeconds", cfg->header_timeout_s),
         GMW_LOG_INT("idleTimeoutSeconds", cfg->idle_timeout_s),
         GMW_LOG_INT("maxBodyBytes", cfg->max_body_bytes),
         GMW_LOG_STR("version", GMW_VERSION),
     };
-    gmw_log_fields(GMW_LOG_INFO, "listening", f, 7);
+    gmw_log_fields(GMW_LOG_INFO, "listening", f, 9);
     return 0;
 }
 
@@ -628,13 +660,12 @@ static void shut_down(serve_state *st, gmw_watch *watch)
     pthread_mutex_lock(&st->reload_lock);
     unsigned grace_s = st->running.shutdown_grace_s;
     pthread_mutex_unlock(&st->reload_lock);
-    /* Stop accepting first, then say so: the log line promises that new connections are
-     * already refused. */
+    /* Not ready first, then say so; the drain stops listening once the server is quiet. */
     gmw_server_quiesce(st->server);
     {
         gmw_log_field f[2] = {GMW_LOG_INT("gracePeriodSeconds", grace_s),
                               GMW_LOG_INT("inFlight", gmw_metrics_in_flight(&st->metrics))};
-        gmw_log_fields(GMW_LOG_INFO, "shutting down: no new connections, finishing requests", f, 2);
+        gmw_log_fields(GMW_LOG_INFO, "shutting down: finishing requests", f, 2);
     }
     int64_t left = gmw_server_drain(st->server, grace_s * 1000u);
     if (left > 0) {
