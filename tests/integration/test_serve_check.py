@@ -147,6 +147,11 @@ def test_bad_listen():
     expect_fail(["--config", cfg], f"{cfg}:1:", "listen", count=1)
     expect_fail(["--config", write("ok2.yaml", config()), "--listen", "a:b:c"], "--listen:",
                 count=1)
+    # A host that is not an address of this machine (TEST-NET-1, RFC 5737): the host is bound
+    # with port 0 and released, which fails; the configured port is never bound.
+    expect_fail(["--config", write("ok3.yaml", config(listen="192.0.2.1:8443"))],
+                "listen '192.0.2.1:8443': the host cannot be bound here",
+                "Cannot assign requested address", count=1)
 
 
 def test_every_error_reported():

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "duration.h"
 #include "listen.h"
+#include "listen_socket.h"
 #include "log.h"
 #include "metrics.h"
 #include "quantity.h"
@@ -498,6 +499,34 @@ static int build_config(const serve_flags *f, gmw_config *cfg, char *err, size_t
     "--tls-key-file"
 
 /*
+ * --check's listen test: the syntax (the config loader and --listen checked it already; this
+ * catches the default left in place by a config file that did not load), then, for a given
+ * host, that the host resolves to an address of this machine: it binds that host with port
+ * 0 and closes the socket at once. The configured port is never bound (a running server may
+ * hold it).
+ */
+static void check_listen(const char *listen, serve_problems *p)
+{
+    char host[GMW_CONFIG_STR], probe[GMW_CONFIG_STR + 8], err[GMW_CONFIG_STR + 256];
+    uint16_t port = 0;
+    const char *why = NULL;
+    if (gmw_listen_parse(listen, host, sizeof host, &port, &why) != 0) {
+        add_problem(p, false, "listen '%s': %s", listen, why);
+        return;
+    }
+    if (host[0] == '\0') /* all interfaces: always there */
+        return;
+    snprintf(probe, sizeof probe, strchr(host, ':') != NULL ? "[%s]:0" : "%s:0", host);
+    int fd = -1;
+    uint16_t bound = 0;
+    if (gmw_listen_socket_open(probe, &fd, &bound, err, sizeof err) != 0) {
+        add_problem(p, false, "listen '%s': the host cannot be bound here (%s)", listen, err);
+        return;
+    }
+    close(fd);
+}
+
+/*
  * serve --check: everything serve would refuse at start, without serving. The certificate
  * pair goes through gmw_tlsstore_load, the very check serve runs (gmw_certs_check: readable,
  * parseable, key matches, valid now, has SANs; and GnuTLS imports it). Returns the exit code:
@@ -534,13 +563,7 @@ static int check_configuration(const serve_flags *f, serve_problems *p)
         add_problem(p, false, NO_TLS_PAIR);
     }
 
-    /* The config loader and the --listen flag already checked the syntax; this catches a
-     * config file that could not be read, which then leaves the default in place. */
-    char host[GMW_CONFIG_STR];
-    uint16_t port = 0;
-    const char *why = NULL;
-    if (gmw_listen_parse(cfg.listen, host, sizeof host, &port, &why) != 0)
-        add_problem(p, false, "listen '%s': %s", cfg.listen, why);
+    check_listen(cfg.listen, p);
 
     if (p->n == 0) {
         puts("configuration OK");
