@@ -23,7 +23,9 @@
 #include "cli.h"
 #include "cliopt.h"
 #include "config.h"
+#include "config_file.h"
 #include "duration.h"
+#include "intparse.h"
 #include "listen.h"
 #include "listen_socket.h"
 #include "log.h"
@@ -128,19 +130,6 @@ static void usage(FILE *out)
           "ConfigMap volume updates included) and reloaded live; SIGHUP reloads at once.\n"
           "SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit 0.\n",
           out);
-}
-
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-    char *end = NULL;
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > max)
-        return -EINVAL;
-    *out = (unsigned)v;
-    return 0;
 }
 
 /* Write the flags that were given over the config keys. */
@@ -348,13 +337,13 @@ static const char *take_option(serve_flags *f, int c, const char *arg, char *why
         f->key = arg;
         return NULL;
     case OPT_THREADS:
-        if (parse_uint(arg, 1024, &u) != 0)
+        if (gmw_parse_unsigned(arg, 0, 1024, &u) != 0)
             return "--threads wants an integer 0..1024";
         f->threads = u;
         f->threads_set = true;
         return NULL;
     case OPT_LIMIT:
-        if (parse_uint(arg, 1000000, &u) != 0 || u == 0)
+        if (gmw_parse_unsigned(arg, 1, 1000000, &u) != 0)
             return "--connection-limit wants an integer 1..1000000";
         f->limit = u;
         f->limit_set = true;
@@ -367,7 +356,7 @@ static const char *take_option(serve_flags *f, int c, const char *arg, char *why
         f->header_set = true;
         return NULL;
     case OPT_PER_IP:
-        if (parse_uint(arg, 1000000, &u) != 0)
+        if (gmw_parse_unsigned(arg, 0, 1000000, &u) != 0)
             return "--per-ip-connection-limit wants an integer 0..1000000";
         f->per_ip = u;
         f->per_ip_set = true;
@@ -411,7 +400,7 @@ static const char *take_option(serve_flags *f, int c, const char *arg, char *why
         f->reload_interval_ms = (unsigned)ms;
         return NULL;
     case OPT_METRICS_NS:
-        if (parse_uint(arg, GMW_METRICS_NAMESPACES_MAX, &u) != 0)
+        if (gmw_parse_unsigned(arg, 0, GMW_METRICS_NAMESPACES_MAX, &u) != 0)
             return "--metrics-namespaces wants a number from 0 to 256";
         f->metrics_namespaces = u;
         return NULL;
