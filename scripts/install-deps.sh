@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libmicrohttpd-dev libgnutls28-dev libssl-dev libjansson-dev libyaml-dev libcmocka-dev
   musl-tools golang-go
-  python3 python3-jsonpatch python3-prometheus-client python3-yaml
+  python3 python3-jsonpatch python3-prometheus-client python3-yaml python3-cryptography
   curl openssl gnutls-bin unzip jq
   clang-tidy cppcheck
   prometheus

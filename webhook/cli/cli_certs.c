@@ -4,7 +4,6 @@
  * certificate/key pair.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +15,47 @@
 #include "base64.h"
 #include "certs.h"
 #include "cli.h"
+#include "cliopt.h"
 #include "intparse.h"
 #include "log.h"
 
 #define BACKDATE_SECONDS 300 /* tolerate clock skew between nodes */
+
+enum {
+    OPT_DAYS = 256,
+    OPT_CA_DAYS,
+    OPT_KEY_TYPE,
+    OPT_CA_CERT,
+    OPT_CA_KEY,
+    OPT_FORCE,
+    OPT_CHECK,
+    OPT_CERT,
+    OPT_KEY,
+    OPT_CA,
+    OPT_HOST
+};
+
+/* The options of `certs`: the parser and the help are both made from this table. */
+static const gmw_cliopt certs_options[] = {
+    {'s', 's', "service", "S", "Service name (DNS-1123 label)"},
+    {'n', 'n', "namespace", "N", "Service namespace (DNS-1123 label)"},
+    {'o', 'o', "out", "DIR", "output directory (created with its parents if missing)"},
+    {0, OPT_DAYS, "days", "D", "serving certificate validity in days (default 365)"},
+    {0, OPT_CA_DAYS, "ca-days", "D", "CA validity in days (default 3650)"},
+    {0, OPT_KEY_TYPE, "key-type", "T", "ecdsa (P-256, default) or rsa (2048 bits)"},
+    {0, OPT_CA_CERT, "ca-cert", "FILE", "sign with this existing CA instead of generating one"},
+    {0, OPT_CA_KEY, "ca-key", "FILE", "the existing CA's key (with --ca-cert)"},
+    {0, OPT_FORCE, "force", NULL, "overwrite existing files in DIR"},
+    {0, 0, NULL, NULL,
+     "\nCheck mode (exit 0 when the pair is good, 1 otherwise; JSON summary on stdout):"},
+    {0, OPT_CHECK, "check", NULL, "check instead of generating"},
+    {0, OPT_CERT, "cert", "FILE", "certificate (chain) PEM"},
+    {0, OPT_KEY, "key", "FILE", "private key PEM"},
+    {0, OPT_CA, "ca", "FILE", "also verify the chain against this CA bundle"},
+    {0, OPT_HOST, "host", "H", "also require the certificate to be valid for H"},
+    {'h', 'h', "help", NULL, "show this help"},
+};
+#define CERTS_OPTIONS (sizeof certs_options / sizeof certs_options[0])
 
 static void usage(FILE *out)
 {
@@ -31,25 +67,9 @@ static void usage(FILE *out)
           "DIR/tls.crt and DIR/tls.key (0600) and prints the base64 CA bundle (the\n"
           "webhook's caBundle) on stdout.\n"
           "\n"
-          "Options:\n"
-          "  -s, --service S        Service name (DNS-1123 label)\n"
-          "  -n, --namespace N      Service namespace (DNS-1123 label)\n"
-          "  -o, --out DIR          output directory (created with its parents if missing)\n"
-          "      --days D           serving certificate validity in days (default 365)\n"
-          "      --ca-days D        CA validity in days (default 3650)\n"
-          "      --key-type T       ecdsa (P-256, default) or rsa (2048 bits)\n"
-          "      --ca-cert FILE     sign with this existing CA instead of generating one\n"
-          "      --ca-key FILE      the existing CA's key (with --ca-cert)\n"
-          "      --force            overwrite existing files in DIR\n"
-          "\n"
-          "Check mode (exit 0 when the pair is good, 1 otherwise; JSON summary on stdout):\n"
-          "      --check            check instead of generating\n"
-          "      --cert FILE        certificate (chain) PEM\n"
-          "      --key FILE         private key PEM\n"
-          "      --ca FILE          also verify the chain against this CA bundle\n"
-          "      --host H           also require the certificate to be valid for H\n"
-          "  -h, --help             show this help\n",
+          "Options:\n",
           out);
+    gmw_cliopt_help(out, certs_options, CERTS_OPTIONS, 25);
 }
 
 /* --days / --ca-days: a whole number of days, 1..36500 (intparse.h's grammar). */
@@ -155,76 +175,59 @@ static int join(char *out, size_t cap, const char *dir, const char *name)
     return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
-int gmw_cmd_certs(int argc, char **argv)
+/* What the command line asked for. */
+typedef struct {
+    const char *svc, *ns, *out_dir, *ca_cert_path, *ca_key_path; /* generate */
+    const char *cert_path, *key_path, *ca_path, *host;           /* --check */
+    long days, ca_days;
+    gmw_key_type type;
+    bool force, check;
+} certs_args;
+
+#define CERTS_GO_ON (-1) /* from the steps below: no exit code yet, carry on */
+
+/* Parse argv into *a. Returns CERTS_GO_ON, or the exit code (0 after --help, 2). */
+static int parse_args(int argc, char **argv, certs_args *a)
 {
-    enum {
-        OPT_DAYS = 256,
-        OPT_CA_DAYS,
-        OPT_KEY_TYPE,
-        OPT_CA_CERT,
-        OPT_CA_KEY,
-        OPT_FORCE,
-        OPT_CHECK,
-        OPT_CERT,
-        OPT_KEY,
-        OPT_CA,
-        OPT_HOST
-    };
-    static const struct option longopts[] = {
-        {"service", required_argument, NULL, 's'},
-        {"namespace", required_argument, NULL, 'n'},
-        {"out", required_argument, NULL, 'o'},
-        {"days", required_argument, NULL, OPT_DAYS},
-        {"ca-days", required_argument, NULL, OPT_CA_DAYS},
-        {"key-type", required_argument, NULL, OPT_KEY_TYPE},
-        {"ca-cert", required_argument, NULL, OPT_CA_CERT},
-        {"ca-key", required_argument, NULL, OPT_CA_KEY},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"check", no_argument, NULL, OPT_CHECK},
-        {"cert", required_argument, NULL, OPT_CERT},
-        {"key", required_argument, NULL, OPT_KEY},
-        {"ca", required_argument, NULL, OPT_CA},
-        {"host", required_argument, NULL, OPT_HOST},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *svc = NULL, *ns = NULL, *out_dir = NULL, *ca_cert_path = NULL, *ca_key_path = NULL,
-               *cert_path = NULL, *key_path = NULL, *ca_path = NULL, *host = NULL;
-    long days = 365, ca_days = 3650;
-    gmw_key_type type = GMW_KEY_ECDSA_P256;
-    bool force = false, check = false;
-    optind = 1;
-    opterr = 0;
+    memset(a, 0, sizeof *a);
+    a->days = 365;
+    a->ca_days = 3650;
+    a->type = GMW_KEY_ECDSA_P256;
+    gmw_cliopt_parser parser;
+    if (gmw_cliopt_init(&parser, certs_options, CERTS_OPTIONS) != 0) {
+        fputs("gomemlimit-webhook certs: internal error: bad option table\n", stderr);
+        return 2;
+    }
     for (;;) {
-        int c = getopt_long(argc, argv, ":s:n:o:h", longopts, NULL);
+        int c = gmw_cliopt_next(&parser, argc, argv);
         if (c == -1)
             break;
         switch (c) {
         case 's':
-            svc = optarg;
+            a->svc = optarg;
             break;
         case 'n':
-            ns = optarg;
+            a->ns = optarg;
             break;
         case 'o':
-            out_dir = optarg;
+            a->out_dir = optarg;
             break;
         case OPT_DAYS:
-            if (parse_days(optarg, &days) != 0) {
+            if (parse_days(optarg, &a->days) != 0) {
                 fprintf(stderr, "gomemlimit-webhook certs: --days wants 1..36500 (got '%s')\n",
                         optarg);
                 return 2;
             }
             break;
         case OPT_CA_DAYS:
-            if (parse_days(optarg, &ca_days) != 0) {
+            if (parse_days(optarg, &a->ca_days) != 0) {
                 fprintf(stderr, "gomemlimit-webhook certs: --ca-days wants 1..36500 (got '%s')\n",
                         optarg);
                 return 2;
             }
             break;
         case OPT_KEY_TYPE:
-            if (gmw_key_type_parse(optarg, &type) != 0) {
+            if (gmw_key_type_parse(optarg, &a->type) != 0) {
                 fprintf(stderr,
                         "gomemlimit-webhook certs: --key-type wants ecdsa or rsa (got '%s')\n",
                         optarg);
@@ -232,28 +235,28 @@ int gmw_cmd_certs(int argc, char **argv)
             }
             break;
         case OPT_CA_CERT:
-            ca_cert_path = optarg;
+            a->ca_cert_path = optarg;
             break;
         case OPT_CA_KEY:
-            ca_key_path = optarg;
+            a->ca_key_path = optarg;
             break;
         case OPT_FORCE:
-            force = true;
+            a->force = true;
             break;
         case OPT_CHECK:
-            check = true;
+            a->check = true;
             break;
         case OPT_CERT:
-            cert_path = optarg;
+            a->cert_path = optarg;
             break;
         case OPT_KEY:
-            key_path = optarg;
+            a->key_path = optarg;
             break;
         case OPT_CA:
-            ca_path = optarg;
+            a->ca_path = optarg;
             break;
         case OPT_HOST:
-            host = optarg;
+            a->host = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -272,110 +275,193 @@ int gmw_cmd_certs(int argc, char **argv)
         fprintf(stderr, "gomemlimit-webhook certs: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (check) {
-        if (cert_path == NULL || key_path == NULL) {
-            fprintf(stderr, "gomemlimit-webhook certs: --check needs --cert and --key\n");
-            return 2;
-        }
-        return check_mode(cert_path, key_path, ca_path, host);
-    }
-    if (svc == NULL || ns == NULL || out_dir == NULL) {
+    return CERTS_GO_ON;
+}
+
+/* Generate mode: the required options, and the Service's four names into names[].
+ * Returns CERTS_GO_ON or 2. */
+static int check_generate_args(const certs_args *a, char names[4][256])
+{
+    if (a->svc == NULL || a->ns == NULL || a->out_dir == NULL) {
         fprintf(stderr,
                 "gomemlimit-webhook certs: --service, --namespace and --out are required\n");
         usage(stderr);
         return 2;
     }
-    if ((ca_cert_path == NULL) != (ca_key_path == NULL)) {
+    if ((a->ca_cert_path == NULL) != (a->ca_key_path == NULL)) {
         fprintf(stderr, "gomemlimit-webhook certs: --ca-cert and --ca-key go together\n");
         return 2;
     }
-    char names[4][256];
-    if (gmw_certs_service_names(svc, ns, names) != 0) {
+    if (gmw_certs_service_names(a->svc, a->ns, names) != 0) {
         fprintf(stderr, "gomemlimit-webhook certs: service and namespace must be DNS-1123 labels "
                         "(lower-case letters, digits, '-'; e.g. gomemlimit-webhook)\n");
         return 2;
     }
+    return CERTS_GO_ON;
+}
 
-    int exit_code = 1;
-    gmw_pem ca_cert = {NULL, 0}, ca_key = {NULL, 0}, cert = {NULL, 0}, key = {NULL, 0};
-    char *bundle = NULL;
-    char err[GMW_CERTS_ERR] = "";
-    char p_ca[4096], p_cakey[4096], p_crt[4096], p_key[4096];
-    if (join(p_ca, sizeof p_ca, out_dir, "ca.crt") != 0 ||
-        join(p_cakey, sizeof p_cakey, out_dir, "ca.key") != 0 ||
-        join(p_crt, sizeof p_crt, out_dir, "tls.crt") != 0 ||
-        join(p_key, sizeof p_key, out_dir, "tls.key") != 0) {
+/* The files generate mode writes, named as in a kubernetes.io/tls Secret. */
+typedef struct {
+    char ca[4096], ca_key[4096], crt[4096], key[4096];
+    bool write_ca_key; /* only when the CA is generated here */
+} out_files;
+
+/*
+ * Name the output files, create the directory and refuse to overwrite (without --force).
+ * Returns CERTS_GO_ON, 1 or 2.
+ */
+static int prepare_out_dir(const certs_args *a, out_files *f)
+{
+    if (join(f->ca, sizeof f->ca, a->out_dir, "ca.crt") != 0 ||
+        join(f->ca_key, sizeof f->ca_key, a->out_dir, "ca.key") != 0 ||
+        join(f->crt, sizeof f->crt, a->out_dir, "tls.crt") != 0 ||
+        join(f->key, sizeof f->key, a->out_dir, "tls.key") != 0) {
         fprintf(stderr, "gomemlimit-webhook certs: --out path too long\n");
         return 2;
     }
-    int mkrc = make_dirs(out_dir);
+    f->write_ca_key = a->ca_cert_path == NULL;
+    int mkrc = make_dirs(a->out_dir);
     if (mkrc != 0) {
-        fprintf(stderr, "gomemlimit-webhook certs: %s: %s\n", out_dir, strerror(-mkrc));
+        fprintf(stderr, "gomemlimit-webhook certs: %s: %s\n", a->out_dir, strerror(-mkrc));
         return 1;
     }
-    bool generate_ca = ca_cert_path == NULL;
-    if (!force) {
-        const char *targets[4] = {p_ca, p_crt, p_key, generate_ca ? p_cakey : NULL};
-        for (int i = 0; i < 4; i++)
-            if (targets[i] != NULL && access(targets[i], F_OK) == 0) {
-                fprintf(stderr, "gomemlimit-webhook certs: %s exists (use --force to overwrite)\n",
-                        targets[i]);
-                return 1;
-            }
-    }
-    time_t now = time(NULL);
-    time_t nb = now - BACKDATE_SECONDS;
-    int rc;
-    if (generate_ca) {
-        if (gmw_certs_make_ca("gomemlimit-webhook CA", type, nb, now + ca_days * 86400L, &ca_cert,
-                              &ca_key, err, sizeof err) != 0)
-            goto fail;
-    } else {
-        if ((rc = gmw_certs_read_file(ca_cert_path, 1024 * 1024, &ca_cert)) != 0 ||
-            (rc = gmw_certs_read_file(ca_key_path, 1024 * 1024, &ca_key)) != 0) {
-            snprintf(err, sizeof err, "reading the CA: %s", strerror(-rc));
-            goto fail;
+    if (a->force)
+        return CERTS_GO_ON;
+    const char *targets[4] = {f->ca, f->crt, f->key, f->write_ca_key ? f->ca_key : NULL};
+    for (int i = 0; i < 4; i++)
+        if (targets[i] != NULL && access(targets[i], F_OK) == 0) {
+            fprintf(stderr, "gomemlimit-webhook certs: %s exists (use --force to overwrite)\n",
+                    targets[i]);
+            return 1;
         }
+    return CERTS_GO_ON;
+}
+
+/* The PEM material of one run; keys are wiped when freed. */
+typedef struct {
+    gmw_pem ca_cert, ca_key, cert, key;
+} certs_material;
+
+static void wipe_pem(gmw_pem *p)
+{
+    if (p->data != NULL)
+        memset(p->data, 0, p->len);
+    gmw_pem_free(p);
+}
+
+static void material_free(certs_material *m)
+{
+    gmw_pem_free(&m->ca_cert);
+    wipe_pem(&m->ca_key);
+    gmw_pem_free(&m->cert);
+    wipe_pem(&m->key);
+}
+
+/* Generate the CA, or read the one given with --ca-cert/--ca-key. Returns 0 or -errno. */
+static int obtain_ca(const certs_args *a, time_t not_before, time_t now, certs_material *m,
+                     char *err, size_t errcap)
+{
+    if (a->ca_cert_path == NULL)
+        return gmw_certs_make_ca("gomemlimit-webhook CA", a->type, not_before,
+                                 now + a->ca_days * 86400L, &m->ca_cert, &m->ca_key, err, errcap);
+    int rc;
+    if ((rc = gmw_certs_read_file(a->ca_cert_path, 1024 * 1024, &m->ca_cert)) != 0 ||
+        (rc = gmw_certs_read_file(a->ca_key_path, 1024 * 1024, &m->ca_key)) != 0) {
+        snprintf(err, errcap, "reading the CA: %s", strerror(-rc));
+        return rc;
     }
+    return 0;
+}
+
+/* Issue the serving pair for the Service's names and check it as the server would, against
+ * the CA, for the .svc name. Returns 0 or -errno. */
+static int issue_serving(const certs_args *a, char names[4][256], time_t not_before, time_t now,
+                         certs_material *m, char *err, size_t errcap)
+{
     const char *const sans[4] = {names[0], names[1], names[2], names[3]};
-    if (gmw_certs_make_serving(sans, 4, type, nb, now + days * 86400L, ca_cert.data, ca_key.data,
-                               &cert, &key, err, sizeof err) != 0)
-        goto fail;
-    /* Sanity: what we wrote must pass our own check against the CA for the .svc name. */
-    if (gmw_certs_check(cert.data, cert.len, key.data, key.len, ca_cert.data, ca_cert.len, names[2],
-                        now, NULL, err, sizeof err) != 0)
-        goto fail;
-    if ((rc = gmw_certs_write_file(p_key, key.data, key.len, 0600)) != 0 ||
-        (rc = gmw_certs_write_file(p_crt, cert.data, cert.len, 0644)) != 0 ||
-        (rc = gmw_certs_write_file(p_ca, ca_cert.data, ca_cert.len, 0644)) != 0 ||
-        (generate_ca && (rc = gmw_certs_write_file(p_cakey, ca_key.data, ca_key.len, 0600)) != 0)) {
-        snprintf(err, sizeof err, "writing to %s: %s", out_dir, strerror(-rc));
-        goto fail;
+    int rc =
+        gmw_certs_make_serving(sans, 4, a->type, not_before, now + a->days * 86400L,
+                               m->ca_cert.data, m->ca_key.data, &m->cert, &m->key, err, errcap);
+    if (rc != 0)
+        return rc;
+    return gmw_certs_check(m->cert.data, m->cert.len, m->key.data, m->key.len, m->ca_cert.data,
+                           m->ca_cert.len, names[2], now, NULL, err, errcap);
+}
+
+/* Write the keys first (0600), then the certificates. Returns 0 or -errno. */
+static int write_outputs(const certs_args *a, const out_files *f, const certs_material *m,
+                         char *err, size_t errcap)
+{
+    int rc;
+    if ((rc = gmw_certs_write_file(f->key, m->key.data, m->key.len, 0600)) != 0 ||
+        (rc = gmw_certs_write_file(f->crt, m->cert.data, m->cert.len, 0644)) != 0 ||
+        (rc = gmw_certs_write_file(f->ca, m->ca_cert.data, m->ca_cert.len, 0644)) != 0 ||
+        (f->write_ca_key &&
+         (rc = gmw_certs_write_file(f->ca_key, m->ca_key.data, m->ca_key.len, 0600)) != 0)) {
+        snprintf(err, errcap, "writing to %s: %s", a->out_dir, strerror(-rc));
+        return rc;
     }
-    bundle = gmw_base64_encode(ca_cert.data, ca_cert.len); /* the caBundle form */
+    return 0;
+}
+
+/* stdout: the CA bundle as the webhook's caBundle wants it; stderr: what was written. */
+static int report_written(const certs_args *a, const out_files *f, char names[4][256],
+                          const certs_material *m, char *err, size_t errcap)
+{
+    char *bundle = gmw_base64_encode(m->ca_cert.data, m->ca_cert.len);
     if (bundle == NULL) {
-        snprintf(err, sizeof err, "out of memory");
-        goto fail;
+        snprintf(err, errcap, "out of memory");
+        return -ENOMEM;
     }
     printf("%s\n", bundle);
+    free(bundle);
     fprintf(
         stderr,
         "gomemlimit-webhook certs: wrote %s, %s, %s%s%s (SANs %s, %s, %s, %s; valid %ld days)\n",
-        p_ca, p_crt, p_key, generate_ca ? ", " : "", generate_ca ? p_cakey : "", names[0], names[1],
-        names[2], names[3], days);
-    exit_code = 0;
-    goto out;
-fail:
-    fprintf(stderr, "gomemlimit-webhook certs: %s\n", err);
-out:
-    free(bundle);
-    gmw_pem_free(&ca_cert);
-    if (ca_key.data != NULL)
-        memset(ca_key.data, 0, ca_key.len);
-    gmw_pem_free(&ca_key);
-    gmw_pem_free(&cert);
-    if (key.data != NULL)
-        memset(key.data, 0, key.len);
-    gmw_pem_free(&key);
+        f->ca, f->crt, f->key, f->write_ca_key ? ", " : "", f->write_ca_key ? f->ca_key : "",
+        names[0], names[1], names[2], names[3], a->days);
+    return 0;
+}
+
+/* Generate mode: CA (or the given one), serving pair, files, caBundle. Returns the exit code. */
+static int generate_mode(const certs_args *a)
+{
+    char names[4][256];
+    out_files files;
+    int rc = check_generate_args(a, names);
+    if (rc == CERTS_GO_ON)
+        rc = prepare_out_dir(a, &files);
+    if (rc != CERTS_GO_ON)
+        return rc;
+
+    certs_material m;
+    memset(&m, 0, sizeof m);
+    char err[GMW_CERTS_ERR] = "";
+    time_t now = time(NULL);
+    time_t not_before = now - BACKDATE_SECONDS;
+    int exit_code = 1;
+    if (obtain_ca(a, not_before, now, &m, err, sizeof err) != 0 ||
+        issue_serving(a, names, not_before, now, &m, err, sizeof err) != 0 ||
+        write_outputs(a, &files, &m, err, sizeof err) != 0 ||
+        report_written(a, &files, names, &m, err, sizeof err) != 0)
+        fprintf(stderr, "gomemlimit-webhook certs: %s\n", err);
+    else
+        exit_code = 0;
+    material_free(&m);
     return exit_code;
+}
+
+int gmw_cmd_certs(int argc, char **argv)
+{
+    certs_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != CERTS_GO_ON)
+        return rc;
+    if (!a.check)
+        return generate_mode(&a);
+    if (a.cert_path == NULL || a.key_path == NULL) {
+        fprintf(stderr, "gomemlimit-webhook certs: --check needs --cert and --key\n");
+        return 2;
+    }
+    return check_mode(a.cert_path, a.key_path, a.ca_path, a.host);
 }

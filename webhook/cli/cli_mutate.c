@@ -15,7 +15,6 @@
  * This file is the thin I/O shell: reading files, options, exit codes, stderr.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 
 #include "cli.h"
 #include "cli_check.h"
+#include "cliopt.h"
 #include "config.h"
 #include "config_file.h"
 #include "manifest.h"
@@ -41,6 +41,28 @@
 /* Lists inside Lists are followed this deep. */
 #define MUTATE_MAX_LIST_DEPTH 4
 
+/* The options of `mutate`: the parser and the help are both made from this table. */
+static const gmw_cliopt mutate_options[] = {
+    {'f', 'f', "filename", "FILE", "input file, '-' for standard input (required)"},
+    {'c', 'c', "config", "FILE", "webhook config file (YAML); default: built-in defaults"},
+    {'n', 'n', "namespace", "NS",
+     "namespace to assume for every object (default: the\nobject's metadata.namespace, else "
+     "\"default\")"},
+    {'o', 'o', "output", "FORMAT",
+     "yaml (default), json, or preserve: the input text with\nonly the inserted lines (YAML "
+     "input; docs/cli.md)"},
+    {0, 'I', "in-place", NULL, "write -o preserve back to FILE (atomically)"},
+    {0, 'C', "check", NULL,
+     "print the preview (what Pods will get, advice); exit 1\nwhen a Pod would be denied or a "
+     "container would abort\nat start; -o json: one record per container"},
+    {0, 'S', "strict", NULL, "with --check: exit 1 on any advice warning too"},
+    {0, 'r', "review", NULL,
+     "input is an AdmissionReview; print the AdmissionReview\nresponse exactly as 'serve' "
+     "answers it"},
+    {'h', 'h', "help", NULL, "print this help"},
+};
+#define MUTATE_OPTIONS (sizeof mutate_options / sizeof mutate_options[0])
+
 static void mutate_usage(FILE *out)
 {
     fputs("Usage: gomemlimit-webhook mutate -f FILE|- [options]\n"
@@ -50,22 +72,10 @@ static void mutate_usage(FILE *out)
           "\n"
           "Apply the webhook's mutation offline.\n"
           "\n"
-          "Options:\n"
-          "  -f, --filename FILE   input file, '-' for standard input (required)\n"
-          "  -c, --config FILE     webhook config file (YAML); default: built-in defaults\n"
-          "  -n, --namespace NS    namespace to assume for every object (default: the\n"
-          "                        object's metadata.namespace, else \"default\")\n"
-          "  -o, --output FORMAT   yaml (default), json, or preserve: the input text with\n"
-          "                        only the inserted lines (YAML input; docs/cli.md)\n"
-          "      --in-place        write -o preserve back to FILE (atomically)\n"
-          "      --check           print the preview (what Pods will get, advice); exit 1\n"
-          "                        when a Pod would be denied or a container would abort\n"
-          "                        at start; -o json: one record per container\n"
-          "      --strict          with --check: exit 1 on any advice warning too\n"
-          "      --review          input is an AdmissionReview; print the AdmissionReview\n"
-          "                        response exactly as 'serve' answers it\n"
-          "  -h, --help            print this help\n"
-          "\n"
+          "Options:\n",
+          out);
+    gmw_cliopt_help(out, mutate_options, MUTATE_OPTIONS, 24);
+    fputs("\n"
           "Input is YAML or JSON (a JSON stream when the first non-blank character is\n"
           "'{'), with any number of documents; a List's items are handled one by one.\n"
           "Pods and the pod templates of Deployment, StatefulSet, DaemonSet, ReplicaSet,\n"
@@ -77,6 +87,21 @@ static void mutate_usage(FILE *out)
           "response was printed (also when it denies), 1 when the input is not an\n"
           "AdmissionReview.\n",
           out);
+}
+
+/* -o: how the manifests are printed. */
+typedef enum { OUTPUT_YAML = 0, OUTPUT_JSON } output_format;
+
+/* Parse an -o value ("yaml" or "json"). Returns 0 or -EINVAL. */
+static int output_format_parse(const char *s, output_format *out)
+{
+    if (strcmp(s, "yaml") == 0)
+        *out = OUTPUT_YAML;
+    else if (strcmp(s, "json") == 0)
+        *out = OUTPUT_JSON;
+    else
+        return -EINVAL;
+    return 0;
 }
 
 /* Point at --help after a usage message; returns the usage exit code. */
@@ -259,7 +284,7 @@ static void process_object(mutate_run *run, json_t *parent, size_t index, size_t
 }
 
 /* Print docs (borrowed) as YAML or JSON on stdout. Returns 0 or -1 (message printed). */
-static int write_documents(const json_t *docs, bool as_json)
+static int write_documents(const json_t *docs, output_format format)
 {
     char err[256];
     char *text = NULL;
@@ -268,7 +293,7 @@ static int write_documents(const json_t *docs, bool as_json)
 
     int rc = -ENOMEM;
 
-    if (!as_json) {
+    if (format == OUTPUT_YAML) {
         rc = gmw_yaml_emit(docs, &text, &len, err, sizeof(err));
     } else if (json_array_size(docs) == 1) {
         rc = gmw_json_emit(json_array_get(docs, 0), &text, &len, err, sizeof(err));
@@ -295,7 +320,8 @@ static int write_documents(const json_t *docs, bool as_json)
 }
 
 /* Manifest mode: read, mutate every Pod and pod template, write. */
-static int mutate_manifests(const gmw_config *cfg, const char *path, const char *ns, bool as_json)
+static int mutate_manifests(const gmw_config *cfg, const char *path, const char *ns,
+                            output_format format)
 {
     char err[512];
     char *buf = NULL;
@@ -327,7 +353,7 @@ static int mutate_manifests(const gmw_config *cfg, const char *path, const char 
     }
     for (i = 0; i < json_array_size(docs); i++)
         process_object(&run, docs, i, i + 1, 0);
-    if (write_documents(docs, as_json) != 0)
+    if (write_documents(docs, format) != 0)
         goto out;
     rc = run.denied > 0 || run.failed > 0 ? MUTATE_EXIT_FAIL : MUTATE_EXIT_OK;
 out:
@@ -383,27 +409,18 @@ static int mutate_issue10(const gmw_config *cfg, const char *path, const char *n
 
 int gmw_cmd_mutate(int argc, char **argv)
 {
-    static const struct option long_opts[] = {
-        {"filename", required_argument, NULL, 'f'},
-        {"config", required_argument, NULL, 'c'},
-        {"namespace", required_argument, NULL, 'n'},
-        {"output", required_argument, NULL, 'o'},
-        {"review", no_argument, NULL, 'r'},
-        {"check", no_argument, NULL, 'C'},
-        {"strict", no_argument, NULL, 'S'},
-        {"in-place", no_argument, NULL, 'I'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *file = NULL, *config_path = NULL, *ns = NULL, *output = "yaml";
     int review = 0, check = 0, strict = 0, in_place = 0;
     gmw_config cfg;
     char err[GMW_CONFIG_ERR];
     int opt;
 
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":f:c:n:o:h", long_opts, NULL)) != -1) {
+    gmw_cliopt_parser parser;
+    if (gmw_cliopt_init(&parser, mutate_options, MUTATE_OPTIONS) != 0) {
+        fputs("gomemlimit-webhook mutate: internal error: bad option table\n", stderr);
+        return MUTATE_EXIT_USAGE;
+    }
+    while ((opt = gmw_cliopt_next(&parser, argc, argv)) != -1) {
         switch (opt) {
         case 'f':
             file = optarg;
@@ -450,8 +467,9 @@ int gmw_cmd_mutate(int argc, char **argv)
         fputs("gomemlimit-webhook mutate: -f FILE|- is required\n", stderr);
         return usage_error();
     }
-    if (strcmp(output, "yaml") != 0 && strcmp(output, "json") != 0 &&
-        strcmp(output, "preserve") != 0) {
+    output_format format = OUTPUT_YAML;
+    bool preserve = strcmp(output, "preserve") == 0;
+    if (!preserve && output_format_parse(output, &format) != 0) {
         fprintf(stderr, "gomemlimit-webhook mutate: -o must be yaml, json or preserve, not '%s'\n",
                 output);
         return MUTATE_EXIT_USAGE;
@@ -476,7 +494,7 @@ int gmw_cmd_mutate(int argc, char **argv)
 
     if (review)
         return mutate_review(&cfg, file);
-    if (check || in_place || strcmp(output, "preserve") == 0)
+    if (check || in_place || preserve)
         return mutate_issue10(&cfg, file, ns, check, strict, in_place, output);
-    return mutate_manifests(&cfg, file, ns, strcmp(output, "json") == 0);
+    return mutate_manifests(&cfg, file, ns, format);
 }

@@ -43,8 +43,12 @@ int gmw_key_type_parse(const char *s, gmw_key_type *type)
     return 0;
 }
 
-/* Write "what: <openssl reason>" into err and clear OpenSSL's error queue. */
-static void ssl_error(char *err, size_t errcap, const char *what)
+/*
+ * Write "what: <openssl reason>" into err and clear OpenSSL's error queue. Returns -ENOMEM
+ * when OpenSSL ran out of memory, else `otherwise` (-EINVAL for input OpenSSL could not
+ * read, -EIO for a generation step that failed inside OpenSSL).
+ */
+static int ssl_error(char *err, size_t errcap, const char *what, int otherwise)
 {
     unsigned long e = ERR_get_error();
     char reason[160] = "";
@@ -55,6 +59,7 @@ static void ssl_error(char *err, size_t errcap, const char *what)
     else
         snprintf(err, errcap, "%s", what);
     ERR_clear_error();
+    return e != 0 && ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE ? -ENOMEM : otherwise;
 }
 
 /* Never prompt for a passphrase: encrypted keys are an error. */
@@ -74,16 +79,16 @@ static EVP_PKEY *generate_key(gmw_key_type type)
     return EVP_EC_gen("P-256");
 }
 
-/* Copy the contents of a memory BIO into a new gmw_pem. Returns 0 or -1. */
+/* Copy the contents of a memory BIO into a new gmw_pem. Returns 0, -EIO (empty) or -ENOMEM. */
 static int bio_to_pem(BIO *bio, gmw_pem *out)
 {
     char *data = NULL;
     long n = BIO_get_mem_data(bio, &data);
     if (n <= 0)
-        return -1;
+        return -EIO;
     out->data = malloc((size_t)n + 1);
     if (out->data == NULL)
-        return -1;
+        return -ENOMEM;
     memcpy(out->data, data, (size_t)n);
     out->data[n] = '\0';
     out->len = (size_t)n;
@@ -151,18 +156,23 @@ fail:
     return NULL;
 }
 
-/* PEM-encode cert and key into fresh gmw_pems. Returns 0 or -1 (nothing allocated). */
+/*
+ * PEM-encode cert and key into fresh gmw_pems. Returns 0, -ENOMEM or -EIO (OpenSSL could
+ * not encode; its reason is in the error queue); on failure nothing is allocated.
+ */
 static int export_pair(X509 *cert, EVP_PKEY *key, gmw_pem *cert_pem, gmw_pem *key_pem)
 {
     BIO *cb = BIO_new(BIO_s_mem());
     BIO *kb = BIO_new(BIO_s_mem());
     gmw_pem c = {NULL, 0}, k = {NULL, 0};
+    int rc = -ENOMEM;
     if (cb == NULL || kb == NULL)
         goto fail;
+    rc = -EIO;
     if (PEM_write_bio_X509(cb, cert) != 1 ||
         PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) != 1)
         goto fail;
-    if (bio_to_pem(cb, &c) != 0 || bio_to_pem(kb, &k) != 0)
+    if ((rc = bio_to_pem(cb, &c)) != 0 || (rc = bio_to_pem(kb, &k)) != 0)
         goto fail;
     BIO_free(cb);
     BIO_free(kb);
@@ -174,7 +184,7 @@ fail:
     gmw_pem_free(&k);
     BIO_free(cb);
     BIO_free(kb);
-    return -1;
+    return rc;
 }
 
 int gmw_certs_make_ca(const char *common_name, gmw_key_type type, time_t not_before,
@@ -186,27 +196,25 @@ int gmw_certs_make_ca(const char *common_name, gmw_key_type type, time_t not_bef
                                          "critical,keyCertSign,cRLSign", "hash"};
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
-    int rc = -1;
+    int rc;
     ERR_clear_error();
     if (not_after <= not_before) {
         snprintf(err, errcap, "CA validity ends before it starts");
-        return -1;
+        return -EINVAL;
     }
     key = generate_key(type);
     if (key == NULL) {
-        ssl_error(err, errcap, "generating the CA key");
+        rc = ssl_error(err, errcap, "generating the CA key", -EIO);
         goto out;
     }
     cert = build_cert(key, common_name, NULL, key, not_before, not_after, nids, values, 3);
     if (cert == NULL) {
-        ssl_error(err, errcap, "building the CA certificate");
+        rc = ssl_error(err, errcap, "building the CA certificate", -EIO);
         goto out;
     }
-    if (export_pair(cert, key, cert_pem, key_pem) != 0) {
-        ssl_error(err, errcap, "encoding the CA as PEM");
-        goto out;
-    }
-    rc = 0;
+    rc = export_pair(cert, key, cert_pem, key_pem);
+    if (rc != 0)
+        rc = ssl_error(err, errcap, "encoding the CA as PEM", rc);
 out:
     X509_free(cert);
     EVP_PKEY_free(key);
@@ -241,6 +249,71 @@ static bool dns_name_ok(const char *s)
     return true;
 }
 
+/*
+ * Validate 1..GMW_CERTS_MAX_SANS DNS names and write them as a subjectAltName value
+ * ("DNS:a,DNS:b") into san. Returns 0 or -EINVAL.
+ */
+static int san_list(const char *const *dns_names, size_t n_names, char *san, size_t cap, char *err,
+                    size_t errcap)
+{
+    if (n_names == 0 || n_names > GMW_CERTS_MAX_SANS) {
+        snprintf(err, errcap, "need 1 to %d DNS names", GMW_CERTS_MAX_SANS);
+        return -EINVAL;
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < n_names; i++) {
+        if (!dns_name_ok(dns_names[i])) {
+            snprintf(err, errcap, "invalid DNS name '%.100s'", dns_names[i]);
+            return -EINVAL;
+        }
+        int w = snprintf(san + off, cap - off, "%sDNS:%s", i == 0 ? "" : ",", dns_names[i]);
+        if (w < 0 || (size_t)w >= cap - off) {
+            snprintf(err, errcap, "too many DNS names");
+            return -EINVAL;
+        }
+        off += (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * Parse the CA certificate and key (NUL-terminated PEM) and check that they belong together.
+ * Returns 0 with *ca and *ca_key (caller frees), or -EINVAL / -ENOMEM with nothing allocated.
+ */
+static int read_ca(const char *ca_cert_pem, const char *ca_key_pem, X509 **ca, EVP_PKEY **ca_key,
+                   char *err, size_t errcap)
+{
+    BIO *bio = BIO_new_mem_buf(ca_cert_pem, -1);
+    X509 *cert = bio != NULL ? PEM_read_bio_X509(bio, NULL, no_password, NULL) : NULL;
+    EVP_PKEY *key = NULL;
+    int rc = 0;
+    BIO_free(bio);
+    if (cert == NULL) {
+        rc = ssl_error(err, errcap, "reading the CA certificate", -EINVAL);
+        goto fail;
+    }
+    bio = BIO_new_mem_buf(ca_key_pem, -1);
+    key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL) : NULL;
+    BIO_free(bio);
+    if (key == NULL) {
+        rc = ssl_error(err, errcap, "reading the CA key", -EINVAL);
+        goto fail;
+    }
+    if (X509_check_private_key(cert, key) != 1) {
+        ERR_clear_error();
+        snprintf(err, errcap, "the CA key does not match the CA certificate");
+        rc = -EINVAL;
+        goto fail;
+    }
+    *ca = cert;
+    *ca_key = key;
+    return 0;
+fail:
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
 int gmw_certs_make_serving(const char *const *dns_names, size_t n_names, gmw_key_type type,
                            time_t not_before, time_t not_after, const char *ca_cert_pem,
                            const char *ca_key_pem, gmw_pem *cert_pem, gmw_pem *key_pem, char *err,
@@ -248,53 +321,21 @@ int gmw_certs_make_serving(const char *const *dns_names, size_t n_names, gmw_key
 {
     EVP_PKEY *key = NULL, *ca_key = NULL;
     X509 *cert = NULL, *ca = NULL;
-    BIO *bio = NULL;
     char san[GMW_CERTS_MAX_SANS * 260];
-    int rc = -1;
     ERR_clear_error();
-    if (n_names == 0 || n_names > GMW_CERTS_MAX_SANS) {
-        snprintf(err, errcap, "need 1 to %d DNS names", GMW_CERTS_MAX_SANS);
-        return -1;
-    }
+    int rc = san_list(dns_names, n_names, san, sizeof san, err, errcap);
+    if (rc != 0)
+        return rc;
     if (not_after <= not_before) {
         snprintf(err, errcap, "certificate validity ends before it starts");
-        return -1;
+        return -EINVAL;
     }
-    size_t off = 0;
-    for (size_t i = 0; i < n_names; i++) {
-        if (!dns_name_ok(dns_names[i])) {
-            snprintf(err, errcap, "invalid DNS name '%.100s'", dns_names[i]);
-            return -1;
-        }
-        int w = snprintf(san + off, sizeof san - off, "%sDNS:%s", i == 0 ? "" : ",", dns_names[i]);
-        if (w < 0 || (size_t)w >= sizeof san - off) {
-            snprintf(err, errcap, "too many DNS names");
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    bio = BIO_new_mem_buf(ca_cert_pem, -1);
-    ca = bio != NULL ? PEM_read_bio_X509(bio, NULL, no_password, NULL) : NULL;
-    BIO_free(bio);
-    if (ca == NULL) {
-        ssl_error(err, errcap, "reading the CA certificate");
-        goto out;
-    }
-    bio = BIO_new_mem_buf(ca_key_pem, -1);
-    ca_key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL) : NULL;
-    BIO_free(bio);
-    if (ca_key == NULL) {
-        ssl_error(err, errcap, "reading the CA key");
-        goto out;
-    }
-    if (X509_check_private_key(ca, ca_key) != 1) {
-        ERR_clear_error();
-        snprintf(err, errcap, "the CA key does not match the CA certificate");
-        goto out;
-    }
+    rc = read_ca(ca_cert_pem, ca_key_pem, &ca, &ca_key, err, errcap);
+    if (rc != 0)
+        return rc;
     key = generate_key(type);
     if (key == NULL) {
-        ssl_error(err, errcap, "generating the serving key");
+        rc = ssl_error(err, errcap, "generating the serving key", -EIO);
         goto out;
     }
     const int nids[] = {NID_basic_constraints,
@@ -313,14 +354,12 @@ int gmw_certs_make_serving(const char *const *dns_names, size_t n_names, gmw_key
                                   san};
     cert = build_cert(key, dns_names[0], ca, ca_key, not_before, not_after, nids, values, 6);
     if (cert == NULL) {
-        ssl_error(err, errcap, "building the serving certificate");
+        rc = ssl_error(err, errcap, "building the serving certificate", -EIO);
         goto out;
     }
-    if (export_pair(cert, key, cert_pem, key_pem) != 0) {
-        ssl_error(err, errcap, "encoding the serving certificate as PEM");
-        goto out;
-    }
-    rc = 0;
+    rc = export_pair(cert, key, cert_pem, key_pem);
+    if (rc != 0)
+        rc = ssl_error(err, errcap, "encoding the serving certificate as PEM", rc);
 out:
     X509_free(cert);
     X509_free(ca);
@@ -384,123 +423,199 @@ static void describe(X509 *leaf, gmw_cert_info *info)
     ERR_clear_error();
 }
 
+/* A certificate chain as PEM lists it: the leaf, then any intermediates. */
+typedef struct {
+    X509 *leaf;
+    struct stack_st_X509 *intermediates; /* STACK_OF(X509) */
+} cert_chain;
+
+static void chain_free(cert_chain *c)
+{
+    sk_X509_pop_free(c->intermediates, X509_free);
+    X509_free(c->leaf);
+    c->intermediates = NULL;
+    c->leaf = NULL;
+}
+
+/* Read every certificate of pem into *c. Returns 0, -EINVAL (no certificate) or -ENOMEM. */
+static int read_chain(const char *pem, size_t len, cert_chain *c, char *err, size_t errcap)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    int rc = 0;
+    if (bio == NULL) {
+        rc = ssl_error(err, errcap, "out of memory", -ENOMEM);
+        goto out;
+    }
+    c->leaf = PEM_read_bio_X509(bio, NULL, no_password, NULL);
+    if (c->leaf == NULL) {
+        rc = ssl_error(err, errcap, "certificate: no PEM certificate found", -EINVAL);
+        goto out;
+    }
+    c->intermediates = sk_X509_new_null();
+    if (c->intermediates == NULL) {
+        rc = ssl_error(err, errcap, "out of memory", -ENOMEM);
+        goto out;
+    }
+    for (;;) {
+        X509 *more = PEM_read_bio_X509(bio, NULL, no_password, NULL);
+        if (more == NULL)
+            break;
+        if (sk_X509_push(c->intermediates, more) <= 0) {
+            X509_free(more);
+            rc = ssl_error(err, errcap, "out of memory", -ENOMEM);
+            goto out;
+        }
+    }
+    ERR_clear_error(); /* the loop ends with "no start line" */
+out:
+    BIO_free(bio);
+    return rc;
+}
+
+/* Read the private key of pem into *key (caller frees). Returns 0, -EINVAL or -ENOMEM. */
+static int read_key(const char *pem, size_t len, EVP_PKEY **key, char *err, size_t errcap)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    if (bio == NULL)
+        return ssl_error(err, errcap, "out of memory", -ENOMEM);
+    *key = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
+    BIO_free(bio);
+    if (*key == NULL)
+        return ssl_error(err, errcap, "key: no unencrypted PEM private key found", -EINVAL);
+    return 0;
+}
+
+/* The key belongs to the leaf, now lies in [notBefore, notAfter], the leaf has a SAN.
+ * Returns 0 or -EINVAL. */
+static int check_leaf(X509 *leaf, EVP_PKEY *key, time_t now, const gmw_cert_info *info, char *err,
+                      size_t errcap)
+{
+    if (X509_check_private_key(leaf, key) != 1) {
+        ERR_clear_error();
+        snprintf(err, errcap, "the private key does not match the certificate");
+        return -EINVAL;
+    }
+    if (X509_cmp_time(X509_get0_notBefore(leaf), &now) > 0) {
+        snprintf(err, errcap, "the certificate is not valid yet (notBefore %lld)",
+                 (long long)info->not_before);
+        return -EINVAL;
+    }
+    if (X509_cmp_time(X509_get0_notAfter(leaf), &now) <= 0) {
+        snprintf(err, errcap, "the certificate has expired (notAfter %lld)",
+                 (long long)info->not_after);
+        return -EINVAL;
+    }
+    if (info->dns_count == 0 && info->ip_count == 0) {
+        snprintf(err, errcap, "the certificate has no subjectAltName (clients ignore the CN)");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Load every certificate of ca_pem into a new store (caller frees). Returns 0, -EINVAL (none)
+ * or -ENOMEM. */
+static int read_ca_store(const char *ca_pem, size_t ca_len, X509_STORE **out, char *err,
+                         size_t errcap)
+{
+    BIO *bio = BIO_new_mem_buf(ca_pem, (int)ca_len);
+    X509_STORE *store = X509_STORE_new();
+    int rc = -ENOMEM;
+    int cas = 0;
+    if (bio == NULL || store == NULL)
+        goto fail;
+    for (;;) {
+        X509 *ca = PEM_read_bio_X509(bio, NULL, no_password, NULL);
+        if (ca == NULL)
+            break;
+        int ok = X509_STORE_add_cert(store, ca);
+        X509_free(ca);
+        if (ok != 1)
+            goto fail;
+        cas++;
+    }
+    ERR_clear_error();
+    if (cas == 0) {
+        snprintf(err, errcap, "CA bundle: no PEM certificate found");
+        rc = -EINVAL;
+        goto fail;
+    }
+    BIO_free(bio);
+    *out = store;
+    return 0;
+fail:
+    if (rc == -ENOMEM)
+        rc = ssl_error(err, errcap, "out of memory", -ENOMEM);
+    BIO_free(bio);
+    X509_STORE_free(store);
+    return rc;
+}
+
+/* Verify the chain against the CA bundle for TLS server use (and host, if not NULL).
+ * Returns 0, -EINVAL or -ENOMEM. */
+static int verify_against_ca(const cert_chain *c, const char *ca_pem, size_t ca_len,
+                             const char *host, time_t now, char *err, size_t errcap)
+{
+    X509_STORE *store = NULL;
+    X509_STORE_CTX *vctx = NULL;
+    int rc = read_ca_store(ca_pem, ca_len, &store, err, errcap);
+    if (rc != 0)
+        return rc;
+    vctx = X509_STORE_CTX_new();
+    if (vctx == NULL || X509_STORE_CTX_init(vctx, store, c->leaf, c->intermediates) != 1) {
+        rc = ssl_error(err, errcap, "out of memory", -ENOMEM);
+        goto out;
+    }
+    X509_STORE_CTX_set_time(vctx, 0, now);
+    X509_STORE_CTX_set_purpose(vctx, X509_PURPOSE_SSL_SERVER);
+    if (host != NULL)
+        X509_VERIFY_PARAM_set1_host(X509_STORE_CTX_get0_param(vctx), host, 0);
+    if (X509_verify_cert(vctx) != 1) {
+        int e = X509_STORE_CTX_get_error(vctx);
+        snprintf(err, errcap, "verification against the CA failed: %s",
+                 X509_verify_cert_error_string(e));
+        ERR_clear_error();
+        rc = -EINVAL;
+    }
+out:
+    X509_STORE_CTX_free(vctx);
+    X509_STORE_free(store);
+    return rc;
+}
+
 int gmw_certs_check(const char *cert_pem, size_t cert_len, const char *key_pem, size_t key_len,
                     const char *ca_pem, size_t ca_len, const char *host, time_t now,
                     gmw_cert_info *info, char *err, size_t errcap)
 {
-    BIO *bio = NULL;
-    X509 *leaf = NULL;
-    STACK_OF(X509) *chain = NULL;
+    cert_chain chain = {NULL, NULL};
     EVP_PKEY *key = NULL;
-    X509_STORE *store = NULL;
-    X509_STORE_CTX *vctx = NULL;
     gmw_cert_info local;
-    int rc = -1;
+    int rc;
     if (info == NULL)
         info = &local;
     memset(info, 0, sizeof *info);
     ERR_clear_error();
     if (cert_len > INT32_MAX || key_len > INT32_MAX || ca_len > INT32_MAX) {
         snprintf(err, errcap, "input too large");
-        return -1;
+        return -EFBIG;
     }
-    bio = BIO_new_mem_buf(cert_pem, (int)cert_len);
-    if (bio == NULL || (leaf = PEM_read_bio_X509(bio, NULL, no_password, NULL)) == NULL) {
-        ssl_error(err, errcap, "certificate: no PEM certificate found");
+    rc = read_chain(cert_pem, cert_len, &chain, err, errcap);
+    if (rc != 0)
         goto out;
-    }
-    chain = sk_X509_new_null();
-    if (chain == NULL)
-        goto oom;
-    for (;;) {
-        X509 *more = PEM_read_bio_X509(bio, NULL, no_password, NULL);
-        if (more == NULL)
-            break;
-        if (sk_X509_push(chain, more) <= 0) {
-            X509_free(more);
-            goto oom;
-        }
-    }
-    ERR_clear_error(); /* the loop ends with "no start line" */
-    BIO_free(bio);
-    bio = NULL;
-    describe(leaf, info);
-
-    bio = BIO_new_mem_buf(key_pem, (int)key_len);
-    if (bio == NULL || (key = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL)) == NULL) {
-        ssl_error(err, errcap, "key: no unencrypted PEM private key found");
+    describe(chain.leaf, info);
+    rc = read_key(key_pem, key_len, &key, err, errcap);
+    if (rc == 0)
+        rc = check_leaf(chain.leaf, key, now, info, err, errcap);
+    if (rc != 0)
         goto out;
-    }
-    if (X509_check_private_key(leaf, key) != 1) {
-        ERR_clear_error();
-        snprintf(err, errcap, "the private key does not match the certificate");
-        goto out;
-    }
-    if (X509_cmp_time(X509_get0_notBefore(leaf), &now) > 0) {
-        snprintf(err, errcap, "the certificate is not valid yet (notBefore %lld)",
-                 (long long)info->not_before);
-        goto out;
-    }
-    if (X509_cmp_time(X509_get0_notAfter(leaf), &now) <= 0) {
-        snprintf(err, errcap, "the certificate has expired (notAfter %lld)",
-                 (long long)info->not_after);
-        goto out;
-    }
-    if (info->dns_count == 0 && info->ip_count == 0) {
-        snprintf(err, errcap, "the certificate has no subjectAltName (clients ignore the CN)");
-        goto out;
-    }
     if (ca_pem != NULL) {
-        BIO_free(bio);
-        bio = BIO_new_mem_buf(ca_pem, (int)ca_len);
-        store = X509_STORE_new();
-        vctx = X509_STORE_CTX_new();
-        if (bio == NULL || store == NULL || vctx == NULL)
-            goto oom;
-        int cas = 0;
-        for (;;) {
-            X509 *ca = PEM_read_bio_X509(bio, NULL, no_password, NULL);
-            if (ca == NULL)
-                break;
-            int ok = X509_STORE_add_cert(store, ca);
-            X509_free(ca);
-            if (ok != 1)
-                goto oom;
-            cas++;
-        }
-        ERR_clear_error();
-        if (cas == 0) {
-            snprintf(err, errcap, "CA bundle: no PEM certificate found");
-            goto out;
-        }
-        if (X509_STORE_CTX_init(vctx, store, leaf, chain) != 1)
-            goto oom;
-        X509_STORE_CTX_set_time(vctx, 0, now);
-        X509_STORE_CTX_set_purpose(vctx, X509_PURPOSE_SSL_SERVER);
-        if (host != NULL)
-            X509_VERIFY_PARAM_set1_host(X509_STORE_CTX_get0_param(vctx), host, 0);
-        if (X509_verify_cert(vctx) != 1) {
-            int e = X509_STORE_CTX_get_error(vctx);
-            snprintf(err, errcap, "verification against the CA failed: %s",
-                     X509_verify_cert_error_string(e));
-            ERR_clear_error();
-            goto out;
-        }
-    } else if (host != NULL && X509_check_host(leaf, host, 0, 0, NULL) != 1) {
+        rc = verify_against_ca(&chain, ca_pem, ca_len, host, now, err, errcap);
+    } else if (host != NULL && X509_check_host(chain.leaf, host, 0, 0, NULL) != 1) {
         snprintf(err, errcap, "the certificate is not valid for host '%.100s'", host);
-        goto out;
+        rc = -EINVAL;
     }
-    rc = 0;
-    goto out;
-oom:
-    ssl_error(err, errcap, "out of memory");
 out:
-    X509_STORE_CTX_free(vctx);
-    X509_STORE_free(store);
     EVP_PKEY_free(key);
-    sk_X509_pop_free(chain, X509_free);
-    X509_free(leaf);
-    BIO_free(bio);
+    chain_free(&chain);
     ERR_clear_error();
     return rc;
 }

@@ -22,6 +22,7 @@ static const char *const result_names[GMW_RESULT_COUNT] = {"patched", "allowed",
                                                            "ignored", "error"};
 static const char *const route_names[GMW_ROUTE_COUNT] = {"/mutate",  "/healthz",  "/readyz",
                                                          "/metrics", "/validate", "other"};
+static const char *const reload_names[GMW_RELOAD_COUNT] = {"failure", "success"};
 static const unsigned tracked_codes[GMW_METRICS_CODES] = {200, 400, 404, 405, 408,
                                                           413, 415, 431, 500, 503};
 
@@ -40,7 +41,7 @@ void gmw_metrics_init(gmw_metrics *m, int64_t start_time, const char *version)
             atomic_init(&m->http[r][c], 0);
     atomic_init(&m->in_flight, 0);
     atomic_init(&m->cert_expiry, 0);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < GMW_RELOAD_COUNT; i++) {
         atomic_init(&m->cert_reloads[i], 0);
         atomic_init(&m->config_reloads[i], 0);
     }
@@ -62,12 +63,32 @@ void gmw_metrics_destroy(gmw_metrics *m)
     pthread_mutex_destroy(&m->labels_lock);
 }
 
+const char *gmw_metrics_op_name(gmw_metric_op op)
+{
+    return op_names[(unsigned)op < GMW_OP_COUNT ? op : GMW_OP_UNKNOWN];
+}
+
+const char *gmw_metrics_result_name(gmw_metric_result result)
+{
+    return result_names[(unsigned)result < GMW_RESULT_COUNT ? result : GMW_RESULT_ERROR];
+}
+
+const char *gmw_metrics_route_name(gmw_metric_route route)
+{
+    return route_names[(unsigned)route < GMW_ROUTE_COUNT ? route : GMW_ROUTE_OTHER];
+}
+
+const char *gmw_metrics_reload_result_name(gmw_reload_result result)
+{
+    return reload_names[(unsigned)result < GMW_RELOAD_COUNT ? result : GMW_RELOAD_FAILURE];
+}
+
 gmw_metric_op gmw_metrics_op_from_string(const char *op)
 {
     if (op == NULL)
         return GMW_OP_UNKNOWN;
     for (int i = 0; i < GMW_OP_UNKNOWN; i++)
-        if (strcmp(op, op_names[i]) == 0)
+        if (strcmp(op, gmw_metrics_op_name((gmw_metric_op)i)) == 0)
             return (gmw_metric_op)i;
     return GMW_OP_UNKNOWN;
 }
@@ -87,6 +108,12 @@ gmw_metric_result gmw_metrics_result_of(const gmw_review_outcome *outcome)
         return GMW_RESULT_IGNORED;
     }
     return GMW_RESULT_ERROR;
+}
+
+/* The counter index of a reload result: anything but FAILURE is a success. */
+static int reload_index(gmw_reload_result result)
+{
+    return result == GMW_RELOAD_FAILURE ? GMW_RELOAD_FAILURE : GMW_RELOAD_SUCCESS;
 }
 
 void gmw_metrics_admission(gmw_metrics *m, gmw_metric_op op, gmw_metric_result result,
@@ -149,7 +176,11 @@ out:
     pthread_mutex_unlock(&m->containers_lock);
 }
 
-static const char *const decision_names[GMW_METRICS_DECISIONS] = {"patched", "allowed", "denied"};
+/* injections_total's decisions are the first GMW_METRICS_DECISIONS results, named by
+ * gmw_metrics_result_name. */
+_Static_assert(GMW_RESULT_PATCHED == 0 && GMW_RESULT_ALLOWED == 1 && GMW_RESULT_DENIED == 2 &&
+                   GMW_METRICS_DECISIONS == 3,
+               "injections_total decisions index the first results");
 
 void gmw_metrics_set_namespace_limit(gmw_metrics *m, unsigned limit)
 {
@@ -253,14 +284,14 @@ void gmw_metrics_cert_expiry(gmw_metrics *m, int64_t not_after)
     atomic_store(&m->cert_expiry, not_after);
 }
 
-void gmw_metrics_cert_reload(gmw_metrics *m, int ok)
+void gmw_metrics_cert_reload(gmw_metrics *m, gmw_reload_result result)
 {
-    atomic_fetch_add(&m->cert_reloads[ok ? 0 : 1], 1);
+    atomic_fetch_add(&m->cert_reloads[reload_index(result)], 1);
 }
 
-void gmw_metrics_config_reload(gmw_metrics *m, int ok)
+void gmw_metrics_config_reload(gmw_metrics *m, gmw_reload_result result)
 {
-    atomic_fetch_add(&m->config_reloads[ok ? 0 : 1], 1);
+    atomic_fetch_add(&m->config_reloads[reload_index(result)], 1);
 }
 
 void gmw_metrics_request_timeout(gmw_metrics *m)
@@ -338,11 +369,11 @@ static int render_labelled(gmw_metrics *m, gmw_dynbuf *out)
     for (unsigned i = 0; rc == 0 && i < nseries; i++)
         for (int d = 0; rc == 0 && d < GMW_METRICS_DECISIONS; d++)
             rc = series2(out, "injections_total", "pod_namespace", snap[i].name, "decision",
-                         decision_names[d], snap[i].count[d]);
+                         gmw_metrics_result_name((gmw_metric_result)d), snap[i].count[d]);
     if (rc == 0 && (other[0] | other[1] | other[2]) != 0)
         for (int d = 0; rc == 0 && d < GMW_METRICS_DECISIONS; d++)
             rc = series2(out, "injections_total", "pod_namespace", GMW_METRICS_NS_OTHER, "decision",
-                         decision_names[d], other[d]);
+                         gmw_metrics_result_name((gmw_metric_result)d), other[d]);
     if (rc != 0 || !config_set)
         goto out;
     rc = header(out, "config_info", "gauge",
@@ -372,9 +403,20 @@ out:
     return rc;
 }
 
-int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
+/* The two series of a reload counter: success first, then failure. */
+static int reload_series(gmw_dynbuf *out, const char *name, atomic_uint_fast64_t *counts)
 {
-    int rc = 0;
+    static const gmw_reload_result order[2] = {GMW_RELOAD_SUCCESS, GMW_RELOAD_FAILURE};
+    for (int i = 0; i < 2; i++) {
+        int rc = series2(out, name, "result", gmw_metrics_reload_result_name(order[i]), NULL, NULL,
+                         atomic_load(&counts[order[i]]));
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Append expr's output; on failure return its error from the enclosing function. */
 #define TRY(expr)                                                                                  \
     do {                                                                                           \
         rc = (expr);                                                                               \
@@ -382,16 +424,27 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
             return rc;                                                                             \
     } while (0)
 
+/* admission_requests_total{operation,result}: only series seen. */
+static int render_admissions(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "admission_requests_total", "counter",
                "AdmissionReview requests answered, by operation and result."));
     for (int o = 0; o < GMW_OP_COUNT; o++)
         for (int r = 0; r < GMW_RESULT_COUNT; r++) {
             uint64_t v = atomic_load(&m->admissions[o][r]);
             if (v != 0)
-                TRY(series2(out, "admission_requests_total", "operation", op_names[o], "result",
-                            result_names[r], v));
+                TRY(series2(out, "admission_requests_total", "operation",
+                            gmw_metrics_op_name((gmw_metric_op)o), "result",
+                            gmw_metrics_result_name((gmw_metric_result)r), v));
         }
+    return 0;
+}
 
+/* admission_duration_seconds: cumulative buckets, sum, count. */
+static int render_duration(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "admission_duration_seconds", "histogram",
                "Time to decide one AdmissionReview (parse, engine, encode)."));
     uint64_t cumulative = 0;
@@ -409,7 +462,13 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
                         (unsigned long long)(sum_ns % 1000000000u)));
     TRY(gmw_dynbuf_addf(out, PREFIX "admission_duration_seconds_count %llu\n",
                         (unsigned long long)count));
+    return 0;
+}
 
+/* containers_total{action,reason} from a snapshot of the table. */
+static int render_containers(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "containers_total", "counter",
                "Containers looked at in Pod CREATE requests, by action and reason."));
     gmw_container_series snap[GMW_METRICS_CONTAINER_SERIES];
@@ -420,7 +479,13 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
     for (unsigned i = 0; i < nseries; i++)
         TRY(series2(out, "containers_total", "action", snap[i].action, "reason", snap[i].reason,
                     snap[i].count));
+    return 0;
+}
 
+/* http_requests_total{route,code}: only series seen. */
+static int render_http(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "http_requests_total", "counter", "HTTP responses, by route and status code."));
     for (int r = 0; r < GMW_ROUTE_COUNT; r++)
         for (int c = 0; c <= GMW_METRICS_CODES; c++) {
@@ -432,9 +497,16 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
                 memcpy(code, "other", 6);
             else
                 snprintf(code, sizeof code, "%u", tracked_codes[c]);
-            TRY(series2(out, "http_requests_total", "route", route_names[r], "code", code, v));
+            TRY(series2(out, "http_requests_total", "route",
+                        gmw_metrics_route_name((gmw_metric_route)r), "code", code, v));
         }
+    return 0;
+}
 
+/* The single-series gauges and counters, and the reload counters. */
+static int render_gauges_and_counters(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "in_flight_requests", "gauge", "HTTP requests being received or answered."));
     TRY(gmw_dynbuf_addf(out, PREFIX "in_flight_requests %lld\n",
                         (long long)atomic_load(&m->in_flight)));
@@ -446,31 +518,43 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
 
     TRY(header(out, "cert_reloads_total", "counter",
                "Serving certificate reloads after a file change, by result."));
-    TRY(series2(out, "cert_reloads_total", "result", "success", NULL, NULL,
-                atomic_load(&m->cert_reloads[0])));
-    TRY(series2(out, "cert_reloads_total", "result", "failure", NULL, NULL,
-                atomic_load(&m->cert_reloads[1])));
+    TRY(reload_series(out, "cert_reloads_total", m->cert_reloads));
 
     TRY(header(out, "config_reloads_total", "counter",
                "Configuration file reloads after a file change, by result."));
-    TRY(series2(out, "config_reloads_total", "result", "success", NULL, NULL,
-                atomic_load(&m->config_reloads[0])));
-    TRY(series2(out, "config_reloads_total", "result", "failure", NULL, NULL,
-                atomic_load(&m->config_reloads[1])));
+    TRY(reload_series(out, "config_reloads_total", m->config_reloads));
 
     TRY(header(out, "request_timeouts_total", "counter",
                "Requests aborted because the body had not arrived within requestTimeout."));
     TRY(gmw_dynbuf_addf(out, PREFIX "request_timeouts_total %llu\n",
                         (unsigned long long)atomic_load(&m->request_timeouts)));
 
-    TRY(render_labelled(m, out));
+    return 0;
+}
 
+/* build_info and process_start_time_seconds. */
+static int render_process(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
     TRY(header(out, "build_info", "gauge", "Build information; the value is always 1."));
     TRY(series2(out, "build_info", "version", m->version, NULL, NULL, 1));
 
     TRY(header(out, "process_start_time_seconds", "gauge",
                "Start time of the process, UNIX seconds."));
     TRY(gmw_dynbuf_addf(out, PREFIX "process_start_time_seconds %lld\n", (long long)m->start_time));
-#undef TRY
-    return rc;
+    return 0;
 }
+
+int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
+{
+    int rc;
+    TRY(render_admissions(m, out));
+    TRY(render_duration(m, out));
+    TRY(render_containers(m, out));
+    TRY(render_http(m, out));
+    TRY(render_gauges_and_counters(m, out));
+    TRY(render_labelled(m, out));
+    TRY(render_process(m, out));
+    return 0;
+}
+#undef TRY

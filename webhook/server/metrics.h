@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "compiler.h"
 #include "dynbuf.h"
 #include "review.h"
 
@@ -51,6 +52,10 @@ typedef enum {
     GMW_RESULT_ERROR,       /* request rejected with 400 (not an AdmissionReview) */
     GMW_RESULT_COUNT
 } gmw_metric_result;
+
+/* Label values of cert_reloads_total and config_reloads_total. FAILURE is 0 so that a
+ * truth value (ok != 0) passed for it keeps its meaning. */
+typedef enum { GMW_RELOAD_FAILURE = 0, GMW_RELOAD_SUCCESS, GMW_RELOAD_COUNT } gmw_reload_result;
 
 /* Label values of http_requests_total. */
 typedef enum {
@@ -97,9 +102,9 @@ typedef struct {
     atomic_uint_fast64_t duration_sum_ns;
     atomic_uint_fast64_t http[GMW_ROUTE_COUNT][GMW_METRICS_CODES + 1];
     atomic_int_fast64_t in_flight;
-    atomic_int_fast64_t cert_expiry;      /* UNIX seconds; 0 = no certificate */
-    atomic_uint_fast64_t cert_reloads[2]; /* [0] success, [1] failure */
-    atomic_uint_fast64_t config_reloads[2];
+    atomic_int_fast64_t cert_expiry;                     /* UNIX seconds; 0 = no certificate */
+    atomic_uint_fast64_t cert_reloads[GMW_RELOAD_COUNT]; /* by gmw_reload_result */
+    atomic_uint_fast64_t config_reloads[GMW_RELOAD_COUNT];
     atomic_uint_fast64_t request_timeouts;
     int64_t start_time; /* UNIX seconds */
     char version[32];
@@ -121,7 +126,18 @@ typedef struct {
 void gmw_metrics_init(gmw_metrics *m, int64_t start_time, const char *version);
 void gmw_metrics_destroy(gmw_metrics *m);
 
-/* Map an AdmissionReview operation string ("CREATE", ...; NULL or "" -> unknown). */
+/*
+ * The label value of each enum (static strings): the one place a value is named. Out of
+ * range gives the catch-all (GMW_OP_UNKNOWN "unknown", GMW_RESULT_ERROR "error",
+ * GMW_ROUTE_OTHER "other", GMW_RELOAD_FAILURE "failure").
+ */
+const char *gmw_metrics_op_name(gmw_metric_op op);
+const char *gmw_metrics_result_name(gmw_metric_result result);
+const char *gmw_metrics_route_name(gmw_metric_route route);
+const char *gmw_metrics_reload_result_name(gmw_reload_result result);
+
+/* Map an AdmissionReview operation string ("CREATE", ...; NULL or "" -> unknown), the
+ * inverse of gmw_metrics_op_name. */
 gmw_metric_op gmw_metrics_op_from_string(const char *op);
 /* The result label of an answered review: its decision (NULL, i.e. no answer -> error). */
 gmw_metric_result gmw_metrics_result_of(const gmw_review_outcome *outcome);
@@ -157,8 +173,10 @@ void gmw_metrics_http(gmw_metrics *m, gmw_metric_route route, unsigned code);
 void gmw_metrics_in_flight_add(gmw_metrics *m, int delta);
 int64_t gmw_metrics_in_flight(gmw_metrics *m);
 void gmw_metrics_cert_expiry(gmw_metrics *m, int64_t not_after);
-void gmw_metrics_cert_reload(gmw_metrics *m, int ok);
-void gmw_metrics_config_reload(gmw_metrics *m, int ok);
+/* Count one reload of the certificate pair / the config file (result out of range counts
+ * as GMW_RELOAD_SUCCESS, as any true value did). */
+void gmw_metrics_cert_reload(gmw_metrics *m, gmw_reload_result result);
+void gmw_metrics_config_reload(gmw_metrics *m, gmw_reload_result result);
 /* Count one request aborted because its body had not arrived within requestTimeout. */
 void gmw_metrics_request_timeout(gmw_metrics *m);
 
@@ -166,10 +184,10 @@ void gmw_metrics_request_timeout(gmw_metrics *m);
  * Append the whole exposition text to out. Returns 0 or the dynbuf error (-E2BIG,
  * -ENOMEM; out is then empty).
  */
-int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out);
+GMW_MUST_CHECK int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out);
 
 /* Append a Prometheus label value, escaped (\\, \", \n), without quotes. */
-int gmw_metrics_escape_label(gmw_dynbuf *out, const char *value);
+GMW_MUST_CHECK int gmw_metrics_escape_label(gmw_dynbuf *out, const char *value);
 
 /* Upper bounds (seconds) of the duration histogram buckets, ascending (+Inf implied). */
 extern const double gmw_metrics_bucket_bounds[GMW_METRICS_BUCKETS];

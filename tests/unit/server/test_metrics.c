@@ -147,10 +147,10 @@ static void test_gauges_http_reloads(void **state)
     gmw_metrics_in_flight_add(m, 3);
     gmw_metrics_in_flight_add(m, -1);
     gmw_metrics_cert_expiry(m, 1800000000);
-    gmw_metrics_cert_reload(m, 1);
-    gmw_metrics_cert_reload(m, 0);
-    gmw_metrics_cert_reload(m, 0);
-    gmw_metrics_config_reload(m, 1);
+    gmw_metrics_cert_reload(m, GMW_RELOAD_SUCCESS);
+    gmw_metrics_cert_reload(m, GMW_RELOAD_FAILURE);
+    gmw_metrics_cert_reload(m, GMW_RELOAD_FAILURE);
+    gmw_metrics_config_reload(m, GMW_RELOAD_SUCCESS);
     gmw_metrics_request_timeout(m);
     gmw_metrics_request_timeout(m);
     const char *t = render(m);
@@ -164,6 +164,32 @@ static void test_gauges_http_reloads(void **state)
     assert_line(t, "gomemlimit_webhook_cert_reloads_total{result=\"failure\"} 2");
     assert_line(t, "gomemlimit_webhook_config_reloads_total{result=\"success\"} 1");
     assert_line(t, "gomemlimit_webhook_request_timeouts_total 2");
+}
+
+/* Every label value has one name (the documented metric labels, docs/server.md), the
+ * operation mapping is its inverse; out-of-range values fall into the catch-all. */
+static void test_label_names(void **state)
+{
+    (void)state;
+    static const char *const ops[] = {"CREATE", "UPDATE", "DELETE", "CONNECT", "unknown"};
+    static const char *const results[] = {"patched", "allowed", "denied", "ignored", "error"};
+    static const char *const routes[] = {"/mutate", "/healthz", "/readyz", "/metrics", "/validate",
+                                         "other"};
+    for (int i = 0; i < GMW_OP_COUNT; i++) {
+        assert_string_equal(gmw_metrics_op_name((gmw_metric_op)i), ops[i]);
+        assert_int_equal(gmw_metrics_op_from_string(ops[i]), i);
+    }
+    for (int i = 0; i < GMW_RESULT_COUNT; i++)
+        assert_string_equal(gmw_metrics_result_name((gmw_metric_result)i), results[i]);
+    for (int i = 0; i < GMW_ROUTE_COUNT; i++)
+        assert_string_equal(gmw_metrics_route_name((gmw_metric_route)i), routes[i]);
+    assert_string_equal(gmw_metrics_reload_result_name(GMW_RELOAD_SUCCESS), "success");
+    assert_string_equal(gmw_metrics_reload_result_name(GMW_RELOAD_FAILURE), "failure");
+    assert_string_equal(gmw_metrics_op_name((gmw_metric_op)99), "unknown");
+    assert_string_equal(gmw_metrics_result_name((gmw_metric_result)-1), "error");
+    assert_string_equal(gmw_metrics_route_name(GMW_ROUTE_COUNT), "other");
+    assert_string_equal(gmw_metrics_reload_result_name(GMW_RELOAD_COUNT), "failure");
+    assert_int_equal(gmw_metrics_op_from_string(""), GMW_OP_UNKNOWN);
 }
 
 /* Render into a larger buffer (256 namespaces x 3 decisions). */
@@ -371,6 +397,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_containers_and_escaping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_container_table_overflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gauges_http_reloads, setup, teardown),
+        cmocka_unit_test(test_label_names),
         cmocka_unit_test_setup_teardown(test_render_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_injections_by_namespace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_injections_namespace_escaping, setup, teardown),
