@@ -79,7 +79,8 @@ rm -rf "$man"
 mkdir -p "$man"
 cp "$ROOT"/deploy/*.yaml "$man/"
 mwc="$man/mutatingwebhookconfiguration.yaml"
-[ "$(grep -c '^      caBundle: ""$' "$mwc")" = 1 ] || die "$mwc: expected exactly one empty caBundle to fill"
+# One empty caBundle per webhook entry (injection.mode opt-in renders two entries).
+[ "$(grep -c '^      caBundle: ""$' "$mwc")" -ge 1 ] || die "$mwc: expected an empty caBundle to fill"
 sed -i "s|^      caBundle: \"\"\$|      caBundle: \"$CA_BUNDLE\"|" "$mwc"
 grep -q "^        name: $SERVICE\$" "$mwc" && grep -q "^        namespace: $NAMESPACE\$" "$mwc" ||
     die "deploy/ does not use Service $SERVICE in $NAMESPACE: update this script with scripts/render-deploy.sh"

@@ -42,9 +42,23 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* The webhook image, repository:tag (tag defaults to appVersion). */}}
+{{/*
+The webhook image: [registry/]repository@digest when a digest is set (it wins over the tag),
+else [registry/]repository:tag (tag defaults to appVersion).
+*/}}
 {{- define "gmw.image" -}}
-{{- printf "%s:%s" .Values.image.repository (toString (default .Chart.AppVersion .Values.image.tag)) }}
+{{- $repo := .Values.image.repository }}
+{{- with .Values.image.registry }}{{ $repo = printf "%s/%s" (trimSuffix "/" .) $repo }}{{ end }}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" $repo .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repo (toString (default .Chart.AppVersion .Values.image.tag)) }}
+{{- end }}
+{{- end }}
+
+{{/* True ("true") while the image is the chart's unbuilt default: no registry, no digest. */}}
+{{- define "gmw.imageIsUnbuiltDefault" -}}
+{{- if and (not .Values.image.registry) (not .Values.image.digest) (eq .Values.image.repository "gomemlimit-webhook") }}true{{ end }}
 {{- end }}
 
 {{/* Secret holding tls.crt, tls.key and ca.crt, mounted by the server. */}}
@@ -151,15 +165,4 @@ MutatingWebhookConfiguration's caBundle and the test must agree.
 {{- else if eq .Values.certs.mode "secret" }}
 {{- .Values.certs.secret.caBundle }}
 {{- end }}
-{{- end }}
-
-{{/* Restricted Pod Security Standard container securityContext. */}}
-{{- define "gmw.containerSecurityContext" -}}
-allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
-runAsNonRoot: true
-capabilities:
-  drop: ["ALL"]
-seccompProfile:
-  type: RuntimeDefault
 {{- end }}
