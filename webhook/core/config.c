@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,8 @@ void gmw_config_defaults(gmw_config *cfg)
                  default_excludes[i]);
     cfg->exclude_count = sizeof default_excludes / sizeof default_excludes[0];
     cfg->invalid_annotations = GMW_INVALID_DENY;
+    cfg->malformed_gomemlimit = GMW_MALFORMED_REPAIR;
+    cfg->exclude_image_count = 0;
     cfg->shim_enabled = false;
     snprintf(cfg->shim_image, sizeof cfg->shim_image, "%s", "gomemlimit-webhook:" GMW_VERSION);
     snprintf(cfg->shim_pull_policy, sizeof cfg->shim_pull_policy, "%s", "IfNotPresent");
@@ -374,6 +377,63 @@ static const char *const request_policy_words[] = {"match", "limit", "keep"};
 static const char *const invalid_mode_words[] = {"deny", "warn"};
 static const char *const log_level_words[] = {"debug", "info", "warn", "error"};
 static const char *const pull_policy_words[] = {"Always", "IfNotPresent", "Never"};
+static const char *const malformed_mode_words[] = {"repair", "keep", "deny"};
+
+/*
+ * exclude.images: a sequence of fnmatch(3) patterns, 1..255 printable ASCII characters
+ * without spaces, with balanced [ ] classes (an unclosed '[' would match only itself,
+ * which is never what was meant).
+ */
+static int read_image_patterns(cfg_ctx *c, const char *key, const yaml_node_t *n)
+{
+    gmw_config *cfg = c->cfg;
+    char shown[64];
+    if (n->type != YAML_SEQUENCE_NODE)
+        return error_at(c, n->start_mark.line, n->start_mark.column,
+                        "%s: expected a sequence of image patterns, found %s", key, node_kind(n));
+    cfg->exclude_image_count = 0;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+        const yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+        const char *s = NULL;
+        if (item == NULL)
+            continue;
+        if (want_scalar(c, key, item, "an image pattern", &s) != 0)
+            return -1;
+        if (cfg->exclude_image_count == GMW_CONFIG_MAX_IMAGE_PATTERNS)
+            return error_at(c, item->start_mark.line, item->start_mark.column,
+                            "%s: too many patterns (at most %d)", key,
+                            GMW_CONFIG_MAX_IMAGE_PATTERNS);
+        size_t len = strlen(s);
+        bool ok = len > 0 && len < GMW_CONFIG_IMAGE_PATTERN && len == item->data.scalar.length;
+        int open = 0;
+        for (size_t i = 0; ok && i < len; i++) {
+            unsigned char ch = (unsigned char)s[i];
+            if (ch <= 0x20 || ch >= 0x7f)
+                ok = false;
+            else if (ch == '\\' && i + 1 < len)
+                i++;
+            else if (ch == '[')
+                open = 1;
+            else if (ch == ']')
+                open = 0;
+        }
+        if (!ok || open)
+            return error_at(c, item->start_mark.line, item->start_mark.column,
+                            "%s: '%s' is not an image pattern (1-255 printable characters, no "
+                            "spaces, [ ] balanced), e.g. \"docker.io/library/nginx*\"",
+                            key, show(item, shown, sizeof shown));
+        memcpy(cfg->exclude_images[cfg->exclude_image_count], s, len + 1);
+        cfg->exclude_image_count++;
+    }
+    return 0;
+}
+
+static int handle_exclude(cfg_ctx *c, const char *key, const yaml_node_t *v)
+{
+    (void)key; /* images: the only key */
+    return read_image_patterns(c, "exclude.images", v);
+}
 
 static int handle_defaults(cfg_ctx *c, const char *key, const yaml_node_t *v)
 {
@@ -447,11 +507,14 @@ static int handle_tls(cfg_ctx *c, const char *key, const yaml_node_t *v)
 static const char *const defaults_keys[] = {"ratio", "gogc", "requestPolicy"};
 static const char *const shim_keys[] = {"enabled", "image", "imagePullPolicy"};
 static const char *const tls_keys[] = {"certFile", "keyFile"};
+static const char *const exclude_keys[] = {"images"};
 static const char *const top_keys[] = {
     "defaults",
     "minLimit",
     "excludeNamespaces",
     "invalidAnnotations",
+    "malformedGOMEMLIMIT",
+    "exclude",
     "shim",
     "listen",
     "tls",
@@ -481,6 +544,14 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
         cfg->invalid_annotations = (gmw_invalid_mode)idx;
         return 0;
     }
+    if (strcmp(key, "malformedGOMEMLIMIT") == 0) {
+        if (read_enum(c, key, v, malformed_mode_words, COUNT(malformed_mode_words), &idx) != 0)
+            return -1;
+        cfg->malformed_gomemlimit = (gmw_malformed_mode)idx;
+        return 0;
+    }
+    if (strcmp(key, "exclude") == 0)
+        return walk_mapping(c, v, "exclude", exclude_keys, COUNT(exclude_keys), handle_exclude);
     if (strcmp(key, "shim") == 0)
         return walk_mapping(c, v, "shim", shim_keys, COUNT(shim_keys), handle_shim);
     if (strcmp(key, "listen") == 0) {
@@ -492,8 +563,7 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
             return -1;
         if (gmw_listen_parse(cfg->listen, host, sizeof host, &port, &why) != 0)
             return error_at(c, v->start_mark.line, v->start_mark.column,
-                            "listen: invalid address '%s': %s", show(v, shown, sizeof shown),
-                            why);
+                            "listen: invalid address '%s': %s", show(v, shown, sizeof shown), why);
         return 0;
     }
     if (strcmp(key, "tls") == 0)
@@ -731,4 +801,22 @@ const char *gmw_log_level_name(gmw_log_level l)
     if ((size_t)l < COUNT(log_level_words))
         return log_level_words[l];
     return "unknown";
+}
+
+const char *gmw_malformed_mode_name(gmw_malformed_mode m)
+{
+    if ((size_t)m < COUNT(malformed_mode_words))
+        return malformed_mode_words[m];
+    return "unknown";
+}
+
+const char *gmw_config_image_excluded(const gmw_config *cfg, const char *image)
+{
+    if (cfg == NULL || image == NULL)
+        return NULL;
+    for (size_t i = 0; i < cfg->exclude_image_count && i < GMW_CONFIG_MAX_IMAGE_PATTERNS; i++) {
+        if (fnmatch(cfg->exclude_images[i], image, 0) == 0)
+            return cfg->exclude_images[i];
+    }
+    return NULL;
 }

@@ -17,6 +17,7 @@
 #include "annotations.h"
 #include "jsonpatch.h"
 #include "memlimit.h"
+#include "messages.h"
 #include "quantity.h"
 #include "shim_delivery.h"
 #include "status.h"
@@ -42,6 +43,10 @@ typedef struct {
     bool pod_resources_warned;
     bool shim_used;
     bool oom;
+    /* malformedGOMEMLIMIT: deny: the items of the denial ("container ...; use ...") */
+    char malformed_denial[GMW_DENIAL_MESSAGE_MAX];
+    size_t malformed_denied;
+    gmw_warnings malformed_warnings; /* the same items as warnings */
 } engine_ctx;
 
 /* Append "item" to a comma-separated list capped at AUDIT_MAX (silently truncated). */
@@ -109,9 +114,22 @@ static void record_outcome(engine_ctx *c, const char *name, const char *action, 
     res->container_count++;
 }
 
-/* Add a member to the status being built (steals entry). */
+/*
+ * Add a member to the status being built (steals entry). A "malformed" note the webhook
+ * recorded earlier for this container (a repaired, replaced or removed user GOMEMLIMIT)
+ * is carried over, so a reinvocation does not rewrite the status.
+ */
 static void status_set(engine_ctx *c, const char *name, json_t *entry)
 {
+    json_t *note = json_object_get(entry, "malformed");
+    if (note == NULL)
+        note = json_object_get(json_object_get(c->own_status, name), "malformed");
+    if (json_is_string(note)) { /* always the last member, so the text is stable */
+        json_incref(note);
+        json_object_del(entry, "malformed");
+        if (json_object_set_new(entry, "malformed", note) != 0)
+            c->oom = true;
+    }
     if (entry == NULL || json_object_set_new(c->new_status, name, entry) != 0)
         c->oom = true;
 }
@@ -184,27 +202,131 @@ static env_var env_inspect(engine_ctx *c, const json_t *env, const char *contain
     return ev;
 }
 
-/* Warn about a user GOMEMLIMIT that Go rejects or that exceeds the container limit. */
-static void check_user_gomemlimit(engine_ctx *c, const char *name, const env_var *ev, int64_t limit,
+/* Warn about a (valid) user GOMEMLIMIT that exceeds the container limit. */
+static void check_user_gomemlimit(engine_ctx *c, const char *name, const char *value, int64_t limit,
                                   const char *limit_text)
 {
     char val[48];
     int64_t bytes = 0;
-    if (ev->value_from || ev->value == NULL || ev->value[0] == '\0')
-        return; /* resolved at run time, or empty (Go: unset) */
-    gmw_sanitize(val, sizeof val, ev->value, 24);
-    if (!gmw_gomemlimit_parse(ev->value, &bytes)) {
-        /* the example before the container name: a long name cannot push it out */
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: GOMEMLIMIT=\"%s\" is malformed for Go, use e.g. 400MiB: "
-                         "container %s aborts at start",
-                         val, name);
-        return;
-    }
+    if (value == NULL || value[0] == '\0' || !gmw_gomemlimit_parse(value, &bytes))
+        return; /* resolved at run time, empty (Go: unset), or malformed (handled before) */
+    gmw_sanitize(val, sizeof val, value, 24);
     if (bytes != INT64_MAX && bytes > limit)
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: GOMEMLIMIT=%s exceeds the memory limit %s",
                          name, val, limit_text);
+}
+
+/* Is the user's literal GOMEMLIMIT one that Go cannot parse (it aborts at start)? */
+static bool user_gomemlimit_malformed(const env_var *ev)
+{
+    return ev->state == ENV_USER && !ev->value_from && ev->value != NULL && ev->value[0] != '\0' &&
+           !gmw_gomemlimit_parse(ev->value, NULL);
+}
+
+typedef enum { MAL_LEFT, MAL_REPAIRED, MAL_REPLACE, MAL_REMOVED } malformed_action;
+
+/* The webhook's own value for a container that is not skipped (see resolve_target). */
+typedef struct {
+    const char *gml_text;   /* "460MiB" */
+    const char *limit_text; /* "512Mi" */
+    uint32_t ratio;
+    bool from_memory_limit;
+} computed_value;
+
+/*
+ * A user GOMEMLIMIT Go cannot parse, by config malformedGOMEMLIMIT (see config.h). `cv` is
+ * the webhook's value for the container, NULL when it is skipped (no usable limit). Emits
+ * the ops, the warning or the denial item, and notes it in *entry (the status entry, may be
+ * NULL: noted by the caller). Returns what the caller must do: MAL_REPLACE: inject cv in its
+ * place (the caller's warning names the old value); MAL_REPAIRED: *repaired holds the Go value
+ * that replaced it (still the user's value).
+ */
+static malformed_action handle_malformed(engine_ctx *c, const char *name, const char *cpath,
+                                         const env_var *ev, const computed_value *cv,
+                                         char *repaired, size_t repaired_cap, json_t *entry)
+{
+    char val[48], fix[96], path[PTR_MAX], idx[32], item[400], note[64];
+    bool quantity = gmw_gomemlimit_repair(ev->value, repaired, repaired_cap);
+    gmw_malformed_mode mode = c->cfg->malformed_gomemlimit;
+
+    gmw_sanitize(val, sizeof val, ev->value, 24);
+    if (quantity)
+        snprintf(fix, sizeof fix, GMW_MSG_FIX_USE, repaired);
+    else if (cv != NULL)
+        snprintf(fix, sizeof fix, GMW_MSG_FIX_EXAMPLE, cv->gml_text);
+    else
+        snprintf(fix, sizeof fix, GMW_MSG_FIX_REMOVE);
+    snprintf(idx, sizeof idx, "%zu", ev->index);
+    if (gmw_pointer_join(path, sizeof path, cpath, "env") != 0 ||
+        gmw_pointer_append(path, sizeof path, idx) != 0)
+        return MAL_LEFT;
+
+    if (mode == GMW_MALFORMED_DENY) {
+        snprintf(item, sizeof item, GMW_MSG_MALFORMED_DENIED, name, val, fix);
+        gmw_warnings_add(&c->malformed_warnings, "gomemlimit: %s", item);
+        if (c->malformed_denied == 0)
+            snprintf(c->malformed_denial, sizeof c->malformed_denial, "%s", item);
+        else if (strlen(c->malformed_denial) + 2 + strlen(item) < sizeof c->malformed_denial)
+            snprintf(c->malformed_denial + strlen(c->malformed_denial),
+                     sizeof c->malformed_denial - strlen(c->malformed_denial), "; %s", item);
+        c->malformed_denied++;
+        return MAL_LEFT;
+    }
+    malformed_action act = MAL_LEFT;
+    if (mode == GMW_MALFORMED_KEEP) {
+        gmw_warnings_add(&c->warnings, GMW_MSG_MALFORMED_KEPT, name, val, fix);
+        snprintf(note, sizeof note, "kept %s", val);
+    } else if (quantity) {
+        if (gmw_pointer_append(path, sizeof path, "value") != 0)
+            return MAL_LEFT;
+        add_op(c, "replace", path, json_string(repaired));
+        gmw_warnings_add(&c->warnings, GMW_MSG_MALFORMED_REPAIRED, name, val, repaired);
+        snprintf(note, sizeof note, "repaired %s", val);
+        act = MAL_REPAIRED;
+    } else if (cv != NULL) {
+        snprintf(note, sizeof note, "replaced %s", val);
+        act = MAL_REPLACE; /* the caller's injection warning says so */
+    } else {
+        add_op(c, "remove", path, NULL);
+        gmw_warnings_add(&c->warnings, GMW_MSG_MALFORMED_REMOVED, name, val);
+        snprintf(note, sizeof note, "removed %s", val);
+        act = MAL_REMOVED;
+    }
+    if (entry != NULL && json_object_set_new(entry, "malformed", json_string(note)) != 0)
+        c->oom = true;
+    return act;
+}
+
+/* A container skipped for want of a usable limit: as skip_container, and its malformed user
+ * GOMEMLIMIT handled (repaired, removed, kept or denied) and noted in its status entry. */
+static void skip_without_limit(engine_ctx *c, const json_t *container, const char *cpath,
+                               const char *name, const char *reason);
+
+/* A skipped container (no usable limit): its malformed user GOMEMLIMIT, noted in the status. */
+static void malformed_in_skipped(engine_ctx *c, const json_t *container, const char *cpath,
+                                 const char *name, json_t *entry)
+{
+    char repaired[GMW_MEMLIMIT_TEXT_MAX];
+    const json_t *env = json_object_get(container, "env");
+    if (!json_is_array(env))
+        return;
+    env_var ev = env_inspect(c, env, name, "GOMEMLIMIT");
+    if (user_gomemlimit_malformed(&ev))
+        (void)handle_malformed(c, name, cpath, &ev, NULL, repaired, sizeof repaired, entry);
+}
+
+static void skip_without_limit(engine_ctx *c, const json_t *container, const char *cpath,
+                               const char *name, const char *reason)
+{
+    char item[GMW_ANN_NAME_MAX + 32];
+    json_t *entry = json_pack("{s:s}", "reason", reason);
+    if (entry != NULL)
+        malformed_in_skipped(c, container, cpath, name, entry);
+    record_outcome(c, name, "skipped", reason);
+    status_set(c, name, entry);
+    snprintf(item, sizeof item, "%s=%s", name, reason);
+    list_append(c->audit_skipped, item);
 }
 
 /*
@@ -361,7 +483,7 @@ typedef struct {
  * filled, or false when the container is skipped (outcome, status, audit and warning
  * already recorded).
  */
-static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
+static bool resolve_target(engine_ctx *c, const json_t *container, const char *cpath, target *t)
 {
     const gmw_config *cfg = c->cfg;
     char minl[32];
@@ -385,6 +507,15 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
         skip_container(c, name, "opt-out");
         return false;
     }
+    const char *image = json_string_value(json_object_get(container, "image"));
+    const char *pattern = gmw_config_image_excluded(cfg, image);
+    if (pattern != NULL) {
+        char img[48];
+        gmw_warnings_add(&c->warnings, GMW_MSG_IMAGE_EXCLUDED, name,
+                         gmw_sanitize(img, sizeof img, image, 40));
+        skip_container(c, name, "image-excluded");
+        return false;
+    }
     json_t *resources = json_object_get(container, "resources");
     t->limit_json = json_object_get(json_object_get(resources, "limits"), "memory");
     if (t->limit_json == NULL || json_is_null(t->limit_json)) {
@@ -392,7 +523,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
                          "gomemlimit: container %s: skipped, no memory limit "
                          "(resources.limits.memory)",
                          name);
-        skip_container(c, name, "no-memory-limit");
+        skip_without_limit(c, container, cpath, name, "no-memory-limit");
         return false;
     }
     gmw_qty_status qs =
@@ -401,7 +532,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: skipped, memory limit \"%s\" is invalid: %s",
                          name, t->limit_text, gmw_qty_strerror(qs));
-        skip_container(c, name, "invalid-limit");
+        skip_without_limit(c, container, cpath, name, "invalid-limit");
         return false;
     }
     if (t->limit < cfg->min_limit_bytes) {
@@ -409,7 +540,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: skipped, memory limit %s is below minLimit %s",
                          name, t->limit_text, minl);
-        skip_container(c, name, "below-min-limit");
+        skip_without_limit(c, container, cpath, name, "below-min-limit");
         return false;
     }
     t->ratio = t->v.has_ratio ? t->v.ratio_e4 : cfg->ratio_e4;
@@ -429,7 +560,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
                          "gomemlimit: container %s: skipped, GOMEMLIMIT would be below 1MiB "
                          "(memory limit %s)",
                          name, t->limit_text);
-        skip_container(c, name, "below-one-mib");
+        skip_without_limit(c, container, cpath, name, "below-one-mib");
         return false;
     }
     gmw_format_gomemlimit(t->gml, t->gml_text, sizeof t->gml_text);
@@ -450,7 +581,7 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     char pct[16], what[160], change[128], item[GMW_ANN_NAME_MAX + 40];
     target tg;
 
-    if (!resolve_target(c, container, &tg))
+    if (!resolve_target(c, container, cpath, &tg))
         return;
     const char *name = tg.name, *gml_text = tg.gml_text, *gogc = tg.gogc,
                *limit_text = tg.limit_text;
@@ -465,9 +596,21 @@ static void process_container(engine_ctx *c, const json_t *container, const char
         return;
     }
 
-    /* GOMEMLIMIT */
+    /* GOMEMLIMIT: a malformed user value first (malformedGOMEMLIMIT) */
+    char repaired[GMW_MEMLIMIT_TEXT_MAX] = "", malformed[48] = "";
+    malformed_action mal = MAL_LEFT;
+    if (user_gomemlimit_malformed(&ev_gml)) {
+        computed_value cv = {gml_text, limit_text, tg.ratio, tg.from_memory_limit};
+        gmw_sanitize(malformed, sizeof malformed, ev_gml.value, 24);
+        mal = handle_malformed(c, name, cpath, &ev_gml, &cv, repaired, sizeof repaired, entry);
+        if (mal == MAL_REPLACE)
+            ev_gml.state = ENV_EMPTY; /* "add" at its index: the computed value replaces it */
+        else if (mal == MAL_REPAIRED)
+            changed = true;
+    }
     if (ev_gml.state == ENV_USER) {
-        check_user_gomemlimit(c, name, &ev_gml, tg.limit, limit_text);
+        check_user_gomemlimit(c, name, mal == MAL_REPAIRED ? repaired : ev_gml.value, tg.limit,
+                              limit_text);
     } else {
         if (ev_gml.state != ENV_OWN || strcmp(ev_gml.value, gml_text) != 0) {
             env_set(c, cpath, &pending, &ev_gml, "GOMEMLIMIT", gml_text);
@@ -520,12 +663,14 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     if (ev_gml.state == ENV_USER) {
         if (json_object_set_new(entry, "reason", json_string("user-value")) != 0)
             c->oom = true;
-        record_outcome(c, name, "unchanged", "user-value");
+        record_outcome(c, name, mal == MAL_REPAIRED ? "repaired" : "unchanged", "user-value");
         snprintf(item, sizeof item, "%s=user-value", name);
         list_append(c->audit_unchanged, item);
     } else {
         record_outcome(c, name, changed ? "injected" : "unchanged",
-                       changed ? "ok" : "already-mutated");
+                       mal == MAL_REPLACE ? "malformed-replaced"
+                       : changed          ? "ok"
+                                          : "already-mutated");
         snprintf(item, sizeof item, "%s=%s", name, gml_text);
         list_append(c->audit_injected, item);
     }
@@ -539,7 +684,10 @@ static void process_container(engine_ctx *c, const json_t *container, const char
             format_percent(tg.ratio, pct, sizeof pct);
             snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", gml_text, pct, limit_text);
         }
-        if (ev_gml.state == ENV_EMPTY) /* Go ignores an empty value: filled in */
+        if (mal == MAL_REPLACE) /* Go aborts on the user's value: replaced */
+            snprintf(what + strlen(what), sizeof what - strlen(what),
+                     GMW_MSG_MALFORMED_REPLACED_SUFFIX, malformed);
+        else if (ev_gml.state == ENV_EMPTY) /* Go ignores an empty value: filled in */
             snprintf(what + strlen(what), sizeof what - strlen(what), " replacing empty value");
         gmw_warnings_add(&c->warnings, "gomemlimit: container %s: %s, GOGC=%s%s", name, what,
                          ev_gogc.state == ENV_USER ? "kept" : gogc, change);
@@ -733,9 +881,10 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
         gmw_warnings_init(&issues);
         for (size_t i = 0; i < c->ann.issue_count; i++) {
             const gmw_ann_issue *is = &c->ann.issues[i];
-            gmw_warnings_add(&issues, "%s",
-                             gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ",
-                                                   warning, sizeof warning));
+            gmw_warnings_add(
+                &issues, "%s",
+                gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ", warning,
+                                      sizeof warning));
         }
         if (c->ann.issues_dropped > 0)
             gmw_warnings_add(&issues,
@@ -758,7 +907,8 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
         const gmw_ann_issue *is = &c->ann.issues[i];
         if (!gmw_ann_issue_is_invalid(is))
             continue;
-        gmw_warnings_add(&c->warnings, "%s", gmw_ann_issue_warning(is, "", warning, sizeof warning));
+        gmw_warnings_add(&c->warnings, "%s",
+                         gmw_ann_issue_warning(is, "", warning, sizeof warning));
         if (!message_append(res->message, sizeof res->message,
                             gmw_ann_issue_format(is, text, sizeof text)))
             left++;
@@ -771,6 +921,37 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
     audit_set(c, "denied", "invalid-annotation");
     res->container_count = 0;
     skip_all(c, spec, "invalid-annotation");
+}
+
+/*
+ * malformedGOMEMLIMIT: deny: refuse the Pod, naming every container, its value and the fix.
+ * After handle_issues: when invalid annotations already denied it, the items are added.
+ */
+static void deny_malformed(engine_ctx *c, const json_t *spec)
+{
+    gmw_pod_result *res = c->res;
+    if (c->malformed_denied == 0)
+        return;
+    if (res->allowed) {
+        res->allowed = false;
+        res->code = 400;
+        json_array_clear(res->patch);
+        json_object_clear(res->audit);
+        snprintf(res->message, sizeof res->message, "gomemlimit: ");
+        res->container_count = 0;
+        skip_all(c, spec, "malformed-gomemlimit");
+        audit_set(c, "denied", "malformed-gomemlimit");
+        gmw_warnings_free(&c->warnings); /* no injection happens: only the denial items */
+    }
+    size_t i;
+    json_t *w;
+    json_array_foreach(c->malformed_warnings.list, i, w)
+    {
+        gmw_warnings_add(&c->warnings, "%s", json_string_value(w));
+    }
+    if (c->malformed_warnings.oom)
+        c->oom = true;
+    (void)message_append(res->message, sizeof res->message, c->malformed_denial);
 }
 
 /* The decision proper, on a prepared context; problems are flagged in c->oom. */
@@ -808,6 +989,7 @@ static void decide(engine_ctx *c, const char *ns)
     audit_set(c, "unchanged", c->audit_unchanged);
     audit_set(c, "skipped", c->audit_skipped);
     handle_issues(c, spec);
+    deny_malformed(c, spec);
 }
 
 int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
@@ -831,6 +1013,7 @@ int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *
     c->pod = pod;
     c->res = res;
     gmw_warnings_init(&c->warnings);
+    gmw_warnings_init(&c->malformed_warnings);
     c->new_status = json_object();
     if (c->new_status == NULL)
         goto fail;
@@ -855,6 +1038,7 @@ fail:
     }
     if (c != NULL) {
         gmw_warnings_free(&c->warnings);
+        gmw_warnings_free(&c->malformed_warnings);
         json_decref(c->own_status);
         json_decref(c->new_status);
         free(c);

@@ -37,6 +37,8 @@ static void assert_defaults(const gmw_config *cfg)
     assert_string_equal(cfg->exclude_namespaces[1], "kube-public");
     assert_string_equal(cfg->exclude_namespaces[2], "kube-node-lease");
     assert_int_equal(cfg->invalid_annotations, GMW_INVALID_DENY);
+    assert_int_equal(cfg->malformed_gomemlimit, GMW_MALFORMED_REPAIR);
+    assert_int_equal(cfg->exclude_image_count, 0);
     assert_false(cfg->shim_enabled);
     assert_string_equal(cfg->shim_image, "gomemlimit-webhook:" GMW_VERSION);
     assert_string_equal(cfg->shim_pull_policy, "IfNotPresent");
@@ -144,9 +146,8 @@ static void test_value_forms(void **state)
     assert_int_equal(cfg.request_timeout_s, 60);
     assert_int_equal(cfg.shutdown_grace_s, 0);
     /* the same duration grammar as the serve flags: ms, s, m, h (whole seconds) */
-    assert_int_equal(parse("idleTimeout: 2h\nrequestTimeout: 2000ms\nshutdownGracePeriod: 1m\n",
-                           &cfg, err),
-                     0);
+    assert_int_equal(
+        parse("idleTimeout: 2h\nrequestTimeout: 2000ms\nshutdownGracePeriod: 1m\n", &cfg, err), 0);
     assert_int_equal(cfg.idle_timeout_s, 7200);
     assert_int_equal(cfg.request_timeout_s, 2);
     assert_int_equal(cfg.shutdown_grace_s, 60);
@@ -154,8 +155,8 @@ static void test_value_forms(void **state)
     assert_int_equal(cfg.idle_timeout_s, 86400);
     assert_int_equal(cfg.request_timeout_s, 3600);
     /* listen addresses: every form the server binds */
-    static const char *const listens[] = {"\":8443\"", "\"127.0.0.1:0\"", "\"[::1]:65535\"",
-                                          "localhost:443", "\"[::]:8443\"", "0.0.0.0:8443"};
+    static const char *const listens[] = {"\":8443\"",     "\"127.0.0.1:0\"", "\"[::1]:65535\"",
+                                          "localhost:443", "\"[::]:8443\"",   "0.0.0.0:8443"};
     for (size_t i = 0; i < sizeof listens / sizeof listens[0]; i++) {
         char y[64];
         snprintf(y, sizeof y, "listen: %s\n", listens[i]);
@@ -209,8 +210,23 @@ typedef struct {
 static const error_case exact_errors[] = {
     {"defaults:\n  ratio: 0.9\nratoi: 1\n",
      "t.yaml:3:1: unknown key 'ratoi' in the top level (allowed: defaults, minLimit, "
-     "excludeNamespaces, invalidAnnotations, shim, listen, tls, threads, connectionLimit, "
-     "idleTimeout, requestTimeout, shutdownGracePeriod, maxBody, logLevel)"},
+     "excludeNamespaces, invalidAnnotations, malformedGOMEMLIMIT, exclude, shim, listen, tls, "
+     "threads, connectionLimit, idleTimeout, requestTimeout, shutdownGracePeriod, maxBody, "
+     "logLevel)"},
+    {"malformedGOMEMLIMIT: fix\n",
+     "t.yaml:1:22: malformedGOMEMLIMIT: unknown value 'fix' (allowed: repair, keep, deny)"},
+    {"exclude:\n  image: [a]\n", "t.yaml:2:3: unknown key 'image' in exclude (allowed: images)"},
+    {"exclude:\n  images: nginx\n",
+     "t.yaml:2:11: exclude.images: expected a sequence of image patterns, found a scalar"},
+    {"exclude:\n  images: [\"a[b\"]\n",
+     "t.yaml:2:12: exclude.images: 'a[b' is not an image pattern (1-255 printable characters, no "
+     "spaces, [ ] balanced), e.g. \"docker.io/library/nginx*\""},
+    {"exclude:\n  images: [\"\"]\n",
+     "t.yaml:2:12: exclude.images: '' is not an image pattern (1-255 printable characters, no "
+     "spaces, [ ] balanced), e.g. \"docker.io/library/nginx*\""},
+    {"exclude:\n  images: [\"a b\"]\n",
+     "t.yaml:2:12: exclude.images: 'a b' is not an image pattern (1-255 printable characters, no "
+     "spaces, [ ] balanced), e.g. \"docker.io/library/nginx*\""},
     {"defaults:\n  ratio: 0.9\n  gogcc: 50\n",
      "t.yaml:3:3: unknown key 'gogcc' in defaults (allowed: ratio, gogc, requestPolicy)"},
     {"minLimit: 16Mi\nlogLevel: info\nminLimit: 32Mi\n",
@@ -299,15 +315,16 @@ static const error_case prefix_errors[] = {
     {"listen: \"[::1]8443\"\n", "t.yaml:1:9: listen: invalid address '[::1]8443': an IPv6"},
     {"listen: \"[nope]:8443\"\n", "t.yaml:1:9: listen: invalid address '[nope]:8443': not an"},
     {"listen: \"my host:8443\"\n", "t.yaml:1:9: listen: invalid address 'my host:8443': the "
-                                    "host must be"},
+                                   "host must be"},
     {"listen: \":-1\"\n", "t.yaml:1:9: listen: invalid address ':-1': the port must be"},
     {"shim: {image: \"App:1\"}\n", "t.yaml:1:15: shim.image: 'App:1' is not an image "
-                                  "reference: the repository path must be lower-case"},
+                                   "reference: the repository path must be lower-case"},
     {"shim: {image: \"app:\"}\n", "t.yaml:1:15: shim.image: 'app:' is not an image reference: "
-                                 "the tag must be"},
+                                  "the tag must be"},
     {"shim: {image: \"app@sha256:abc\"}\n", "t.yaml:1:15: shim.image: 'app@sha256:abc' is not "
-                                           "an image reference: the digest must be"},
-    {"shim:\n  image: \"caf\u00e9\"\n", "t.yaml:2:10: shim.image: 'caf?" "?' is not an image "
+                                            "an image reference: the digest must be"},
+    {"shim:\n  image: \"caf\u00e9\"\n", "t.yaml:2:10: shim.image: 'caf?"
+                                        "?' is not an image "
                                         "reference: contains a non-ASCII character"},
     {"idleTimeout: s\n", "t.yaml:1:14: idleTimeout: expected a duration"},
     {"idleTimeout: 99999999999m\n", "t.yaml:1:14: idleTimeout: expected a duration"},
@@ -472,6 +489,55 @@ static void test_load_file(void **state)
 }
 
 /* The example in docs/config.md claims to show every key with its default: check it. */
+/* malformedGOMEMLIMIT and exclude.images: values, and fnmatch semantics of the patterns. */
+static void test_malformed_and_exclude_images(void **state)
+{
+    (void)state;
+    static const char *const modes[] = {"repair", "keep", "deny"};
+    for (size_t i = 0; i < 3; i++) {
+        char text[64], err[GMW_CONFIG_ERR];
+        gmw_config cfg;
+        snprintf(text, sizeof text, "malformedGOMEMLIMIT: %s\n", modes[i]);
+        assert_int_equal(gmw_config_parse(text, strlen(text), "t.yaml", &cfg, err, sizeof err), 0);
+        assert_int_equal((int)cfg.malformed_gomemlimit, (int)i);
+        assert_string_equal(gmw_malformed_mode_name(cfg.malformed_gomemlimit), modes[i]);
+    }
+    const char *text = "exclude:\n  images:\n  - \"docker.io/library/nginx*\"\n"
+                       "  - \"*/ingress-nginx/controller:v1.[0-9]*\"\n  - \"redis\"\n";
+    gmw_config cfg;
+    char err[GMW_CONFIG_ERR];
+    assert_int_equal(gmw_config_parse(text, strlen(text), "t.yaml", &cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.exclude_image_count, 3);
+    static const struct {
+        const char *image, *pattern; /* NULL: not excluded */
+    } cases[] = {
+        {"docker.io/library/nginx:1.27", "docker.io/library/nginx*"},
+        {"docker.io/library/nginx", "docker.io/library/nginx*"},
+        {"nginx:1.27", NULL}, /* patterns match the image string as written */
+        {"registry.k8s.io/ingress-nginx/controller:v1.11.2@sha256:abc",
+         "*/ingress-nginx/controller:v1.[0-9]*"},
+        {"registry.k8s.io/ingress-nginx/controller:v2.0", NULL},
+        {"redis", "redis"},
+        {"redis:7", NULL},
+        {"ghcr.io/example/api:1", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = gmw_config_image_excluded(&cfg, cases[i].image);
+        if (cases[i].pattern == NULL)
+            assert_null(got);
+        else
+            assert_string_equal(got, cases[i].pattern);
+    }
+    assert_null(gmw_config_image_excluded(&cfg, NULL));
+    /* at most 64 patterns */
+    char big[64 * 8 + 32];
+    size_t used = (size_t)snprintf(big, sizeof big, "exclude:\n  images:\n");
+    for (int i = 0; i < 65; i++)
+        used += (size_t)snprintf(big + used, sizeof big - used, "  - a%d\n", i % 10);
+    assert_int_equal(gmw_config_parse(big, used, "t.yaml", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "too many patterns (at most 64)"));
+}
+
 static void test_docs_example(void **state)
 {
     (void)state;
@@ -506,6 +572,9 @@ static void test_docs_example(void **state)
         "\nminLimit:",
         "\nexcludeNamespaces:",
         "\ninvalidAnnotations:",
+        "\nmalformedGOMEMLIMIT:",
+        "\nexclude:",
+        "\n  images:",
         "\nshim:",
         "\n  enabled:",
         "\n  image:",
@@ -531,9 +600,13 @@ static void test_docs_example(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_every_key),
-        cmocka_unit_test(test_value_forms),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_limits),       cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_value_forms),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_malformed_and_exclude_images),
         cmocka_unit_test(test_docs_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
