@@ -563,7 +563,8 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
             return -1;
         if (gmw_listen_parse(cfg->listen, host, sizeof host, &port, &why) != 0)
             return error_at(c, v->start_mark.line, v->start_mark.column,
-                            "listen: invalid address '%s': %s", show(v, shown, sizeof shown), why);
+                            "listen: invalid address '%s': %s", show(v, shown, sizeof shown),
+                            why);
         return 0;
     }
     if (strcmp(key, "tls") == 0)

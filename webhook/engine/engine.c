@@ -881,10 +881,9 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
         gmw_warnings_init(&issues);
         for (size_t i = 0; i < c->ann.issue_count; i++) {
             const gmw_ann_issue *is = &c->ann.issues[i];
-            gmw_warnings_add(
-                &issues, "%s",
-                gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ", warning,
-                                      sizeof warning));
+            gmw_warnings_add(&issues, "%s",
+                             gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ",
+                                                   warning, sizeof warning));
         }
         if (c->ann.issues_dropped > 0)
             gmw_warnings_add(&issues,
@@ -907,8 +906,7 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
         const gmw_ann_issue *is = &c->ann.issues[i];
         if (!gmw_ann_issue_is_invalid(is))
             continue;
-        gmw_warnings_add(&c->warnings, "%s",
-                         gmw_ann_issue_warning(is, "", warning, sizeof warning));
+        gmw_warnings_add(&c->warnings, "%s", gmw_ann_issue_warning(is, "", warning, sizeof warning));
         if (!message_append(res->message, sizeof res->message,
                             gmw_ann_issue_format(is, text, sizeof text)))
             left++;

@@ -344,9 +344,8 @@ static void test_memory_limit_above_limit_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "a=460MiB"); /* the ratio applies */
-    assert_warning_exact(
-        "gomemlimit: ignored: gomemlimit.io/memory-limit.a=\"2Gi\" is invalid, use "
-        "e.g. \"400Mi\" (a quantity not above the contai...");
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/memory-limit.a=\"2Gi\" is invalid, use "
+                         "e.g. \"400Mi\" (a quantity not above the contai...");
 }
 
 static void test_below_one_mib(void **state)
@@ -1146,8 +1145,7 @@ static void test_more_invalid_than_issue_table(void **state)
     (void)state;
     run_many_keys("", 20, "gomemlimit.io/gogc.c", "0", "");
     assert_false(res.allowed);
-    assert_non_null(
-        strstr(res.message, "gomemlimit.io/gogc.c0=\"0\" is invalid, use e.g. \"100\""));
+    assert_non_null(strstr(res.message, "gomemlimit.io/gogc.c0=\"0\" is invalid, use e.g. \"100\""));
     size_t len = strlen(res.message);
     const char *tail = "; and 4 more invalid gomemlimit.io/ annotations";
     assert_true(len > strlen(tail));
@@ -1198,9 +1196,8 @@ static void test_invalid_warning_keeps_example(void **state)
         "=\"9999999999999999999999999999999999999...\" is invalid, use e.g. \"400Mi\" (a quantity "
         "not above the container limit)");
     /* the warnings: key and value shortened so that the example stays */
-    assert_warning_exact(
-        "gomemlimit: gomemlimit.io/containers=\"c123456789012...\" is invalid, use "
-        "e.g. \"app,sidecar\" (comma-separated container...");
+    assert_warning_exact("gomemlimit: gomemlimit.io/containers=\"c123456789012...\" is invalid, use "
+                         "e.g. \"app,sidecar\" (comma-separated container...");
     assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit.c12345678901234567890123456...="
                          "\"9999999999999...\" is invalid, use e.g. \"400Mi\"...");
 }
