@@ -108,6 +108,18 @@ $out
 X"
     expect "config.excludeNamespaces reaches the server" sh -c \
         "'$BIN' mutate --config '$work/cfg-custom.yaml' --namespace batch -f '$work/pod.yaml' 2>&1 | grep -q 'namespace batch is excluded'"
+    "$HELM" template gmw "$CHART" --namespace "$NS" --set config.malformedGOMEMLIMIT=deny \
+        --set 'config.exclude.images={docker.io/library/nginx*}' --show-only templates/configmap.yaml |
+        "$PY" -c 'import sys,yaml; print(yaml.safe_load(sys.stdin)["data"]["config.yaml"])' > "$work/cfg-issue9.yaml"
+    printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: app\n    image: x\n    env: [{name: GOMEMLIMIT, value: 512Mi}]\n    resources: {limits: {memory: 1Gi}}\n  - name: web\n    image: docker.io/library/nginx:1.27\n    resources: {limits: {memory: 1Gi}}\n' > "$work/pod9.yaml"
+    out=$("$BIN" mutate --config "$work/cfg-issue9.yaml" --namespace apps -f "$work/pod9.yaml" 2>&1)
+    expect "config.malformedGOMEMLIMIT=deny reaches the server" grep -q 'GOMEMLIMIT="512Mi" makes Go abort at start; use 512MiB' <<<"$out"
+    "$HELM" template gmw "$CHART" --namespace "$NS" --set 'config.exclude.images={docker.io/library/nginx*}' \
+        --show-only templates/configmap.yaml |
+        "$PY" -c 'import sys,yaml; print(yaml.safe_load(sys.stdin)["data"]["config.yaml"])' > "$work/cfg-issue9b.yaml"
+    out=$("$BIN" mutate --config "$work/cfg-issue9b.yaml" --namespace apps -f "$work/pod9.yaml" 2>&1)
+    expect "config.exclude.images reaches the server" grep -q 'container web: skipped, image docker.io/library/nginx:1.27 is in exclude.images' <<<"$out"
+    expect "the default malformedGOMEMLIMIT (repair) reaches the server" grep -q 'GOMEMLIMIT="512Mi" (a quantity, Go aborts on it) set to 512MiB' <<<"$out"
     bad_cfg="$work/cfg-custom.yaml.bad"; sed 's/^minLimit:.*/minLimit: "lots"/' "$work/cfg-custom.yaml" > "$bad_cfg"
     expect "the parser check can fail (a bad minLimit is refused)" sh -c "! '$BIN' mutate --config '$bad_cfg' -f '$work/pod.yaml' >/dev/null 2>&1"
 fi
@@ -302,6 +314,8 @@ reject "idleTimeout 2 days" "idleTimeout" --set server.idleTimeout=2d
 reject "idleTimeout 0 (the server needs >= 1s)" "idleTimeout" --set server.idleTimeout=0
 reject "requestTimeout 0 (the server needs >= 1s)" "requestTimeout" --set server.requestTimeout=0
 reject "excluded namespace not a DNS label" "excludeNamespaces" --set 'config.excludeNamespaces={Bad_NS}'
+reject "malformedGOMEMLIMIT bogus" "malformedGOMEMLIMIT" --set config.malformedGOMEMLIMIT=fix
+reject "exclude.images with a space" "images" --set-json 'config.exclude.images=["a b"]'
 reject "image digest not sha256" "digest" --set image.digest=latest
 reject "image registry with a scheme" "registry" --set image.registry=https://reg.example.com
 reject "privileged container" "privileged" --set securityContext.privileged=true

@@ -121,6 +121,9 @@ defaults:
 minLimit: {{ $c.minLimit | quote }}
 excludeNamespaces: {{ include "gmw.excludedNamespaces" . }}
 invalidAnnotations: {{ $c.invalidAnnotations }}
+malformedGOMEMLIMIT: {{ $c.malformedGOMEMLIMIT | default "repair" }}
+exclude:
+  images: {{ $c.exclude.images | default list | toJson }}
 shim:
   enabled: {{ $c.shim.enabled }}
   image: {{ default (include "gmw.image" .) $c.shim.image | quote }}
