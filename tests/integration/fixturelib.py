@@ -213,7 +213,7 @@ def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
             idx, item = malformed_user_gomemlimit(c.get("env"), old_status.get(name, {}).get("GOMEMLIMIT"))
             if item is not None and cfg.get("malformed", "repair") != "deny":
                 was = sanitize(item["value"])
-                q = quantity_bytes(item["value"])
+                q = quantity_bytes(item["value"]) or None  # 0 bytes is not a repair
                 if cfg.get("malformed", "repair") == "keep":
                     entry["malformed"] = "kept " + was
                 elif q is not None:
@@ -243,7 +243,7 @@ def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
         idx, item = malformed_user_gomemlimit(env, old_status.get(name, {}).get("GOMEMLIMIT"))
         if item is not None:
             was = sanitize(item["value"])
-            q = quantity_bytes(item["value"])
+            q = quantity_bytes(item["value"]) or None  # 0 bytes is not a repair
             if cfg.get("malformed", "repair") == "keep":
                 note = "kept " + was
             elif q is not None:  # repaired: then it is a valid user value

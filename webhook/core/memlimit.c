@@ -128,7 +128,8 @@ bool gmw_gomemlimit_repair(const char *s, char *buf, size_t cap)
     int64_t bytes = 0;
     if (s == NULL || gmw_gomemlimit_parse(s, NULL) || strcmp(s, "off") == 0)
         return false;
-    if (gmw_quantity_parse_cstr(s, &bytes) != GMW_QTY_OK)
+    /* 0 bytes is never meant (Kubernetes reads a bare "-", "Mi" or "." as 0): not repaired */
+    if (gmw_quantity_parse_cstr(s, &bytes) != GMW_QTY_OK || bytes == 0)
         return false;
     gmw_format_go_bytes(bytes, buf, cap);
     return true;

@@ -52,7 +52,8 @@ void gmw_format_go_bytes(int64_t bytes, char *buf, size_t cap);
  * Repair a GOMEMLIMIT value Go cannot parse: when s is a Kubernetes quantity ("512Mi",
  * "1G", "1.5Gi", "+1e9"), write the exact Go value for the same bytes (quantity Value(),
  * rounded up to a whole byte, gmw_format_go_bytes) into buf and return true. Returns
- * false for anything else (including values Go already accepts: nothing to repair).
+ * false for anything else: values Go already accepts (nothing to repair), and quantities of
+ * 0 bytes (a bare "-", "Mi" or "." reads as 0 in Kubernetes; a zero limit is never meant).
  */
 bool gmw_gomemlimit_repair(const char *s, char *buf, size_t cap);
 

@@ -738,7 +738,7 @@ static void test_user_gomemlimit_malformed_repair_quantity(void **state)
 static void test_user_gomemlimit_malformed_repair_other(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"1GB", "100 MiB", "-5", "1.5GiB", "OFF", "lots"};
+    static const char *const bad[] = {"1GB", "100 MiB", "-5", "1.5GiB", "OFF", "lots", "-", "Mi"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char want[600];
         run_malformed(bad[i], "1Gi");
