@@ -545,8 +545,16 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
     }
     t->ratio = t->v.has_ratio ? t->v.ratio_e4 : cfg->ratio_e4;
     if (t->v.has_memory_limit && t->v.memory_limit_bytes > t->limit) {
-        gmw_annotations_add_issue(&c->ann, GMW_ANN_INVALID, t->v.memory_limit_key,
-                                  t->v.memory_limit_text, gmw_ann_expected_memory_limit);
+        /* a range error for this container: its limit, and an example valid for it */
+        char detail[200], example[48];
+        int64_t g = gmw_gomemlimit_from_limit(t->limit, t->ratio);
+        if (g >= GMW_MIB)
+            gmw_format_mi(g, example, sizeof example);
+        else
+            snprintf(example, sizeof example, "%.40s", t->limit_text);
+        snprintf(detail, sizeof detail, GMW_MSG_MEMORY_LIMIT_ABOVE, t->limit_text, name, example);
+        gmw_annotations_add_detail_issue(&c->ann, t->v.memory_limit_key, t->v.memory_limit_text,
+                                         detail);
         t->v.has_memory_limit = false; /* warn mode: ignored, the ratio applies */
     }
     if (t->v.has_memory_limit) {
@@ -554,6 +562,19 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
         t->from_memory_limit = true;
     } else {
         t->gml = gmw_gomemlimit_from_limit(t->limit, t->ratio);
+    }
+    if (t->gml < GMW_MIB && t->from_memory_limit) {
+        /* the annotation's own value is what is too small: quote it, with a valid example */
+        char example[32];
+        int64_t g = gmw_gomemlimit_from_limit(t->limit, t->ratio);
+        if (g >= GMW_MIB)
+            gmw_format_mi(g, example, sizeof example);
+        else
+            snprintf(example, sizeof example, "1Mi");
+        gmw_warnings_add(&c->warnings, GMW_MSG_MEMORY_LIMIT_BELOW_MIB, name,
+                         t->v.memory_limit_key, t->v.memory_limit_text, example);
+        skip_without_limit(c, container, cpath, name, "below-one-mib");
+        return false;
     }
     if (t->gml < GMW_MIB) {
         gmw_warnings_add(&c->warnings,
@@ -975,9 +996,16 @@ static void decide(engine_ctx *c, const char *ns)
     c->own_status = gmw_status_parse(c->ann.status);
     const json_t *pod_resources = json_object_get(spec, "resources");
     c->pod_resources = pod_resources != NULL && !json_is_null(pod_resources);
-    if (c->ann.pod.inject == 0)
-        gmw_warnings_add(&c->warnings, "gomemlimit: injection disabled for the pod by "
-                                       "annotation gomemlimit.io/inject=false");
+    if (c->ann.pod.inject == 0) {
+        bool reenabled = false; /* a container's inject.<name>=true overrides the pod's false */
+        for (size_t i = 0; i < c->ann.container_count; i++)
+            reenabled = reenabled || c->ann.containers[i].values.inject == 1;
+        if (reenabled)
+            gmw_warnings_add(&c->warnings, GMW_MSG_POD_OPT_OUT_EXCEPT);
+        else
+            gmw_warnings_add(&c->warnings, "gomemlimit: injection disabled for the pod by "
+                                           "annotation gomemlimit.io/inject=false");
+    }
     check_names(c, spec);
     process_containers(c, spec);
     write_status(c);

@@ -30,6 +30,18 @@
 /* container, value, fix: one item of the denial message (and its warning) */
 #define GMW_MSG_MALFORMED_DENIED "container %s: GOMEMLIMIT=\"%s\" makes Go abort at start; %s"
 
+/* memory-limit annotation above a container's limit (follows 'KEY="VALUE" '):
+ * limit, container, example (the container's computed GOMEMLIMIT, as a quantity) */
+#define GMW_MSG_MEMORY_LIMIT_ABOVE "is above the memory limit %.24s of container %.63s, use e.g. \"%.24s\""
+
+/* memory-limit annotation below 1 MiB: container, key, value, example */
+#define GMW_MSG_MEMORY_LIMIT_BELOW_MIB                                                            \
+    "gomemlimit: container %s: skipped, %s=\"%s\" is below 1MiB, use e.g. \"%s\""
+
+/* the pod opts out but a container re-enables itself (no arguments) */
+#define GMW_MSG_POD_OPT_OUT_EXCEPT                                                                \
+    "gomemlimit: gomemlimit.io/inject=false: only containers with inject.<name>=true are injected"
+
 /* The fixes named in the three texts above. */
 #define GMW_MSG_FIX_USE "use %s"          /* the exact Go value of a quantity */
 #define GMW_MSG_FIX_EXAMPLE "use e.g. %s" /* the value computed for the container */

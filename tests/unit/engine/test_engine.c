@@ -324,13 +324,12 @@ static void test_memory_limit_above_limit_denied(void **state)
     assert_no_patch();
     assert_non_null(strstr(res.message, "gomemlimit.io/memory-limit"));
     assert_non_null(strstr(res.message, "\"2Gi\""));
-    assert_non_null(strstr(res.message, "not above the container limit"));
-    assert_non_null(strstr(res.message, "e.g. \"400Mi\""));
+    /* a range error for this container: its name, its limit, an example valid for it */
     assert_string_equal(res.message,
-                        "gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is invalid, use e.g. "
-                        "\"400Mi\" (a quantity not above the container limit)");
-    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is invalid, use e.g. "
-                         "\"400Mi\" (a quantity not above the container limit)");
+                        "gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is above the memory limit "
+                        "512Mi of container a, use e.g. \"460Mi\"");
+    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is above the memory limit "
+                         "512Mi of container a, use e.g. \"460Mi\"");
     assert_string_equal(audit("denied"), "invalid-annotation");
     assert_outcome(0, "a", "skipped", "invalid-annotation");
 }
@@ -344,8 +343,62 @@ static void test_memory_limit_above_limit_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "a=460MiB"); /* the ratio applies */
-    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/memory-limit.a=\"2Gi\" is invalid, use "
-                         "e.g. \"400Mi\" (a quantity not above the contai...");
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/memory-limit.a=\"2Gi\" is above the "
+                         "memory limit 512Mi of container a, use e.g. \"460Mi\"");
+}
+
+/* Issue 9's message cases: a pod-level memory-limit above a small sidecar's limit names the
+ * sidecar, its limit and an example valid for it (one item per container); Go's spelling is
+ * accepted; a too-small value quotes the annotation; syntax and range errors differ; a pod
+ * opt-out is not called total when a container re-enables itself. */
+static void test_issue9_messages(void **state)
+{
+    (void)state;
+    run("{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'300Mi'}},'spec':{'containers':["
+        "{'name':'app','resources':{'limits':{'memory':'512Mi'}}},"
+        "{'name':'sidecar','resources':{'limits':{'memory':'64Mi'}}}]}}");
+    assert_false(res.allowed);
+    assert_string_equal(res.message, "gomemlimit: gomemlimit.io/memory-limit=\"300Mi\" is above the "
+                                     "memory limit 64Mi of container sidecar, use e.g. \"57Mi\"");
+    /* Go's own spelling */
+    static const char *const go[] = {"400MiB", "419430400", "419430400B"};
+    for (size_t i = 0; i < 3; i++) {
+        char pod[256];
+        snprintf(pod, sizeof pod,
+                 "{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'%s'}},"
+                 "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}",
+                 go[i]);
+        run(pod);
+        assert_true(res.allowed);
+        ASSERT_WARNING("container app: GOMEMLIMIT=400MiB (memory-limit annotation)");
+    }
+    /* too small: the annotation's own value is quoted, with an example for the container */
+    cfg.min_limit_bytes = 0;
+    run("{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'500Ki'}},"
+        "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
+    assert_warning_exact("gomemlimit: container app: skipped, gomemlimit.io/memory-limit=\"500Ki\" is "
+                         "below 1MiB, use e.g. \"460Mi\"");
+    /* syntax vs range */
+    run("{'metadata':{'annotations':{'gomemlimit.io/ratio':'1.5','gomemlimit.io/gogc':'fast',"
+        "'gomemlimit.io/memory-limit':'lots'}},"
+        "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
+    assert_non_null(strstr(res.message, "gomemlimit.io/ratio=\"1.5\" is out of range, use"));
+    assert_non_null(strstr(res.message, "gomemlimit.io/gogc=\"fast\" is invalid, use"));
+    assert_non_null(strstr(res.message, "gomemlimit.io/memory-limit=\"lots\" is invalid, use"));
+    run("{'metadata':{'annotations':{'gomemlimit.io/ratio':'abc','gomemlimit.io/gogc':'0',"
+        "'gomemlimit.io/memory-limit':'-1Gi'}},"
+        "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
+    assert_non_null(strstr(res.message, "gomemlimit.io/ratio=\"abc\" is invalid, use"));
+    assert_non_null(strstr(res.message, "gomemlimit.io/gogc=\"0\" is out of range, use"));
+    assert_non_null(strstr(res.message, "gomemlimit.io/memory-limit=\"-1Gi\" is out of range, use"));
+    /* pod opt-out with a container that re-enables itself */
+    run("{'metadata':{'annotations':{'gomemlimit.io/inject':'false','gomemlimit.io/inject.app':'true'}},"
+        "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}},"
+        "{'name':'b','resources':{'limits':{'memory':'512Mi'}}}]}}");
+    ASSERT_WARNING("container app: GOMEMLIMIT=460MiB");
+    assert_false(warning_with("injection disabled for the pod", (const char *)NULL));
+    assert_warning_exact("gomemlimit: gomemlimit.io/inject=false: only containers with "
+                         "inject.<name>=true are injected");
 }
 
 static void test_below_one_mib(void **state)
@@ -1068,7 +1121,7 @@ static void test_several_invalid_in_one_message(void **state)
         "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
     assert_false(res.allowed);
     assert_string_equal(res.message,
-                        "gomemlimit: gomemlimit.io/ratio=\"2\" is invalid, use e.g. \"0.9\" (a "
+                        "gomemlimit: gomemlimit.io/ratio=\"2\" is out of range, use e.g. \"0.9\" (a "
                         "decimal in (0, 1] with <= 4 decimals); gomemlimit.io/gogc=\"x\" is "
                         "invalid, use e.g. \"100\" (an integer 1-100000 or off)");
     assert_null(strstr(res.message, "unknown")); /* unknown keys never deny */
@@ -1083,7 +1136,7 @@ static void test_invalid_annotations_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "app=460MiB"); /* the defaults apply */
-    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/ratio=\"1.5\" is invalid, use e.g. "
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/ratio=\"1.5\" is out of range, use e.g. "
                          "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
     assert_warning_exact("gomemlimit: ignored: gomemlimit.io/gogc.app=\"x\" is invalid, use e.g. "
                          "\"100\" (an integer 1-100000 or off)");
@@ -1127,13 +1180,13 @@ static void test_invalid_after_many_unknown_denied(void **state)
     run_many_keys("", 16, "gomemlimit.io/x", "1", ",'gomemlimit.io/ratio':'7'");
     assert_false(res.allowed);
     assert_no_patch();
-    assert_string_equal(res.message, "gomemlimit: gomemlimit.io/ratio=\"7\" is invalid, use e.g. "
+    assert_string_equal(res.message, "gomemlimit: gomemlimit.io/ratio=\"7\" is out of range, use e.g. "
                                      "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
     /* warn mode: the invalid one is still reported, and the overflow is counted */
     cfg.invalid_annotations = GMW_INVALID_WARN;
     run_many_keys("", 16, "gomemlimit.io/x", "1", ",'gomemlimit.io/ratio':'7'");
     assert_true(res.allowed);
-    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/ratio=\"7\" is invalid, use e.g. "
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/ratio=\"7\" is out of range, use e.g. "
                          "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
     assert_warning_exact("gomemlimit: 1 more annotation problems not listed (0 invalid, ignored)");
     assert_string_equal(audit("injected"), "a=921MiB"); /* the default ratio */
@@ -1145,7 +1198,7 @@ static void test_more_invalid_than_issue_table(void **state)
     (void)state;
     run_many_keys("", 20, "gomemlimit.io/gogc.c", "0", "");
     assert_false(res.allowed);
-    assert_non_null(strstr(res.message, "gomemlimit.io/gogc.c0=\"0\" is invalid, use e.g. \"100\""));
+    assert_non_null(strstr(res.message, "gomemlimit.io/gogc.c0=\"0\" is out of range, use e.g. \"100\""));
     size_t len = strlen(res.message);
     const char *tail = "; and 4 more invalid gomemlimit.io/ annotations";
     assert_true(len > strlen(tail));
@@ -1193,13 +1246,13 @@ static void test_invalid_warning_keeps_example(void **state)
         "gomemlimit: gomemlimit.io/containers=\"c123456789012345678901234567890123456...\" is "
         "invalid, use e.g. \"app,sidecar\" (comma-separated container names, at most 64); "
         "gomemlimit.io/memory-limit.c123456789012345678901234567890123456789012345678901234567890ab"
-        "=\"9999999999999999999999999999999999999...\" is invalid, use e.g. \"400Mi\" (a quantity "
-        "not above the container limit)");
+        "=\"9999999999999999999999999999999999999...\" is out of range, use e.g. \"400Mi\" (a "
+        "quantity such as 400Mi, or Go's 400MiB or 419430400)");
     /* the warnings: key and value shortened so that the example stays */
     assert_warning_exact("gomemlimit: gomemlimit.io/containers=\"c123456789012...\" is invalid, use "
                          "e.g. \"app,sidecar\" (comma-separated container...");
-    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit.c12345678901234567890123456...="
-                         "\"9999999999999...\" is invalid, use e.g. \"400Mi\"...");
+    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit.c123456789012345678901...="
+                         "\"9999999999999...\" is out of range, use e.g. \"400Mi\"...");
 }
 
 /* ---- odd shapes and limits ------------------------------------------------------------- */
@@ -1367,6 +1420,7 @@ int main(void)
         T(test_memory_limit_annotation),
         T(test_memory_limit_above_limit_denied),
         T(test_memory_limit_above_limit_warn_mode),
+        T(test_issue9_messages),
         T(test_below_one_mib),
         T(test_no_memory_limit),
         T(test_below_min_limit),
