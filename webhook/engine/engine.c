@@ -552,7 +552,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
             gmw_format_mi(g, example, sizeof example);
         else
             snprintf(example, sizeof example, "%.40s", t->limit_text);
-        snprintf(detail, sizeof detail, GMW_MSG_MEMORY_LIMIT_ABOVE, t->limit_text, name, example);
+        snprintf(detail, sizeof detail, GMW_MSG_MEMORY_LIMIT_ABOVE, name, t->limit_text, example);
         gmw_annotations_add_detail_issue(&c->ann, t->v.memory_limit_key, t->v.memory_limit_text,
                                          detail);
         t->v.has_memory_limit = false; /* warn mode: ignored, the ratio applies */

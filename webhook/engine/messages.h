@@ -31,8 +31,8 @@
 #define GMW_MSG_MALFORMED_DENIED "container %s: GOMEMLIMIT=\"%s\" makes Go abort at start; %s"
 
 /* memory-limit annotation above a container's limit (follows 'KEY="VALUE" '):
- * limit, container, example (the container's computed GOMEMLIMIT, as a quantity) */
-#define GMW_MSG_MEMORY_LIMIT_ABOVE "is above the memory limit %.24s of container %.63s, use e.g. \"%.24s\""
+ * container, limit, example (the container's computed GOMEMLIMIT, as a quantity) */
+#define GMW_MSG_MEMORY_LIMIT_ABOVE "is above container %.63s's limit %.24s, use e.g. \"%.24s\""
 
 /* memory-limit annotation below 1 MiB: container, key, value, example */
 #define GMW_MSG_MEMORY_LIMIT_BELOW_MIB                                                            \

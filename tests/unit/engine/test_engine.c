@@ -326,10 +326,10 @@ static void test_memory_limit_above_limit_denied(void **state)
     assert_non_null(strstr(res.message, "\"2Gi\""));
     /* a range error for this container: its name, its limit, an example valid for it */
     assert_string_equal(res.message,
-                        "gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is above the memory limit "
-                        "512Mi of container a, use e.g. \"460Mi\"");
-    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is above the memory limit "
-                         "512Mi of container a, use e.g. \"460Mi\"");
+                        "gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is above container a's "
+                        "limit 512Mi, use e.g. \"460Mi\"");
+    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is above container a's "
+                         "limit 512Mi, use e.g. \"460Mi\"");
     assert_string_equal(audit("denied"), "invalid-annotation");
     assert_outcome(0, "a", "skipped", "invalid-annotation");
 }
@@ -343,8 +343,8 @@ static void test_memory_limit_above_limit_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "a=460MiB"); /* the ratio applies */
-    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/memory-limit.a=\"2Gi\" is above the "
-                         "memory limit 512Mi of container a, use e.g. \"460Mi\"");
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/memory-limit.a=\"2Gi\" is above "
+                         "container a's limit 512Mi, use e.g. \"460Mi\"");
 }
 
 /* Issue 9's message cases: a pod-level memory-limit above a small sidecar's limit names the
@@ -358,8 +358,8 @@ static void test_issue9_messages(void **state)
         "{'name':'app','resources':{'limits':{'memory':'512Mi'}}},"
         "{'name':'sidecar','resources':{'limits':{'memory':'64Mi'}}}]}}");
     assert_false(res.allowed);
-    assert_string_equal(res.message, "gomemlimit: gomemlimit.io/memory-limit=\"300Mi\" is above the "
-                                     "memory limit 64Mi of container sidecar, use e.g. \"57Mi\"");
+    assert_string_equal(res.message, "gomemlimit: gomemlimit.io/memory-limit=\"300Mi\" is above "
+                                     "container sidecar's limit 64Mi, use e.g. \"57Mi\"");
     /* Go's own spelling */
     static const char *const go[] = {"400MiB", "419430400", "419430400B"};
     for (size_t i = 0; i < 3; i++) {

@@ -54,6 +54,18 @@ static void test_every_text(void **state)
     snprintf(buf, sizeof buf, GMW_MSG_MALFORMED_REMOVED, NAME, "lots");
     check(buf, (const char *const[]){NAME, "\"lots\"", "removed", NULL});
 
+    char detail[200];
+    snprintf(detail, sizeof detail, GMW_MSG_MEMORY_LIMIT_ABOVE, NAME, "64Mi", "57Mi");
+    snprintf(buf, sizeof buf, "gomemlimit: gomemlimit.io/memory-limit=\"%s\" %s", "300Mi", detail);
+    check(buf, (const char *const[]){NAME, "gomemlimit.io/memory-limit", "\"300Mi\"", "64Mi",
+                                     "e.g. \"57Mi\"", NULL});
+    snprintf(buf, sizeof buf, GMW_MSG_MEMORY_LIMIT_BELOW_MIB, NAME, "gomemlimit.io/memory-limit",
+             "500Ki", "460Mi");
+    check(buf, (const char *const[]){NAME, "gomemlimit.io/memory-limit", "\"500Ki\"", "1MiB",
+                                     "e.g. \"460Mi\"", NULL});
+    check(GMW_MSG_POD_OPT_OUT_EXCEPT,
+          (const char *const[]){"gomemlimit.io/inject=false", "inject.<name>=true", NULL});
+
     const char *fixes[3];
     char f0[64], f1[64], f2[64];
     snprintf(f0, sizeof f0, GMW_MSG_FIX_USE, "1536MiB");
