@@ -587,6 +587,41 @@ def test_review_bad_input():
     assert rc == 0, err
 
 
+def test_non_string_annotations_refused_like_kubectl():
+    """Issue 9: an unquoted annotation value is refused as kubectl refuses it (it cannot
+    decode it into ObjectMeta.annotations, a map of strings), with file:line."""
+    cases = [
+        ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    team: 123\n"
+         "spec:\n  containers: [{name: a, image: x}]\n", ":6:11: metadata.annotations.team: "
+         "annotations must be strings, found a number (quote it: team: \"...\")"),
+        ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n"
+         "    metadata:\n      annotations:\n        gomemlimit.io/inject: false\n"
+         "    spec:\n      containers: [{name: a, image: x}]\n",
+         ":8:31: metadata.annotations.gomemlimit.io/inject: annotations must be strings, found a "
+         "boolean"),
+        ("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: x\n"
+         "  jobTemplate:\n    spec:\n      template:\n        metadata:\n          annotations: "
+         "{a: 1.5}\n        spec: {containers: []}\n", ":10:28: metadata.annotations.a: annotations "
+         "must be strings, found a number"),
+        ("kind: List\napiVersion: v1\nitems:\n- kind: Pod\n  metadata:\n    annotations:\n"
+         "      x: null\n", ":7:10: metadata.annotations.x: annotations must be strings, found null"),
+    ]
+    for text, want in cases:
+        path = write_temp(text, ".yaml")
+        rc, out, err = run(["mutate", "-f", path])
+        assert rc == 1 and out == "", (rc, out, err)
+        assert err.startswith(f"gomemlimit-webhook mutate: {path}{want}"), err
+        assert err.count("\n") == 1, err
+    rc, out, err = run(["mutate", "-f", "-"], json.dumps(pod(annotations={"team": 123})))
+    assert rc == 1 and "<stdin>: document 1: metadata.annotations.team: annotations must be strings" in err, err
+    # strings, quoted numbers and annotations-like keys elsewhere are fine
+    ok = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations: {team: \"123\"}\n"
+          "data:\n  metadata: '{\"annotations\": {\"a\": 1}}'\n")
+    mutate(["-f", write_temp(ok, ".yaml")])
+    crd = "apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec:\n  metadata:\n    annotations: {a: 1}\n"
+    mutate(["-f", write_temp(crd, ".yaml")])
+
+
 def agreement_table():
     """(name, manifest): Pods and workloads whose decision depends on apiserver defaulting."""
     def limits(mem=None, cpu=None, req_mem=None, req_cpu=None):

@@ -300,7 +300,57 @@ typedef struct {
     yr_anchor *anchors;
     size_t anchor_count, anchor_cap;
     size_t alias_nodes; /* nodes copied for aliases so far */
+    int next_role;      /* yr_role of the next collection read (consumed by it) */
 } yreader;
+
+/*
+ * Where a collection sits, as far as kubectl's typed decoding cares: annotations of an
+ * object or pod template (ObjectMeta.annotations, map[string]string) must be strings, and
+ * kubectl refuses the file otherwise. Tracked while reading so the error has a line.
+ */
+typedef enum {
+    YR_ROLE_NONE = 0,
+    YR_ROLE_OBJECT,      /* a document, a List item, a (job) template */
+    YR_ROLE_METADATA,    /* metadata of an object */
+    YR_ROLE_ANNOTATIONS, /* metadata.annotations: every value must be a string */
+    YR_ROLE_ITEMS,       /* items of a List: each element is an object */
+} yr_role;
+
+/* The role of the value under key k in a mapping of role `role`. */
+static int yr_child_role(int role, const char *k)
+{
+    if ((role == YR_ROLE_OBJECT) && strcmp(k, "metadata") == 0)
+        return YR_ROLE_METADATA;
+    if (role == YR_ROLE_METADATA && strcmp(k, "annotations") == 0)
+        return YR_ROLE_ANNOTATIONS;
+    if (role == YR_ROLE_OBJECT && strcmp(k, "items") == 0)
+        return YR_ROLE_ITEMS;
+    if (role != YR_ROLE_METADATA && role != YR_ROLE_ANNOTATIONS &&
+        (strcmp(k, "template") == 0 || strcmp(k, "jobTemplate") == 0))
+        return YR_ROLE_OBJECT;
+    return YR_ROLE_NONE;
+}
+
+/* "a number", "true or false", ... for the annotation message. */
+static const char *yr_json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    case JSON_OBJECT:
+        return "a mapping";
+    case JSON_ARRAY:
+        return "a sequence";
+    default:
+        return "a string";
+    }
+}
 
 /* Size of a built value, for alias budgets and depth checks. */
 typedef struct {
@@ -510,7 +560,9 @@ static int yr_sequence(yreader *yr, const yaml_event_t *start, unsigned depth, j
 {
     json_t *arr = json_array();
     yaml_event_t ev;
+    int role = yr->next_role;
 
+    yr->next_role = YR_ROLE_NONE;
     size->nodes = 1;
     size->height = 1;
     if (arr == NULL) {
@@ -526,7 +578,10 @@ static int yr_sequence(yreader *yr, const yaml_event_t *start, unsigned depth, j
             yaml_event_delete(&ev);
             break;
         }
-        if (yr_node(yr, &ev, depth + 1, &item, &isz) != 0)
+        yr->next_role = role == YR_ROLE_ITEMS ? YR_ROLE_OBJECT : YR_ROLE_NONE;
+        int rc = yr_node(yr, &ev, depth + 1, &item, &isz);
+        yr->next_role = YR_ROLE_NONE;
+        if (rc != 0)
             goto fail;
         if (json_array_append_new(arr, item) != 0) {
             yr_error_at(yr, start->start_mark, "out of memory");
@@ -623,7 +678,9 @@ static int yr_mapping(yreader *yr, const yaml_event_t *start, unsigned depth, js
     json_t *merged = NULL; /* keys from "<<" merges; explicit keys win over them */
     json_t *key = NULL;
     yaml_event_t ev;
+    int role = yr->next_role;
 
+    yr->next_role = YR_ROLE_NONE;
     size->nodes = 1;
     size->height = 1;
     if (obj == NULL) {
@@ -648,8 +705,20 @@ static int yr_mapping(yreader *yr, const yaml_event_t *start, unsigned depth, js
         if (yr_next(yr, &ev) != 0)
             goto fail;
         yaml_mark_t val_mark = ev.start_mark;
-        if (yr_node(yr, &ev, depth + 1, &val, &vsz) != 0)
+        yr->next_role = is_merge ? YR_ROLE_NONE : yr_child_role(role, json_string_value(key));
+        int rc = yr_node(yr, &ev, depth + 1, &val, &vsz);
+        yr->next_role = YR_ROLE_NONE;
+        if (rc != 0)
             goto fail;
+        if (role == YR_ROLE_ANNOTATIONS && !is_merge && !json_is_string(val)) {
+            /* kubectl: cannot unmarshal into ObjectMeta.annotations of type string */
+            yr_error_at(yr, val_mark,
+                        "metadata.annotations.%.100s: annotations must be strings, found %s "
+                        "(quote it: %.100s: \"...\")",
+                        json_string_value(key), yr_json_kind(val), json_string_value(key));
+            json_decref(val);
+            goto fail;
+        }
         size->nodes += vsz.nodes + 1;
         if (vsz.height + 1 > size->height)
             size->height = vsz.height + 1;
@@ -823,6 +892,7 @@ json_t *gmw_yaml_parse_stream(const char *buf, size_t len, const char *name, cha
         yaml_event_delete(&ev); /* DOCUMENT-START */
         if (yr_next(&yr, &ev) != 0)
             goto fail;
+        yr.next_role = YR_ROLE_OBJECT;
         if (yr_node(&yr, &ev, 1, &root, &size) != 0)
             goto fail;
         yr_anchors_clear(&yr); /* anchors are local to their document */
@@ -905,6 +975,43 @@ json_t *gmw_json_parse_stream(const char *buf, size_t len, const char *name, cha
     return docs;
 }
 
+/*
+ * JSON input has no line numbers at hand: the same rule as the YAML reader's (annotations of
+ * objects and pod templates must be strings), reported by document. Returns 0 or -1 (err set).
+ */
+// NOLINTNEXTLINE(misc-no-recursion): bounded by GMW_MANIFEST_MAX_DEPTH of the parsed input
+static int check_annotations(const json_t *v, int role, const char *name, size_t docno, char *err,
+                             size_t errcap)
+{
+    const char *k;
+    json_t *x;
+    size_t i;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+        {
+            if (check_annotations(x, role == YR_ROLE_ITEMS ? YR_ROLE_OBJECT : YR_ROLE_NONE, name,
+                                  docno, err, errcap) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    if (!json_is_object(v))
+        return 0;
+    json_object_foreach((json_t *)v, k, x)
+    {
+        if (role == YR_ROLE_ANNOTATIONS && !json_is_string(x)) {
+            snprintf(err, errcap,
+                     "%s: document %zu: metadata.annotations.%.100s: annotations must be strings, "
+                     "found %s (quote it: \"%.100s\": \"...\")",
+                     name, docno, k, yr_json_kind(x), k);
+            return -1;
+        }
+        if (check_annotations(x, yr_child_role(role, k), name, docno, err, errcap) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 json_t *gmw_manifest_parse(const char *buf, size_t len, const char *name,
                            gmw_manifest_format *format, char *err, size_t errcap)
 {
@@ -917,7 +1024,17 @@ json_t *gmw_manifest_parse(const char *buf, size_t len, const char *name,
     if (pos < len && buf[pos] == '{') {
         if (format != NULL)
             *format = GMW_MANIFEST_JSON;
-        return gmw_json_parse_stream(buf, len, name, err, errcap);
+        json_t *docs = gmw_json_parse_stream(buf, len, name, err, errcap);
+        size_t i;
+        json_t *d;
+        json_array_foreach(docs, i, d)
+        {
+            if (check_annotations(d, YR_ROLE_OBJECT, name, i + 1, err, errcap) != 0) {
+                json_decref(docs);
+                return NULL;
+            }
+        }
+        return docs;
     }
     if (format != NULL)
         *format = GMW_MANIFEST_YAML;

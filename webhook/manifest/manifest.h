@@ -37,6 +37,11 @@ typedef enum { GMW_MANIFEST_YAML = 0, GMW_MANIFEST_JSON } gmw_manifest_format;
  * Returns a new reference to a JSON array of the documents (caller decrefs) and sets
  * *format (may be NULL) to what was detected; or NULL with "NAME:LINE:COL: message"
  * (1-based) in err.
+ *
+ * As kubectl, annotations of an object (metadata.annotations of a document, a List item, a
+ * template or jobTemplate) must be strings: an unquoted `team: 123` or `inject: false` is
+ * refused with "NAME:LINE:COL: metadata.annotations.team: annotations must be strings, ..."
+ * (JSON input: "NAME: document N: ...").
  */
 json_t *gmw_manifest_parse(const char *buf, size_t len, const char *name,
                            gmw_manifest_format *format, char *err, size_t errcap);
