@@ -104,6 +104,8 @@ tls:
   certFile: $out/tls.crt
   keyFile: $out/tls.key
 threads: 2
+exclude:
+  images: ["*/excluded:*"]
 EOF
 "$BIN" serve --config "$work/config.yaml" > "$work/server.log" 2>&1 &
 server_pid=$!
@@ -180,7 +182,14 @@ deny_review='{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","reque
 deny=$(curl -sS --max-time 5 --cacert "$out/ca.crt" --resolve "$HOST:$port:127.0.0.1" -H 'Content-Type: application/json' \
     --data-binary "$deny_review" "https://$HOST:$port/mutate")
 expect "an invalid annotation is denied by the server" grep -Eq '"allowed" *: *false' <<<"$deny"
+# exclude.images through the real server: the reason reaches the warning and the metrics.
+excl_review='{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"e1","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"namespace":"apps","operation":"CREATE","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"web","image":"example.com/excluded:1","resources":{"limits":{"memory":"256Mi"}}}]}}}}'
+excl=$(curl -sS --max-time 5 --cacert "$out/ca.crt" --resolve "$HOST:$port:127.0.0.1" -H 'Content-Type: application/json' \
+    --data-binary "$excl_review" "https://$HOST:$port/mutate")
+expect "exclude.images: the server skips the container and says why" grep -q 'container web: skipped, image example.com/excluded:1 is in exclude.images' <<<"$excl"
 curl -sS --max-time 5 --cacert "$out/ca.crt" --resolve "$HOST:$port:127.0.0.1" "https://$HOST:$port/metrics" > "$work/metrics.txt"
+expect "exclude.images: containers_total counts reason=image-excluded" \
+    grep -q '^gomemlimit_webhook_containers_total{action="skipped",reason="image-excluded"} 1$' "$work/metrics.txt"
 dash_check() { "$PY" - "$1" "$work/metrics.txt" <<'PY'
 import json, re, sys
 exprs = [t["expr"] for p in json.load(open(sys.argv[1]))["panels"] for t in p.get("targets", [])]
