@@ -267,9 +267,9 @@ static void set_value(gmw_annotations *a, gmw_ann_values *v, key_id id, const ch
         return;
     case KEY_GOGC:
         if (!gmw_gogc_valid(value) || strlen(value) >= sizeof v->gogc) {
-            if (is_decimal(value) && strchr(value, '.') == NULL && value[0] != '0')
-                gmw_annotations_add_range_issue(a, key, value, expected_gogc); /* 200000 */
-            else if (strcmp(value, "0") == 0)
+            /* a whole number out of 1..100000 (0, 200000) is a range error */
+            if ((is_decimal(value) && strchr(value, '.') == NULL && value[0] != '0') ||
+                strcmp(value, "0") == 0)
                 gmw_annotations_add_range_issue(a, key, value, expected_gogc);
             else
                 gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value, expected_gogc);
