@@ -22,6 +22,8 @@
  *   tls: {certFile: /etc/webhook/tls/tls.crt, keyFile: /etc/webhook/tls/tls.key}
  *   threads: 0              # 0 = number of CPUs
  *   connectionLimit: 1024
+ *   perIpConnectionLimit: 512  # 0 = no per-address cap
+ *   headerTimeout: 10s      # accept to the end of the first request's headers
  *   idleTimeout: 120s       # integer seconds or <n>ms/<n>s/<n>m/<n>h (duration.h)
  *   requestTimeout: 10s
  *   shutdownGracePeriod: 20s
@@ -40,6 +42,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "compiler.h"
 
 typedef enum { GMW_REQUEST_MATCH = 0, GMW_REQUEST_LIMIT, GMW_REQUEST_KEEP } gmw_request_policy;
 typedef enum { GMW_INVALID_DENY = 0, GMW_INVALID_WARN } gmw_invalid_mode;
@@ -61,6 +65,8 @@ typedef enum {
 #define GMW_CONFIG_ERR 512
 
 /* Ranges (seconds) of the duration keys, shared with the `serve` flags. */
+#define GMW_HEADER_TIMEOUT_MIN_S 1u
+#define GMW_HEADER_TIMEOUT_MAX_S 3600u
 #define GMW_IDLE_TIMEOUT_MIN_S 1u
 #define GMW_IDLE_TIMEOUT_MAX_S 86400u
 #define GMW_REQUEST_TIMEOUT_MIN_S 1u
@@ -89,6 +95,8 @@ typedef struct {
     char tls_key_file[GMW_CONFIG_PATH];
     unsigned threads;              /* 0 = CPU count */
     unsigned connection_limit;     /* default 1024 */
+    unsigned per_ip_connection_limit; /* default 512; 0 = none */
+    unsigned header_timeout_s;        /* default 10 */
     unsigned idle_timeout_s;       /* default 120 */
     unsigned request_timeout_s;    /* default 10 */
     unsigned shutdown_grace_s;     /* default 20 */
@@ -101,20 +109,14 @@ void gmw_config_defaults(gmw_config *cfg);
 
 /*
  * Parse YAML text buf[0..len) into *cfg, starting from the defaults. `filename` is
- * only used in messages. Returns 0, or -1 with "FILE:LINE:COL: message" in err
- * (NUL-terminated, truncated to errcap; err may be NULL). On error *cfg is left
+ * only used in messages. Returns 0; -EINVAL (bad input, or cfg NULL) with
+ * "FILE:LINE:COL: message" in err (NUL-terminated, truncated to errcap; err may be NULL);
+ * -ENOMEM when out of memory ("FILE:1:1: out of memory..."). On error *cfg is left
  * untouched. An empty document (or only comments, "---", "~") yields the defaults.
  * Pure: no I/O. *cfg owns no heap memory.
  */
-int gmw_config_parse(const char *buf, size_t len, const char *filename, gmw_config *cfg, char *err,
-                     size_t errcap);
-
-/*
- * Read the file at path (at most 1 MiB) and parse it as above. Returns 0, -1 with
- * a message in err ("PATH: No such file or directory", "PATH: file is larger than
- * 1 MiB, refusing to parse it" or a parse error "PATH:LINE:COL: ...").
- */
-int gmw_config_load_file(const char *path, gmw_config *cfg, char *err, size_t errcap);
+GMW_MUST_CHECK int gmw_config_parse(const char *buf, size_t len, const char *filename,
+                                    gmw_config *cfg, char *err, size_t errcap);
 
 /* Is ns in cfg->exclude_namespaces? */
 bool gmw_config_namespace_excluded(const gmw_config *cfg, const char *ns);

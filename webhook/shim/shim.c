@@ -55,10 +55,32 @@ typedef struct {
 } options;
 
 /* What the shim does to one variable. */
+typedef enum {
+    ACTION_NONE = 0, /* nothing to derive a value from: left as it is */
+    ACTION_SET,      /* unset or empty: set */
+    ACTION_KEEP,     /* the value found stays */
+    ACTION_REPLACE,  /* the value found is replaced */
+    ACTION_REPAIR,   /* a Kubernetes quantity rewritten in Go's grammar (same bytes) */
+    ACTION_UNSET,    /* malformed for Go and nothing to compute: removed */
+    ACTION_DENY,     /* --malformed deny: the command is not run */
+} action;
+
+/* The action as --print writes it. */
+static const char *action_name(action a)
+{
+    static const char *const names[] = {"none",   "set",   "keep", "replace",
+                                        "repair", "unset", "deny"};
+    return (size_t)a < sizeof names / sizeof names[0] ? names[a] : "none";
+}
+
+/* Does the action write the variable? */
+static bool action_writes(action a)
+{
+    return a == ACTION_SET || a == ACTION_REPLACE || a == ACTION_REPAIR;
+}
+
 typedef struct {
-    /* "set", "keep", "replace", "repair" (a quantity rewritten in Go's grammar), "unset"
-     * (removed: malformed and nothing to compute), "deny" (--malformed deny), "none" */
-    const char *action;
+    action action;
     char value[64];      /* the value it ends up with ("" when unset) */
     const char *current; /* value found in the environment, NULL when unset */
     char note[MSG_MAX];  /* one-line explanation for stderr, "" when nothing to say */
@@ -87,6 +109,7 @@ static void usage(FILE *out)
           "  --print         print the decision, with the reason for each action, as one\n"
           "                  JSON object and exit 0; with -- CMD [ARGS...] also the command\n"
           "                  it would exec (a dry run: nothing is executed)\n"
+
           "  --quiet         print no notes (errors that stop the shim are still printed)\n"
           "  --install DIR   copy this binary to DIR/" PROG " (mode 0555) and exit\n"
           "  --help, --version\n"
@@ -110,7 +133,7 @@ static void say(const char *fmt, ...)
 
 static int usage_error(const char *what, const char *arg)
 {
-    say("%s%s%.200s (try --help)", what, arg ? ": " : "", arg ? arg : "");
+    say("%s%s%.200s (try --help)", what, arg != NULL ? ": " : "", arg != NULL ? arg : "");
     return 2;
 }
 
@@ -172,7 +195,7 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
     char a[32];
     bool say_why = false;
     d->current = cur;
-    d->action = "none";
+    d->action = ACTION_NONE;
     d->note[0] = '\0';
     snprintf(d->value, sizeof(d->value), "%s", cur ? cur : "");
     bool have = compute(o, cg, cg_rc, cg_err, computed, sizeof(computed), why, sizeof(why),
@@ -191,7 +214,7 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
         else
             snprintf(fix, sizeof(fix), "remove it or use e.g. 400MiB");
         if (o->malformed == MAL_DENY) {
-            d->action = "deny";
+            d->action = ACTION_DENY;
             snprintf(d->note, sizeof(d->note),
                      "GOMEMLIMIT=\"%.64s\" makes Go abort at start; %s (--malformed deny)", cur,
                      fix);
@@ -199,7 +222,7 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
             return;
         }
         if (o->malformed == MAL_KEEP) {
-            d->action = "keep";
+            d->action = ACTION_KEEP;
             snprintf(d->note, sizeof(d->note),
                      "GOMEMLIMIT=\"%.64s\" kept (--malformed keep), Go aborts on it; %s", cur, fix);
             snprintf(d->reason, sizeof(d->reason), "%s", d->note);
@@ -209,7 +232,7 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
             valid = repaired;
             was_repaired = true;
         } else if (have) {
-            d->action = "replace";
+            d->action = ACTION_REPLACE;
             snprintf(d->value, sizeof(d->value), "%s", computed);
             snprintf(d->note, sizeof(d->note),
                      "GOMEMLIMIT=\"%.64s\" is not valid for Go (it would abort); using %s", cur,
@@ -217,7 +240,7 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
             snprintf(d->reason, sizeof(d->reason), "%.590s; %.590s", d->note, why);
             return;
         } else {
-            d->action = "unset";
+            d->action = ACTION_UNSET;
             d->value[0] = '\0';
             snprintf(d->note, sizeof(d->note),
                      "GOMEMLIMIT=\"%.64s\" is not valid for Go (it would abort) and %.400s; unset", cur,
@@ -232,7 +255,7 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
     if (cur_set)
         (void)gmw_gomemlimit_parse(valid, &cur_bytes);
     if (was_repaired) {
-        d->action = "repair";
+        d->action = ACTION_REPAIR;
         snprintf(d->value, sizeof(d->value), "%s", repaired);
         snprintf(d->note, sizeof(d->note),
                  "GOMEMLIMIT=\"%.64s\" is a Kubernetes quantity the Go runtime rejects; using the "
@@ -252,18 +275,18 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
         return;
     }
     if (!cur_set) {
-        d->action = "set";
+        d->action = ACTION_SET;
         snprintf(d->reason, sizeof(d->reason), "GOMEMLIMIT is unset: %.590s", why);
     } else if (o->force) {
         bool same = strcmp(valid, computed) == 0;
         if (!was_repaired || !same)
-            d->action = same ? "keep" : "replace";
+            d->action = same ? ACTION_KEEP : ACTION_REPLACE;
         if (!same)
             snprintf(d->note, sizeof(d->note), "replacing GOMEMLIMIT=%.64s with %s (--force)",
                      valid, computed);
         snprintf(d->reason, sizeof(d->reason), "--force: %.590s", why);
     } else if (strcmp(valid, "off") != 0 && cur_bytes > cg->limit_bytes) {
-        d->action = "replace";
+        d->action = ACTION_REPLACE;
         mib_text(cur_bytes, a, sizeof(a));
         snprintf(d->note, sizeof(d->note),
                  "GOMEMLIMIT=%.64s%s%s%s exceeds the memory limit %" PRId64
@@ -275,7 +298,7 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
     } else {
         /* valid and within the limit, or "off": the user's choice */
         if (!was_repaired)
-            d->action = "keep";
+            d->action = ACTION_KEEP;
         if (strcmp(valid, "off") == 0)
             snprintf(d->reason, sizeof(d->reason),
                      "GOMEMLIMIT=off is the user's choice (the computed value would be %s)",
@@ -297,12 +320,12 @@ static void decide_gogc(const options *o, decision *d)
     d->current = cur;
     d->note[0] = '\0';
     if (!cur || cur[0] == '\0') {
-        d->action = "set";
+        d->action = ACTION_SET;
         snprintf(d->value, sizeof(d->value), "%s", o->gogc);
         snprintf(d->reason, sizeof(d->reason), "GOGC is unset: set to --gogc %s", o->gogc);
         return;
     }
-    d->action = "keep";
+    d->action = ACTION_KEEP;
     snprintf(d->value, sizeof(d->value), "%.63s", cur);
     if (!gmw_gogc_go_understands(cur))
         snprintf(d->note, sizeof(d->note),
@@ -314,7 +337,7 @@ static void decide_gogc(const options *o, decision *d)
 /* Print s as a JSON string (or null). */
 static void json_str(const char *s)
 {
-    if (!s) {
+    if (s == NULL) {
         fputs("null", stdout);
         return;
     }
@@ -332,10 +355,10 @@ static void json_str(const char *s)
 
 static void json_decision(const char *key, const decision *d, bool bytes)
 {
-    bool no_value = (strcmp(d->action, "none") == 0 && !d->current) ||
-                    strcmp(d->action, "unset") == 0 || strcmp(d->action, "deny") == 0;
+    bool no_value = (d->action == ACTION_NONE && d->current == NULL) ||
+                    d->action == ACTION_UNSET || d->action == ACTION_DENY;
     printf("\"%s\":{\"action\":", key);
-    json_str(d->action);
+    json_str(action_name(d->action));
     fputs(",\"value\":", stdout);
     json_str(no_value ? NULL : d->value);
     fputs(",\"current\":", stdout);
@@ -421,9 +444,10 @@ static int print_json(const options *o, const gmw_cg_limit *cg, int cg_rc, const
         fputs("],\"path\":", stdout);
         json_str(path);
         fputs(",\"wouldExec\":", stdout);
-        fputs(strcmp(gml->action, "deny") == 0 ? "false" : path ? "true" : "false", stdout);
+        fputs(gml->action == ACTION_DENY ? "false" : path != NULL ? "true" : "false", stdout);
         fputs(",\"env\":{\"GOMEMLIMIT\":", stdout);
-        bool unset = strcmp(gml->action, "unset") == 0 || (!gml->current && strcmp(gml->action, "none") == 0);
+        bool unset = gml->action == ACTION_UNSET ||
+                     (gml->current == NULL && gml->action == ACTION_NONE);
         json_str(unset ? NULL : gml->value);
         fputs(",\"GOGC\":", stdout);
         json_str(gogc->value[0] ? gogc->value : NULL);
@@ -444,9 +468,9 @@ static int install(const char *dir)
     int in = -1, out = -1, status = 1;
     const char *step = "open /proc/self/exe";
 
-    int n1 = snprintf(dst, sizeof(dst), "%s/" PROG, dir);
-    int n2 = snprintf(tmp, sizeof(tmp), "%s/." PROG ".%ld", dir, (long)getpid());
-    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof(dst) || (size_t)n2 >= sizeof(tmp)) {
+    int n1 = snprintf(dst, sizeof dst, "%s/" PROG, dir);
+    int n2 = snprintf(tmp, sizeof tmp, "%s/." PROG ".%ld", dir, (long)getpid());
+    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof dst || (size_t)n2 >= sizeof tmp) {
         say("--install: %.200s: path too long", dir);
         return 1;
     }
@@ -458,7 +482,7 @@ static int install(const char *dir)
     if (out == -1)
         goto fail;
     for (;;) {
-        ssize_t n = read(in, buf, sizeof(buf));
+        ssize_t n = read(in, buf, sizeof buf);
         if (n == -1 && errno == EINTR)
             continue;
         if (n == -1) {
@@ -518,20 +542,19 @@ static int exec_path(const char *cmd, char **args)
         return errno;
     }
     const char *path = getenv("PATH");
-    if (!path)
+    if (path == NULL)
         path = "/usr/local/bin:/bin:/usr/bin";
     size_t cmdlen = strlen(cmd);
     bool seen_eacces = false;
     int last = ENOENT;
     for (const char *p = path;; p++) {
         const char *end = strchr(p, ':');
-        size_t dirlen = end ? (size_t)(end - p) : strlen(p);
+        size_t dirlen = end != NULL ? (size_t)(end - p) : strlen(p);
         char full[GMW_CG_PATH_MAX];
-        if (dirlen + 1 + cmdlen < sizeof(full)) {
+        if (dirlen + 1 + cmdlen < sizeof full) {
             /* An empty entry means the current directory. */
-            int n =
-                snprintf(full, sizeof(full), "%.*s%s%s", (int)dirlen, p, dirlen ? "/" : "", cmd);
-            if (n > 0 && (size_t)n < sizeof(full)) {
+            int n = snprintf(full, sizeof full, "%.*s%s%s", (int)dirlen, p, dirlen ? "/" : "", cmd);
+            if (n > 0 && (size_t)n < sizeof full) {
                 execve(full, args, environ);
                 last = errno;
                 if (last == EACCES)
@@ -542,7 +565,7 @@ static int exec_path(const char *cmd, char **args)
         } else {
             last = ENAMETOOLONG;
         }
-        if (!end)
+        if (end == NULL)
             break;
         p = end;
     }
@@ -616,7 +639,7 @@ static int parse_args(int argc, char **argv, options *o)
             gmw_qty_status st = gmw_quantity_parse_cstr(v, &o->min_limit);
             if (st != GMW_QTY_OK) {
                 char what[160];
-                snprintf(what, sizeof(what),
+                snprintf(what, sizeof what,
                          "--min-limit: %s; want bytes as a quantity, e.g. 16Mi or 1.5Gi, not",
                          gmw_qty_strerror(st));
                 return usage_error(what, v);
@@ -640,9 +663,9 @@ static int parse_args(int argc, char **argv, options *o)
             return usage_error("unknown option", a);
         }
     }
-    if (o->install_dir && (o->cmd_index || o->print))
+    if (o->install_dir != NULL && (o->cmd_index || o->print))
         return usage_error("--install takes no command and no --print", NULL);
-    if (!o->install_dir && !o->print && !o->cmd_index)
+    if (o->install_dir == NULL && !o->print && !o->cmd_index)
         return usage_error("missing command", NULL);
     return -1;
 }
@@ -654,20 +677,20 @@ int main(int argc, char **argv)
     decision gml, gogc;
     char cg_err[GMW_CG_ERR_MAX] = "";
 
-    memset(&o, 0, sizeof(o));
+    memset(&o, 0, sizeof o);
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
     if (o.install_dir)
         return install(o.install_dir);
 
-    int cg_rc = gmw_cg_find_limit(getenv("GOMEMLIMIT_SHIM_ROOT"), &cg, cg_err, sizeof(cg_err));
+    int cg_rc = gmw_cg_find_limit(getenv("GOMEMLIMIT_SHIM_ROOT"), &cg, cg_err, sizeof cg_err);
     decide_gomemlimit(&o, &cg, cg_rc, cg_err, &gml);
     decide_gogc(&o, &gogc);
     if (o.print) /* a dry run, also with a command: nothing is executed */
         return print_json(&o, &cg, cg_rc, cg_err, &gml, &gogc,
-                          o.cmd_index ? argv + o.cmd_index : NULL);
-    if (strcmp(gml.action, "deny") == 0) {
+                          o.cmd_index != 0 ? argv + o.cmd_index : NULL);
+    if (gml.action == ACTION_DENY) {
         say("%s", gml.note); /* printed even with --quiet: it stops the shim */
         return 1;
     }
@@ -676,20 +699,18 @@ int main(int argc, char **argv)
         say("%s", gml.note);
     if (!o.quiet && gogc.note[0])
         say("%s", gogc.note);
-    if ((strcmp(gml.action, "set") == 0 || strcmp(gml.action, "replace") == 0 ||
-         strcmp(gml.action, "repair") == 0) &&
-        setenv("GOMEMLIMIT", gml.value, 1) != 0 && !o.quiet)
+    if (action_writes(gml.action) && setenv("GOMEMLIMIT", gml.value, 1) != 0 && !o.quiet)
         say("cannot set GOMEMLIMIT: %s", strerror(errno));
-    if (strcmp(gml.action, "unset") == 0 && unsetenv("GOMEMLIMIT") != 0 && !o.quiet)
+    if (gml.action == ACTION_UNSET && unsetenv("GOMEMLIMIT") != 0 && !o.quiet)
         say("cannot unset GOMEMLIMIT: %s", strerror(errno));
-    if (strcmp(gogc.action, "set") == 0 && setenv("GOGC", gogc.value, 1) != 0 && !o.quiet)
+    if (action_writes(gogc.action) && setenv("GOGC", gogc.value, 1) != 0 && !o.quiet)
         say("cannot set GOGC: %s", strerror(errno));
 
     const char *cmd = argv[o.cmd_index];
     int e = exec_path(cmd, argv + o.cmd_index);
     if (e == ENOENT) {
         say("%.200s: %s", cmd,
-            strchr(cmd, '/') ? "No such file or directory" : "command not found");
+            strchr(cmd, '/') != NULL ? "No such file or directory" : "command not found");
         return 127;
     }
     say("%.200s: %s", cmd, strerror(e));
