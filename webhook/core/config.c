@@ -472,7 +472,8 @@ static const cfg_key top_section[] = {
 };
 
 _Static_assert(sizeof(gmw_request_policy) == sizeof(int) &&
-                   sizeof(gmw_invalid_mode) == sizeof(int) && sizeof(gmw_log_level) == sizeof(int) &&
+                   sizeof(gmw_invalid_mode) == sizeof(int) &&
+                   sizeof(gmw_log_level) == sizeof(int) &&
                    sizeof(gmw_malformed_mode) == sizeof(int),
                "KEY_ENUM stores enum fields as int");
 

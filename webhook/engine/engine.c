@@ -132,7 +132,6 @@ static void status_set(engine_ctx *c, const char *name, json_t *entry)
         c->oom = true;
 }
 
-
 /* A skipped container: outcome, status entry and audit (the caller warns when it should). */
 static void skip_container(engine_ctx *c, const char *name, const char *reason)
 {
@@ -570,8 +569,8 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
             gmw_format_mi(g, example, sizeof example);
         else
             snprintf(example, sizeof example, "1Mi");
-        gmw_warnings_add(&c->warnings, GMW_MSG_MEMORY_LIMIT_BELOW_MIB, name,
-                         t->v.memory_limit_key, t->v.memory_limit_text, example);
+        gmw_warnings_add(&c->warnings, GMW_MSG_MEMORY_LIMIT_BELOW_MIB, name, t->v.memory_limit_key,
+                         t->v.memory_limit_text, example);
         skip_without_limit(c, container, cpath, name, "below-one-mib");
         return false;
     }
@@ -604,9 +603,9 @@ typedef struct {
     bool injected_gml;  /* GOMEMLIMIT set by these ops */
     bool injected_gogc; /* GOGC set by these ops */
     char change[128];   /* ", requests.memory A -> B" or "" */
-    malformed_action mal; /* what was done to a malformed user GOMEMLIMIT */
+    malformed_action mal;                 /* what was done to a malformed user GOMEMLIMIT */
     char repaired[GMW_MEMLIMIT_TEXT_MAX]; /* MAL_REPAIRED: the Go value now in the env */
-    char malformed[48];   /* the malformed value as found (sanitized) */
+    char malformed[48];                   /* the malformed value as found (sanitized) */
 } container_plan;
 
 /* Record `value` for var in the status entry. */
@@ -625,8 +624,8 @@ static void plan_env(engine_ctx *c, const target *tg, const char *cpath, contain
     if (user_gomemlimit_malformed(&p->gml)) {
         computed_value cv = {tg->gml_text, tg->limit_text, tg->ratio, tg->from_memory_limit};
         gmw_sanitize(p->malformed, sizeof p->malformed, p->gml.value, 24);
-        p->mal = handle_malformed(c, tg->name, cpath, &p->gml, &cv, p->repaired,
-                                  sizeof p->repaired, p->entry);
+        p->mal = handle_malformed(c, tg->name, cpath, &p->gml, &cv, p->repaired, sizeof p->repaired,
+                                  p->entry);
         if (p->mal == MAL_REPLACE)
             p->gml.state = ENV_EMPTY; /* "add" at its index: the computed value replaces it */
         else if (p->mal == MAL_REPAIRED)
@@ -729,8 +728,8 @@ static void warn_change(engine_ctx *c, const target *tg, const container_plan *p
         snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", tg->gml_text, pct, tg->limit_text);
     }
     if (p->mal == MAL_REPLACE) /* Go aborts on the user's value: replaced */
-        snprintf(what + strlen(what), sizeof what - strlen(what),
-                 GMW_MSG_MALFORMED_REPLACED_SUFFIX, p->malformed);
+        snprintf(what + strlen(what), sizeof what - strlen(what), GMW_MSG_MALFORMED_REPLACED_SUFFIX,
+                 p->malformed);
     else if (p->gml.state == ENV_EMPTY) /* Go ignores an empty value: filled in */
         snprintf(what + strlen(what), sizeof what - strlen(what), " replacing empty value");
     gmw_warnings_add(&c->warnings, "gomemlimit: container %s: %s, GOGC=%s%s", tg->name, what,

@@ -35,11 +35,11 @@
 #define GMW_MSG_MEMORY_LIMIT_ABOVE "is above container %.63s's limit %.24s, use e.g. \"%.24s\""
 
 /* memory-limit annotation below 1 MiB: container, key, value, example */
-#define GMW_MSG_MEMORY_LIMIT_BELOW_MIB                                                            \
+#define GMW_MSG_MEMORY_LIMIT_BELOW_MIB                                                             \
     "gomemlimit: container %s: skipped, %s=\"%s\" is below 1MiB, use e.g. \"%s\""
 
 /* the pod opts out but a container re-enables itself (no arguments) */
-#define GMW_MSG_POD_OPT_OUT_EXCEPT                                                                \
+#define GMW_MSG_POD_OPT_OUT_EXCEPT                                                                 \
     "gomemlimit: gomemlimit.io/inject=false: only containers with inject.<name>=true are injected"
 
 /* The fixes named in the three texts above. */

@@ -55,8 +55,8 @@ static int check(const json_t *v, int role, const char *name, size_t docno, char
     if (json_is_array(v)) {
         json_array_foreach(v, i, x)
         {
-            if (check(x, role == GMW_ROLE_ITEMS ? GMW_ROLE_OBJECT : GMW_ROLE_NONE, name, docno,
-                      err, errcap) != 0)
+            if (check(x, role == GMW_ROLE_ITEMS ? GMW_ROLE_OBJECT : GMW_ROLE_NONE, name, docno, err,
+                      errcap) != 0)
                 return -1;
         }
         return 0;

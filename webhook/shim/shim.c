@@ -175,9 +175,8 @@ static bool compute(const options *o, const gmw_cg_limit *cg, int cg_rc, const c
     }
     int64_t gml_bytes = gmw_gomemlimit_from_limit(cg->limit_bytes, o->ratio_e4);
     if (gml_bytes < GMW_MIB) {
-        snprintf(why, whycap,
-                 "memory limit %" PRId64 " bytes (%s MiB) x ratio is under 1 MiB", cg->limit_bytes,
-                 a);
+        snprintf(why, whycap, "memory limit %" PRId64 " bytes (%s MiB) x ratio is under 1 MiB",
+                 cg->limit_bytes, a);
         *say_why = true;
         return false;
     }
@@ -198,8 +197,8 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
     d->action = ACTION_NONE;
     d->note[0] = '\0';
     snprintf(d->value, sizeof(d->value), "%s", cur ? cur : "");
-    bool have = compute(o, cg, cg_rc, cg_err, computed, sizeof(computed), why, sizeof(why),
-                        &say_why);
+    bool have =
+        compute(o, cg, cg_rc, cg_err, computed, sizeof(computed), why, sizeof(why), &say_why);
 
     /* A value the Go runtime rejects: the same rule as the webhook's malformedGOMEMLIMIT. */
     const char *valid = cur; /* the user's value once valid (after a repair), or NULL */
@@ -243,8 +242,8 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
             d->action = ACTION_UNSET;
             d->value[0] = '\0';
             snprintf(d->note, sizeof(d->note),
-                     "GOMEMLIMIT=\"%.64s\" is not valid for Go (it would abort) and %.400s; unset", cur,
-                     why);
+                     "GOMEMLIMIT=\"%.64s\" is not valid for Go (it would abort) and %.400s; unset",
+                     cur, why);
             snprintf(d->reason, sizeof(d->reason), "%s", d->note);
             return;
         }
@@ -268,8 +267,8 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
         if (was_repaired)
             snprintf(d->reason, sizeof(d->reason), "%.590s; %.590s", d->note, why);
         else if (cur_set)
-            snprintf(d->reason, sizeof(d->reason), "%.590s; the user's GOMEMLIMIT=%.64s is kept", why,
-                     cur);
+            snprintf(d->reason, sizeof(d->reason), "%.590s; the user's GOMEMLIMIT=%.64s is kept",
+                     why, cur);
         else
             snprintf(d->reason, sizeof(d->reason), "%.590s; GOMEMLIMIT stays unset", why);
         return;
@@ -293,8 +292,8 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
                  " bytes (%.300s); using %s",
                  was_repaired ? cur : valid, was_repaired ? " (= " : "", was_repaired ? valid : "",
                  was_repaired ? ")" : "", cg->limit_bytes, cg->source, computed);
-        snprintf(d->reason, sizeof(d->reason), "GOMEMLIMIT=%.64s (%s MiB) exceeds the limit: %.590s",
-                 valid, a, why);
+        snprintf(d->reason, sizeof(d->reason),
+                 "GOMEMLIMIT=%.64s (%s MiB) exceeds the limit: %.590s", valid, a, why);
     } else {
         /* valid and within the limit, or "off": the user's choice */
         if (!was_repaired)
@@ -355,8 +354,8 @@ static void json_str(const char *s)
 
 static void json_decision(const char *key, const decision *d, bool bytes)
 {
-    bool no_value = (d->action == ACTION_NONE && d->current == NULL) ||
-                    d->action == ACTION_UNSET || d->action == ACTION_DENY;
+    bool no_value = (d->action == ACTION_NONE && d->current == NULL) || d->action == ACTION_UNSET ||
+                    d->action == ACTION_DENY;
     printf("\"%s\":{\"action\":", key);
     json_str(action_name(d->action));
     fputs(",\"value\":", stdout);
@@ -446,8 +445,8 @@ static int print_json(const options *o, const gmw_cg_limit *cg, int cg_rc, const
         fputs(",\"wouldExec\":", stdout);
         fputs(gml->action == ACTION_DENY ? "false" : path != NULL ? "true" : "false", stdout);
         fputs(",\"env\":{\"GOMEMLIMIT\":", stdout);
-        bool unset = gml->action == ACTION_UNSET ||
-                     (gml->current == NULL && gml->action == ACTION_NONE);
+        bool unset =
+            gml->action == ACTION_UNSET || (gml->current == NULL && gml->action == ACTION_NONE);
         json_str(unset ? NULL : gml->value);
         fputs(",\"GOGC\":", stdout);
         json_str(gogc->value[0] ? gogc->value : NULL);

@@ -576,9 +576,9 @@ static void test_docs_example(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),    cmocka_unit_test(test_every_key),
-        cmocka_unit_test(test_value_forms), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_limits),      cmocka_unit_test(test_malformed_and_exclude_images),
+        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_value_forms),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),       cmocka_unit_test(test_malformed_and_exclude_images),
         cmocka_unit_test(test_docs_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -364,10 +364,11 @@ static void test_issue9_messages(void **state)
     static const char *const go[] = {"400MiB", "419430400", "419430400B"};
     for (size_t i = 0; i < 3; i++) {
         char pod[256];
-        snprintf(pod, sizeof pod,
-                 "{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'%s'}},"
-                 "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}",
-                 go[i]);
+        snprintf(
+            pod, sizeof pod,
+            "{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'%s'}},"
+            "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}",
+            go[i]);
         run(pod);
         assert_true(res.allowed);
         ASSERT_WARNING("container app: GOMEMLIMIT=400MiB (memory-limit annotation)");
@@ -376,8 +377,9 @@ static void test_issue9_messages(void **state)
     cfg.min_limit_bytes = 0;
     run("{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'500Ki'}},"
         "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
-    assert_warning_exact("gomemlimit: container app: skipped, gomemlimit.io/memory-limit=\"500Ki\" is "
-                         "below 1MiB, use e.g. \"460Mi\"");
+    assert_warning_exact(
+        "gomemlimit: container app: skipped, gomemlimit.io/memory-limit=\"500Ki\" is "
+        "below 1MiB, use e.g. \"460Mi\"");
     /* syntax vs range */
     run("{'metadata':{'annotations':{'gomemlimit.io/ratio':'1.5','gomemlimit.io/gogc':'fast',"
         "'gomemlimit.io/memory-limit':'lots'}},"
@@ -390,9 +392,11 @@ static void test_issue9_messages(void **state)
         "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
     assert_non_null(strstr(res.message, "gomemlimit.io/ratio=\"abc\" is invalid, use"));
     assert_non_null(strstr(res.message, "gomemlimit.io/gogc=\"0\" is out of range, use"));
-    assert_non_null(strstr(res.message, "gomemlimit.io/memory-limit=\"-1Gi\" is out of range, use"));
+    assert_non_null(
+        strstr(res.message, "gomemlimit.io/memory-limit=\"-1Gi\" is out of range, use"));
     /* pod opt-out with a container that re-enables itself */
-    run("{'metadata':{'annotations':{'gomemlimit.io/inject':'false','gomemlimit.io/inject.app':'true'}},"
+    run("{'metadata':{'annotations':{'gomemlimit.io/inject':'false','gomemlimit.io/"
+        "inject.app':'true'}},"
         "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}},"
         "{'name':'b','resources':{'limits':{'memory':'512Mi'}}}]}}");
     ASSERT_WARNING("container app: GOMEMLIMIT=460MiB");
@@ -1123,10 +1127,10 @@ static void test_several_invalid_in_one_message(void **state)
         "'gomemlimit.io/unknown':'1'}},"
         "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
     assert_false(res.allowed);
-    assert_string_equal(res.message,
-                        "gomemlimit: gomemlimit.io/ratio=\"2\" is out of range, use e.g. \"0.9\" (a "
-                        "decimal in (0, 1] with <= 4 decimals); gomemlimit.io/gogc=\"x\" is "
-                        "invalid, use e.g. \"100\" (an integer 1-100000 or off)");
+    assert_string_equal(
+        res.message, "gomemlimit: gomemlimit.io/ratio=\"2\" is out of range, use e.g. \"0.9\" (a "
+                     "decimal in (0, 1] with <= 4 decimals); gomemlimit.io/gogc=\"x\" is "
+                     "invalid, use e.g. \"100\" (an integer 1-100000 or off)");
     assert_null(strstr(res.message, "unknown")); /* unknown keys never deny */
 }
 
@@ -1139,8 +1143,9 @@ static void test_invalid_annotations_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "app=460MiB"); /* the defaults apply */
-    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/ratio=\"1.5\" is out of range, use e.g. "
-                         "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
+    assert_warning_exact(
+        "gomemlimit: ignored: gomemlimit.io/ratio=\"1.5\" is out of range, use e.g. "
+        "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
     assert_warning_exact("gomemlimit: ignored: gomemlimit.io/gogc.app=\"x\" is invalid, use e.g. "
                          "\"100\" (an integer 1-100000 or off)");
     ASSERT_WARNING("GOGC=100");
@@ -1183,8 +1188,9 @@ static void test_invalid_after_many_unknown_denied(void **state)
     run_many_keys("", 16, "gomemlimit.io/x", "1", ",'gomemlimit.io/ratio':'7'");
     assert_false(res.allowed);
     assert_no_patch();
-    assert_string_equal(res.message, "gomemlimit: gomemlimit.io/ratio=\"7\" is out of range, use e.g. "
-                                     "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
+    assert_string_equal(res.message,
+                        "gomemlimit: gomemlimit.io/ratio=\"7\" is out of range, use e.g. "
+                        "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
     /* warn mode: the invalid one is still reported, and the overflow is counted */
     cfg.invalid_annotations = GMW_INVALID_WARN;
     run_many_keys("", 16, "gomemlimit.io/x", "1", ",'gomemlimit.io/ratio':'7'");
@@ -1201,7 +1207,8 @@ static void test_more_invalid_than_issue_table(void **state)
     (void)state;
     run_many_keys("", 20, "gomemlimit.io/gogc.c", "0", "");
     assert_false(res.allowed);
-    assert_non_null(strstr(res.message, "gomemlimit.io/gogc.c0=\"0\" is out of range, use e.g. \"100\""));
+    assert_non_null(
+        strstr(res.message, "gomemlimit.io/gogc.c0=\"0\" is out of range, use e.g. \"100\""));
     size_t len = strlen(res.message);
     const char *tail = "; and 4 more invalid gomemlimit.io/ annotations";
     assert_true(len > strlen(tail));
