@@ -878,6 +878,8 @@ static void test_exclude_images(void **state)
                                 "gomemlimit.io/status"));
     }
     assert_non_null(status);
+    if (status == NULL)
+        return;
     assert_non_null(strstr(status, "\"web\":{\"reason\":\"image-excluded\"}"));
     assert_string_equal(json_string_value(json_object_get(res.audit, "skipped")),
                         "web=image-excluded,proxy=image-excluded");
