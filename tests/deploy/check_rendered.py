@@ -62,7 +62,15 @@ def main():
     # --- MutatingWebhookConfiguration -------------------------------------------------
     mwc = one(objs, "MutatingWebhookConfiguration")
     hooks = mwc.get("webhooks", [])
-    check(len(hooks) == 1, f"expected one webhook, found {len(hooks)}")
+    # opt-out: one entry; opt-in: one for opted-in namespaces, one for labelled Pods (who
+    # reaches which is checked by tests/deploy/webhook-reach.js).
+    want_entries = 2 if args.injection_mode == "opt-in" else 1
+    check(len(hooks) == want_entries, f"expected {want_entries} webhook entries, found {len(hooks)}")
+    check(len({h.get("name") for h in hooks}) == len(hooks), "webhook entry names are unique")
+    for hook in hooks[1:]:
+        same = {k: v for k, v in hook.items() if k not in ("name", "namespaceSelector", "objectSelector")}
+        first = {k: v for k, v in hooks[0].items() if k not in ("name", "namespaceSelector", "objectSelector")}
+        check(same == first, f"entry {hook.get('name')} differs from {hooks[0].get('name')} beyond name and selectors")
     hook = hooks[0] if hooks else {}
     check(hook.get("sideEffects") == "None", f"sideEffects must be None, got {hook.get('sideEffects')}")
     check(hook.get("admissionReviewVersions") == ["v1"], "admissionReviewVersions must be [v1]")
@@ -84,15 +92,15 @@ def main():
           "namespaceSelector must exclude namespaces with kubernetes.io/metadata.name NotIn")
     excluded = set(names[0].get("values", [])) if names else set()
     check(SYSTEM_NAMESPACES | {ns} <= excluded, f"namespaceSelector must exclude {sorted(SYSTEM_NAMESPACES | {ns})}, got {sorted(excluded)}")
-    label = [e for e in exprs if e.get("key") == "gomemlimit.io/injection"]
-    check(len(label) == 1, "exactly one gomemlimit.io/injection expression")
-    if label:
-        if args.injection_mode == "opt-in":
-            check(label[0].get("operator") == "In" and label[0].get("values") == ["enabled"],
-                  f"opt-in must match only gomemlimit.io/injection In [enabled], got {label[0]}")
-        else:
-            check(label[0].get("operator") == "NotIn" and label[0].get("values") == ["disabled"],
-                  f"opt-out must be gomemlimit.io/injection NotIn [disabled], got {label[0]}")
+    for h in hooks:
+        exprs_h = h.get("namespaceSelector", {}).get("matchExpressions", [])
+        names_h = [e for e in exprs_h if e.get("key") == "kubernetes.io/metadata.name"]
+        check(names_h and set(names_h[0].get("values", [])) == excluded,
+              f"entry {h.get('name')} excludes the same namespaces")
+        label = [e for e in exprs_h if e.get("key") == "gomemlimit.io/injection"]
+        check(len(label) == 1, f"entry {h.get('name')}: exactly one gomemlimit.io/injection expression")
+        pod = [e for e in h.get("objectSelector", {}).get("matchExpressions", []) if e.get("key") == "gomemlimit.io/inject"]
+        check(len(pod) == 1, f"entry {h.get('name')}: exactly one gomemlimit.io/inject objectSelector expression")
 
     # --- certificates ------------------------------------------------------------------
     deployment = one(objs, "Deployment")
@@ -165,10 +173,21 @@ def main():
     check(pdb.get("spec", {}).get("selector", {}).get("matchLabels") == spec.get("selector", {}).get("matchLabels"),
           "PDB selects the Pods")
     check(pdb.get("spec", {}).get("minAvailable") == 1, "PDB minAvailable 1")
-    sa = one(objs, "ServiceAccount")
-    check(sa.get("automountServiceAccountToken") is False, "ServiceAccount automount off")
-    check(not [o for o in objs if o.get("kind") in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")],
-          "no RBAC: the webhook needs no API permissions")
+    hooked = lambda o: o.get("metadata", {}).get("annotations", {}).get("helm.sh/hook") == "test"  # noqa: E731
+    sas = [o for o in objs if o.get("kind") == "ServiceAccount" and not hooked(o)]
+    check(len(sas) == 1, f"one ServiceAccount for the webhook, got {len(sas)}")
+    check(bool(sas) and sas[0].get("automountServiceAccountToken") is False, "ServiceAccount automount off")
+    rbac = [o for o in objs if o.get("kind") in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")]
+    check(all(hooked(o) for o in rbac), "no RBAC for the webhook (it needs no API permissions); only helm test has some")
+    for o in rbac:
+        for r in o.get("rules", []):
+            if o["kind"] == "ClusterRole":
+                check(r.get("verbs") == ["get"] and r.get("resources") == ["mutatingwebhookconfigurations"]
+                      and r.get("resourceNames") == [mwc.get("metadata", {}).get("name")],
+                      f"helm test ClusterRole: only get of this MutatingWebhookConfiguration, got {r}")
+            else:
+                check(r.get("verbs") == ["create"] and r.get("resources") == ["pods"],
+                      f"helm test Role: only create pods, got {r}")
 
     # --- config ------------------------------------------------------------------------
     cm = [o for o in objs if o.get("kind") == "ConfigMap" and "config.yaml" in o.get("data", {})]
@@ -189,12 +208,19 @@ def main():
     elif check(len(vwcs) == 1, f"expected one ValidatingWebhookConfiguration, found {len(vwcs)}"):
         vwc = vwcs[0]
         vhooks = vwc.get("webhooks", [])
-        check(len(vhooks) == 1, f"VWC: expected one webhook, found {len(vhooks)}")
+        # One workload entry per Pod webhook entry, selecting exactly the same (gmw.webhookEntries).
+        check(len(vhooks) == len(hooks), f"VWC: expected {len(hooks)} webhooks like the MWC, found {len(vhooks)}")
+        for ph, wh in zip(hooks, vhooks):
+            want_name = ph.get("name", "").replace("pods.gomemlimit.io", "workloads.gomemlimit.io")
+            check(wh.get("name") == want_name, f"VWC webhook name: {wh.get('name')}, want {want_name}")
+            for key in ("namespaceSelector", "objectSelector", "matchConditions"):
+                check(wh.get(key) == ph.get(key),
+                      f"VWC {key} must equal the Pod webhook's: {wh.get(key)} != {ph.get(key)}")
         vh = vhooks[0] if vhooks else {}
-        check(vh.get("name") == "workloads.gomemlimit.io", f"VWC webhook name: {vh.get('name')}")
-        check(vh.get("sideEffects") == "None", "VWC sideEffects must be None")
-        check(vh.get("failurePolicy") == "Ignore", f"VWC failurePolicy must be Ignore, got {vh.get('failurePolicy')}")
-        check(vh.get("admissionReviewVersions") == ["v1"], "VWC admissionReviewVersions must be [v1]")
+        for wh in vhooks:
+            check(wh.get("sideEffects") == "None", "VWC sideEffects must be None")
+            check(wh.get("failurePolicy") == "Ignore", f"VWC failurePolicy must be Ignore, got {wh.get('failurePolicy')}")
+            check(wh.get("admissionReviewVersions") == ["v1"], "VWC admissionReviewVersions must be [v1]")
         got = set()
         for r in vh.get("rules", []):
             check(r.get("scope") == "Namespaced", f"VWC rule scope Namespaced: {r}")
@@ -217,15 +243,19 @@ def main():
         vann = vwc.get("metadata", {}).get("annotations") or {}
         check(vann.get("cert-manager.io/inject-ca-from") == annotations.get("cert-manager.io/inject-ca-from"),
               "VWC cert-manager.io/inject-ca-from must equal the MutatingWebhookConfiguration's")
-        for key in ("namespaceSelector", "objectSelector", "matchConditions"):
-            check(vh.get(key) == hook.get(key),
-                  f"VWC {key} must equal the Pod webhook's: {vh.get(key)} != {hook.get(key)}")
 
     # --- helm test Pod (present unless --skip-tests) -----------------------------------
     tests = [o for o in objs if o.get("kind") == "Pod"]
     for t in tests:
         check(t["metadata"].get("annotations", {}).get("helm.sh/hook") == "test", "the Pod is a helm test hook")
         check_security_context(t["spec"], "helm test")
+        roles = [o for o in objs if o.get("kind") == "Role"]
+        test_ns = [o for o in objs if o.get("kind") == "Namespace" and hooked(o)]
+        check(len(roles) == 1 and len(test_ns) == 1 and roles[0]["metadata"].get("namespace") == test_ns[0]["metadata"]["name"],
+              "helm test may create Pods only in its own test namespace")
+        check(not test_ns or test_ns[0]["metadata"]["name"] not in excluded, "the test namespace is not excluded")
+        check(not test_ns or "gomemlimit.io/injection" not in test_ns[0]["metadata"].get("labels", {}),
+              "the test namespace is not labelled (the test Pod opts in by its own label)")
 
     if failures:
         print(f"check_rendered: {len(failures)} failure(s) in {args.rendered}:")

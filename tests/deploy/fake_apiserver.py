@@ -22,6 +22,9 @@ RESOURCES = {
     "policy/v1": [("poddisruptionbudgets", "PodDisruptionBudget", True)],
     "admissionregistration.k8s.io/v1": [("mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False),
                                         ("validatingwebhookconfigurations", "ValidatingWebhookConfiguration", False)],
+    "rbac.authorization.k8s.io/v1": [("roles", "Role", True), ("rolebindings", "RoleBinding", True),
+                                     ("clusterroles", "ClusterRole", False),
+                                     ("clusterrolebindings", "ClusterRoleBinding", False)],
 }
 
 

@@ -12,12 +12,13 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 require_tools
 cd "$GMW_SRC_DIR"
-BIN=${GMW_BIN:?GMW_BIN (the built gomemlimit-webhook) is required}
+BIN=$(realpath "${GMW_BIN:?GMW_BIN (the built gomemlimit-webhook) is required}")
 [ -x "$BIN" ] || { echo "GMW_BIN=$BIN is not executable"; exit 1; }
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    [ -n "${fake_api_pid:-}" ] && kill "$fake_api_pid" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,10 +50,10 @@ expect "server authentication usage" sh -c "openssl x509 -in '$out/tls.crt' -noo
 
 section "the filled manifests"
 ca_b64=$(base64 -w0 "$out/ca.crt")
-expect "caBundle in the MutatingWebhookConfiguration is base64(ca.crt)" \
-    grep -q "^      caBundle: \"$ca_b64\"$" "$out/manifests/mutatingwebhookconfiguration.yaml"
-expect "caBundle in the ValidatingWebhookConfiguration is base64(ca.crt)" \
-    grep -q "^      caBundle: \"$ca_b64\"$" "$out/manifests/validatingwebhookconfiguration.yaml"
+expect "caBundle of both entries of the MutatingWebhookConfiguration is base64(ca.crt)" \
+    test "$(grep -c "^      caBundle: \"$ca_b64\"$" "$out/manifests/mutatingwebhookconfiguration.yaml")" = 2
+expect "caBundle of both entries of the ValidatingWebhookConfiguration is base64(ca.crt)" \
+    test "$(grep -c "^      caBundle: \"$ca_b64\"$" "$out/manifests/validatingwebhookconfiguration.yaml")" = 2
 expect "the printed caBundle is the same" grep -q "caBundle $ca_b64" "$work/gen.log"
 expect "Secret holds ca.crt, tls.crt, tls.key" "$PY" - "$out" <<'PY'
 import base64, sys, yaml
@@ -66,7 +67,7 @@ PY
 expect "every filled manifest validates" sh -c "cat '$out'/manifests/*.yaml | '$PY' tests/deploy/yaml2json.py | node tests/deploy/validate-manifests.js >/dev/null"
 expect "deploy/ itself is untouched (still the empty caBundle)" grep -q '^      caBundle: ""$' deploy/mutatingwebhookconfiguration.yaml
 "$PY" tests/deploy/check_rendered.py <(cat $(ls "$out"/manifests/*.yaml | grep -v 01-secret.yaml)) --namespace "$NS" --certs-mode secret \
-    --injection-mode opt-out --ca-bundle-file "$out/ca.crt" > "$work/check.log" 2>&1 \
+    --injection-mode opt-in --ca-bundle-file "$out/ca.crt" > "$work/check.log" 2>&1 \
     && pass "filled manifests pass the chart assertions (secret mode)" \
     || { fail "filled manifests fail the chart assertions"; cat "$work/check.log"; }
 
@@ -105,6 +106,8 @@ tls:
   certFile: $out/tls.crt
   keyFile: $out/tls.key
 threads: 2
+exclude:
+  images: ["*/excluded:*"]
 EOF
 "$BIN" serve --config "$work/config.yaml" > "$work/server.log" 2>&1 &
 server_pid=$!
@@ -120,45 +123,59 @@ expect "curl refuses the server without the CA" sh -c \
 expect "curl refuses a name not in the SANs" sh -c \
     "! curl -sS --max-time 3 --cacert '$out/ca.crt' --resolve 'other.$NS.svc:$port:127.0.0.1' 'https://other.$NS.svc:$port/healthz' >/dev/null 2>&1"
 
-# The helm test Pod's script, rendered in secret mode with this CA, run here: a curl wrapper
-# resolves the Service name to the loopback server (the script itself is unchanged).
-"$HELM" template "$SVC" "$CHART" --namespace "$NS" --set certs.mode=secret --set certs.secret.caBundle="$ca_b64" \
-    --show-only templates/tests/test-admission.yaml > "$work/test-pod.yaml"
-"$PY" - "$work/test-pod.yaml" "$work" <<'PY'
-import shlex, sys, yaml
-pod = yaml.safe_load(open(sys.argv[1]))
-c = pod["spec"]["containers"][0]
-open(f"{sys.argv[2]}/helm-test.sh", "w").write(c["args"][0])
-with open(f"{sys.argv[2]}/helm-test.env", "w") as f:
-    for e in c["env"]:
-        f.write(f"export {e['name']}={shlex.quote(e['value'])}\n")
-PY
-mkdir -p "$work/bin" "$work/pod-work"
-cat > "$work/bin/curl" <<EOF
-#!/bin/sh
-exec $(command -v curl) --resolve "$HOST:$port:127.0.0.1" "\$@"
-EOF
+# The helm test Pod's script, rendered in secret mode with this CA, run here against a fake
+# apiserver (tests/deploy/fake-kube-api.js: serves the rendered MutatingWebhookConfiguration,
+# and for a dry-run Pod create calls the real server above for every entry whose selectors
+# match, verifying its TLS against the entry's caBundle for the Service DNS name). A curl
+# wrapper resolves the Service name to the loopback server; the script itself is unchanged.
+mkdir -p "$work/bin" "$work/pod-work" "$work/sa"
+printf 'test-token' > "$work/sa/token"
+cp "$out/ca.crt" "$work/sa/ca.crt"
+printf '#!/bin/sh\nexec %s --resolve "%s:%s:127.0.0.1" "$@"\n' "$(command -v curl)" "$HOST" "$port" > "$work/bin/curl"
 chmod +x "$work/bin/curl"
-run_helm_test() { # run_helm_test CA-PEM-FILE
+fake_api_pid=""
+run_helm_test() { # run_helm_test NAME CA-BUNDLE-B64 HELM-ARGS...: render, start the fake API, run the script
+    local name=$1 bundle=$2 rc
+    shift 2
+    "$HELM" template "$SVC" "$CHART" --namespace "$NS" --set certs.mode=secret --set certs.secret.caBundle="$bundle" "$@" \
+        > "$work/$name.yaml" || return 1
+    "$PY" tests/deploy/helm-test-parts.py "$work/$name.yaml" "$work/$name" || return 1
+    rm -f "$work/api.port"
+    node tests/deploy/fake-kube-api.js "$work/api.port" "$work/$name.mwc.json" test-token "127.0.0.1:$port" 2>"$work/$name.api.log" &
+    fake_api_pid=$!
+    for _ in $(seq 1 50); do [ -s "$work/api.port" ] && break; sleep 0.1; done
     (
-        source "$work/helm-test.env"
-        export CA_PEM; CA_PEM=$(cat "$1")
-        export WEBHOOK_URL="https://$HOST:$port/mutate?timeout=5s" WORK_DIR="$work/pod-work"
-        PATH="$work/bin:$PATH" sh "$work/helm-test.sh"
-    )
+        source "$work/$name.env"
+        export KUBE_API="http://127.0.0.1:$(cat "$work/api.port")" SA_DIR="$work/sa" WORK_DIR="$work/pod-work" WEBHOOK_PORT="$port"
+        PATH="$work/bin:$PATH" sh "$work/$name.sh"
+    ) > "$work/$name.log" 2>&1
+    rc=$?
+    kill "$fake_api_pid" 2>/dev/null; wait "$fake_api_pid" 2>/dev/null; fake_api_pid=""
+    return $rc
 }
-if run_helm_test "$out/ca.crt" > "$work/helm-test.log" 2>&1 && grep -q '^PASS' "$work/helm-test.log"; then
-    pass "helm test script: $(grep '^PASS' "$work/helm-test.log")"
-else
-    fail "helm test script against the real server:"; cat "$work/helm-test.log"
-fi
+for mode in opt-in opt-out; do
+    if run_helm_test "ht-$mode" "$ca_b64" --set injection.mode=$mode && grep -q '^PASS' "$work/ht-$mode.log"; then
+        pass "helm test script through the (fake) apiserver, $mode: $(grep -c '   ok' "$work/ht-$mode.log") steps ok"
+    else
+        fail "helm test script through the (fake) apiserver, $mode:"; cat "$work/ht-$mode.log" "$work/ht-$mode.api.log"
+    fi
+done
+expect "opt-in: the unlabelled Pod is not sent" grep -q 'ok: unchanged' "$work/ht-opt-in.log"
+expect "opt-out: the unlabelled Pod is changed" grep -q 'ok: changed' "$work/ht-opt-out.log"
+# It catches what the old direct POST could not: a caBundle that does not verify the serving
+# certificate, and selectors that match nothing.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/other.key" \
     -out "$work/other-ca.crt" -days 1 -subj "/CN=other" 2>/dev/null
-sed -i 's/--retry 5 /--retry 0 /' "$work/helm-test.sh"   # fail fast for the negative case
-if run_helm_test "$work/other-ca.crt" > "$work/helm-test-neg.log" 2>&1; then
-    fail "helm test script passed with a CA that did not sign the server's certificate"
+if run_helm_test ht-wrong-ca "$(base64 -w0 "$work/other-ca.crt")"; then
+    fail "helm test passed with a caBundle that did not sign the server's certificate"
 else
-    pass "helm test script fails with the wrong CA"
+    expect "helm test fails with a wrong caBundle, saying so" grep -q 'the caBundle does not verify' "$work/ht-wrong-ca.log"
+fi
+if run_helm_test ht-nothing "$ca_b64" --set 'webhook.namespaceSelectorExpressions[0].key=never' \
+    --set 'webhook.namespaceSelectorExpressions[0].operator=Exists'; then
+    fail "helm test passed with a namespaceSelector that matches nothing"
+else
+    expect "helm test fails when the selectors match nothing, saying so" grep -q 'without GOMEMLIMIT=200MiB' "$work/ht-nothing.log"
 fi
 
 # The Grafana dashboard queries only series this server exports, with label values it uses.
@@ -167,7 +184,14 @@ deny_review='{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","reque
 deny=$(curl -sS --max-time 5 --cacert "$out/ca.crt" --resolve "$HOST:$port:127.0.0.1" -H 'Content-Type: application/json' \
     --data-binary "$deny_review" "https://$HOST:$port/mutate")
 expect "an invalid annotation is denied by the server" grep -Eq '"allowed" *: *false' <<<"$deny"
+# exclude.images through the real server: the reason reaches the warning and the metrics.
+excl_review='{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"e1","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"namespace":"apps","operation":"CREATE","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"web","image":"example.com/excluded:1","resources":{"limits":{"memory":"256Mi"}}}]}}}}'
+excl=$(curl -sS --max-time 5 --cacert "$out/ca.crt" --resolve "$HOST:$port:127.0.0.1" -H 'Content-Type: application/json' \
+    --data-binary "$excl_review" "https://$HOST:$port/mutate")
+expect "exclude.images: the server skips the container and says why" grep -q 'container web: skipped, image example.com/excluded:1 is in exclude.images' <<<"$excl"
 curl -sS --max-time 5 --cacert "$out/ca.crt" --resolve "$HOST:$port:127.0.0.1" "https://$HOST:$port/metrics" > "$work/metrics.txt"
+expect "exclude.images: containers_total counts reason=image-excluded" \
+    grep -q '^gomemlimit_webhook_containers_total{action="skipped",reason="image-excluded"} 1$' "$work/metrics.txt"
 dash_check() { "$PY" - "$1" "$work/metrics.txt" <<'PY'
 import json, re, sys
 exprs = [t["expr"] for p in json.load(open(sys.argv[1]))["panels"] for t in p.get("targets", [])]
@@ -201,5 +225,22 @@ wait "$server_pid"
 rc=$?
 server_pid=""
 expect "server exits 0 on SIGTERM" test "$rc" = 0
+
+section "examples/config.yaml: the README's serve line works after its certs line"
+mkdir -p "$work/ex"
+port2=$(free_port)
+( cd "$work/ex" && "$BIN" certs --service "$SVC" --namespace "$NS" --out certs/out >/dev/null 2>&1 ) ||
+    fail "certs --out certs/out"
+( cd "$work/ex" && exec "$BIN" serve --config "$GMW_SRC_DIR/examples/config.yaml" --listen "127.0.0.1:$port2" ) \
+    > "$work/ex.log" 2>&1 &
+server_pid=$!
+ready=0
+for _ in $(seq 1 50); do
+    if curl -sS --max-time 2 --cacert "$work/ex/certs/out/ca.crt" --resolve "$HOST:$port2:127.0.0.1" "https://$HOST:$port2/readyz" >/dev/null 2>&1; then ready=1; break; fi
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.2
+done
+if [ "$ready" = 1 ]; then pass "serve --config examples/config.yaml is ready"; else fail "examples/config.yaml: not ready"; cat "$work/ex.log"; fi
+kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=""
 
 finish

@@ -54,7 +54,7 @@ done
 f="$work/render-fail.yaml"
 "$HELM" template gmw "$CHART" --namespace "$NS" --set webhook.failurePolicy=Fail > "$f"
 expect "failurePolicy=Fail is rendered" "$PY" tests/deploy/check_rendered.py "$f" --namespace "$NS" \
-    --certs-mode self-signed --injection-mode opt-out --failure-policy Fail >/dev/null
+    --certs-mode self-signed --injection-mode opt-in --failure-policy Fail >/dev/null
 f="$work/render-extra.yaml"
 "$HELM" template gmw "$CHART" --namespace "$NS" --set 'config.excludeNamespaces={batch-jobs}' \
     --set 'webhook.objectSelector.matchLabels.team=go' \
@@ -65,14 +65,14 @@ expect "config.excludeNamespaces reaches the namespaceSelector" \
 expect "objectSelector rendered" grep -q '^    objectSelector:' "$f"
 expect "matchConditions rendered" grep -q '^    matchConditions:' "$f"
 expect "still passes the assertions" "$PY" tests/deploy/check_rendered.py "$f" --namespace "$NS" \
-    --certs-mode self-signed --injection-mode opt-out >/dev/null
-expect "the workload VWC carries the same objectSelector and matchConditions" \
-    test "$(grep -c '^    objectSelector:' "$f")/$(grep -c '^    matchConditions:' "$f")" = 2/2
+    --certs-mode self-signed --injection-mode opt-in >/dev/null
+expect "the workload VWC's two entries carry the same objectSelector and matchConditions" \
+    test "$(grep -c '^    objectSelector:' "$f")/$(grep -c '^    matchConditions:' "$f")" = 4/4
 # The validating webhook for workloads (issue 10): on by default, off by a value.
 f="$work/render-novalidation.yaml"
 "$HELM" template gmw "$CHART" --namespace "$NS" --set validation.enabled=false > "$f"
 expect "validation.enabled=false: no ValidatingWebhookConfiguration" "$PY" tests/deploy/check_rendered.py "$f" \
-    --namespace "$NS" --certs-mode self-signed --injection-mode opt-out --no-validation >/dev/null
+    --namespace "$NS" --certs-mode self-signed --injection-mode opt-in --no-validation >/dev/null
 expect "validation.enabled=false leaves the Pod webhook as it is" \
     grep -q '^kind: MutatingWebhookConfiguration$' "$f"
 f="$work/render-preview.yaml"
@@ -125,6 +125,18 @@ $out
 X"
     expect "config.excludeNamespaces reaches the server" sh -c \
         "'$BIN' mutate --config '$work/cfg-custom.yaml' --namespace batch -f '$work/pod.yaml' 2>&1 | grep -q 'namespace batch is excluded'"
+    "$HELM" template gmw "$CHART" --namespace "$NS" --set config.malformedGOMEMLIMIT=deny \
+        --set 'config.exclude.images={docker.io/library/nginx*}' --show-only templates/configmap.yaml |
+        "$PY" -c 'import sys,yaml; print(yaml.safe_load(sys.stdin)["data"]["config.yaml"])' > "$work/cfg-issue9.yaml"
+    printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: app\n    image: x\n    env: [{name: GOMEMLIMIT, value: 512Mi}]\n    resources: {limits: {memory: 1Gi}}\n  - name: web\n    image: docker.io/library/nginx:1.27\n    resources: {limits: {memory: 1Gi}}\n' > "$work/pod9.yaml"
+    out=$("$BIN" mutate --config "$work/cfg-issue9.yaml" --namespace apps -f "$work/pod9.yaml" 2>&1)
+    expect "config.malformedGOMEMLIMIT=deny reaches the server" grep -q 'GOMEMLIMIT="512Mi" makes Go abort at start; use 512MiB' <<<"$out"
+    "$HELM" template gmw "$CHART" --namespace "$NS" --set 'config.exclude.images={docker.io/library/nginx*}' \
+        --show-only templates/configmap.yaml |
+        "$PY" -c 'import sys,yaml; print(yaml.safe_load(sys.stdin)["data"]["config.yaml"])' > "$work/cfg-issue9b.yaml"
+    out=$("$BIN" mutate --config "$work/cfg-issue9b.yaml" --namespace apps -f "$work/pod9.yaml" 2>&1)
+    expect "config.exclude.images reaches the server" grep -q 'container web: skipped, image docker.io/library/nginx:1.27 is in exclude.images' <<<"$out"
+    expect "the default malformedGOMEMLIMIT (repair) reaches the server" grep -q 'GOMEMLIMIT="512Mi" (a quantity, Go aborts on it) set to 512MiB' <<<"$out"
     bad_cfg="$work/cfg-custom.yaml.bad"; sed 's/^minLimit:.*/minLimit: "lots"/' "$work/cfg-custom.yaml" > "$bad_cfg"
     expect "the parser check can fail (a bad minLimit is refused)" sh -c "! '$BIN' mutate --config '$bad_cfg' -f '$work/pod.yaml' >/dev/null 2>&1"
 fi
@@ -204,6 +216,84 @@ else
 fi
 kill "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null; fake_pid=""
 
+section "who reaches the webhook: rendered selectors evaluated as the apiserver does (webhook-reach.js, real CEL)"
+if out=$(HELM="$HELM" CHART="$CHART" PY="$PY" node tests/deploy/webhook-reach.js tests/deploy/reach-table.json 2>&1); then
+    pass "$(tail -1 <<<"$out")"
+else
+    fail "webhook-reach: $(grep -c '^FAIL' <<<"$out") rows disagree"; grep -v '^ok' <<<"$out"
+fi
+# The evaluator can fail: an opt-out render judged against the opt-in expectations.
+"$PY" - tests/deploy/reach-table.json "$work/reach-neg.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["variants"] = {"opt-in": t["variants"]["opt-out"]}
+json.dump(t, open(sys.argv[2], "w"))
+PY
+neg=$(HELM="$HELM" CHART="$CHART" PY="$PY" node tests/deploy/webhook-reach.js "$work/reach-neg.json" 2>&1)
+expect "the evaluator fails an opt-out render against opt-in expectations ($(grep -c '^FAIL' <<<"$neg") rows)" sh -c "! grep -q '^webhook-reach: \([0-9]*\)/\1 ' <<'X'
+$neg
+X"
+expect "the default injection.mode is opt-in" sh -c "'$HELM' template gmw '$CHART' --show-only templates/configmap.yaml >/dev/null && grep -q '^  mode: opt-in' '$CHART/values.yaml'"
+
+section "PodDisruptionBudget only where it cannot block a drain"
+pdbs() { "$HELM" template gmw "$CHART" --namespace "$NS" "$@" | "$PY" -c 'import sys,yaml
+print(" ".join(str(sorted((o["spec"].get("minAvailable"), o["spec"].get("maxUnavailable")), key=str)) for o in yaml.safe_load_all(sys.stdin) if o and o["kind"]=="PodDisruptionBudget") or "none")'; }
+expect "2 replicas: PDB minAvailable 1" test "$(pdbs)" = "[1, None]"
+expect "1 replica: no PDB (minAvailable 1 would block every drain)" test "$(pdbs --set replicaCount=1)" = "none"
+expect "1 replica + maxUnavailable 1: PDB maxUnavailable 1" test "$(pdbs --set replicaCount=1 --set podDisruptionBudget.maxUnavailable=1)" = "[1, None]"
+expect "3 replicas + maxUnavailable 1: maxUnavailable replaces minAvailable" sh -c \
+    "'$HELM' template gmw '$CHART' --set replicaCount=3 --set podDisruptionBudget.maxUnavailable=1 --show-only templates/poddisruptionbudget.yaml | grep -q '^  maxUnavailable: 1\$' && ! '$HELM' template gmw '$CHART' --set replicaCount=3 --set podDisruptionBudget.maxUnavailable=1 --show-only templates/poddisruptionbudget.yaml | grep -q minAvailable"
+expect "disabled: no PDB" test "$(pdbs --set podDisruptionBudget.enabled=false)" = "none"
+
+section "image, security contexts, hostNetwork, extras, probes, update strategy, NetworkPolicy"
+img() { "$HELM" template gmw "$CHART" --show-only templates/deployment.yaml "$@" | "$PY" -c 'import sys,yaml; print(yaml.safe_load(sys.stdin)["spec"]["template"]["spec"]["containers"][0]["image"])'; }
+D=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+expect "default image gomemlimit-webhook:0.1.0" test "$(img)" = "gomemlimit-webhook:0.1.0"
+expect "registry + tag" test "$(img --set image.registry=reg.example.com:5000/platform --set image.tag=1.2)" = "reg.example.com:5000/platform/gomemlimit-webhook:1.2"
+expect "digest wins over the tag" test "$(img --set image.registry=reg.example.com --set image.tag=1.2 --set image.digest=$D)" = "reg.example.com/gomemlimit-webhook@$D"
+expect "the shim image follows the webhook image" sh -c "'$HELM' template gmw '$CHART' --set image.digest=$D --show-only templates/configmap.yaml | grep -q 'image: \"gomemlimit-webhook@$D\"'"
+f="$work/render-custom.yaml"
+if "$HELM" template gmw "$CHART" --namespace "$NS" --set hostNetwork=true --set server.port=10250 \
+    --set 'extraArgs={--reload-interval,5s}' --set 'extraEnv[0].name=TZ' --set 'extraEnv[0].value=UTC' \
+    --set 'extraVolumes[0].name=extra' --set 'extraVolumes[0].emptyDir.sizeLimit=1Mi' \
+    --set 'extraVolumeMounts[0].name=extra' --set 'extraVolumeMounts[0].mountPath=/extra' \
+    --set readinessProbe.periodSeconds=7 --set updateStrategy.rollingUpdate.maxSurge=0 --set updateStrategy.rollingUpdate.maxUnavailable=1 \
+    --set networkPolicy.enabled=true --set 'networkPolicy.ingressFrom[0].ipBlock.cidr=10.0.0.0/8' \
+    --set podSecurityContext.runAsUser=null --set podSecurityContext.runAsGroup=null --set podSecurityContext.fsGroup=null \
+    --set image.registry=reg.example.com > "$f"; then
+    pass "render with every new value"
+    if v=$(validate "$f"); then pass "validates: $(tail -1 <<<"$v")"; else fail "custom render does not validate"; echo "$v"; fi
+    expect "custom values take effect" "$PY" - "$f" <<'PY'
+import sys, yaml
+objs = [o for o in yaml.safe_load_all(open(sys.argv[1])) if o]
+dep = next(o for o in objs if o["kind"] == "Deployment")
+ps = dep["spec"]["template"]["spec"]
+c = ps["containers"][0]
+np = next(o for o in objs if o["kind"] == "NetworkPolicy")
+checks = {
+    "hostNetwork": ps.get("hostNetwork") is True and ps.get("dnsPolicy") == "ClusterFirstWithHostNet",
+    "port": c["ports"][0]["containerPort"] == 10250,
+    "args": c["args"] == ["serve", "--config", "/etc/gomemlimit-webhook/config.yaml", "--reload-interval", "5s"],
+    "env": c.get("env") == [{"name": "TZ", "value": "UTC"}],
+    "volume": {"name": "extra", "emptyDir": {"sizeLimit": "1Mi"}} in ps["volumes"],
+    "mount": {"name": "extra", "mountPath": "/extra"} in c["volumeMounts"],
+    "probe": c["readinessProbe"]["periodSeconds"] == 7 and c["readinessProbe"]["httpGet"]["path"] == "/readyz",
+    "strategy": dep["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
+    "platform UIDs": "runAsUser" not in ps["securityContext"] and ps["securityContext"]["runAsNonRoot"] is True,
+    "networkpolicy": np["spec"]["ingress"] == [{"ports": [{"port": 10250, "protocol": "TCP"}], "from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]
+                     and np["spec"]["egress"] == [] and np["spec"]["policyTypes"] == ["Ingress", "Egress"],
+}
+bad = [k for k, ok in checks.items() if not ok]
+print("wrong:", bad) if bad else None
+sys.exit(1 if bad else 0)
+PY
+else
+    fail "render with every new value"
+fi
+expect "no NetworkPolicy by default" sh -c "! '$HELM' template gmw '$CHART' | grep -q '^kind: NetworkPolicy'"
+expect "restricted security contexts by default (check_rendered)" "$PY" tests/deploy/check_rendered.py "$work/render-self-signed-opt-in.yaml" \
+    --namespace "$NS" --certs-mode self-signed --injection-mode opt-in >/dev/null
+
 section "values.schema.json rejects bad values"
 reject() { # reject DESCRIPTION EXPECTED-MESSAGE-FRAGMENT HELM-ARGS...
     local d=$1 frag=$2; shift 2
@@ -243,6 +333,27 @@ reject "perIpConnectionLimit negative" "perIpConnectionLimit" --set server.perIp
 reject "idleTimeout 0 (the server needs >= 1s)" "idleTimeout" --set server.idleTimeout=0
 reject "requestTimeout 0 (the server needs >= 1s)" "requestTimeout" --set server.requestTimeout=0
 reject "excluded namespace not a DNS label" "excludeNamespaces" --set 'config.excludeNamespaces={Bad_NS}'
+reject "malformedGOMEMLIMIT bogus" "malformedGOMEMLIMIT" --set config.malformedGOMEMLIMIT=fix
+reject "exclude.images with a space" "images" --set-json 'config.exclude.images=["a b"]'
+reject "image digest not sha256" "digest" --set image.digest=latest
+reject "image registry with a scheme" "registry" --set image.registry=https://reg.example.com
+reject "privileged container" "privileged" --set securityContext.privileged=true
+reject "privilege escalation" "allowPrivilegeEscalation" --set securityContext.allowPrivilegeEscalation=true
+reject "root allowed" "runAsNonRoot" --set podSecurityContext.runAsNonRoot=false
+reject "runAsUser 0" "runAsUser" --set securityContext.runAsUser=0
+reject "capabilities not dropping ALL" "drop" --set 'securityContext.capabilities.drop={NET_RAW}'
+reject "adding SYS_ADMIN" "add" --set 'securityContext.capabilities.add={SYS_ADMIN}'
+reject "seccomp Unconfined" "type" --set podSecurityContext.seccompProfile.type=Unconfined
+reject "unknown securityContext field" "runAsUsr" --set securityContext.runAsUsr=1000
+reject "hostNetwork not a boolean" "hostNetwork" --set-string hostNetwork=yes
+reject "updateStrategy type bogus" "type" --set updateStrategy.type=Bogus
+reject "minAvailable 2 with 2 replicas (blocks drains)" "must be below replicaCount" --set podDisruptionBudget.minAvailable=2
+reject "PDB maxUnavailable 0 (blocks drains)" "maxUnavailable" --set podDisruptionBudget.maxUnavailable=0
+reject "extraEnv without a name" "name" --set 'extraEnv[0].value=x'
+reject "extraArgs not strings" "extraArgs" --set-json 'extraArgs=[1]'
+reject "extraVolumeMounts without mountPath" "mountPath" --set 'extraVolumeMounts[0].name=x'
+reject "probe with an unknown field" "periodSecond" --set livenessProbe.periodSecond=3
+reject "networkPolicy misspelled" "enable" --set networkPolicy.enable=true
 # Controls: the edges of the accepted range render.
 expect "ratio 1 accepted" "$HELM" template gmw "$CHART" --set config.defaults.ratio=1 >/dev/null
 expect "ratio 0.0001 accepted" "$HELM" template gmw "$CHART" --set config.defaults.ratio=0.0001 >/dev/null
@@ -253,14 +364,18 @@ expect "ratio 0.12345 from a values file (a number) rejected" sh -c "printf 'con
 expect "ratio 0.75 renders as 0.75" sh -c "'$HELM' template gmw '$CHART' --set config.defaults.ratio=0.75 --show-only templates/configmap.yaml | grep -q '^      ratio: 0.75\$'"
 expect "gogc off accepted" "$HELM" template gmw "$CHART" --set config.defaults.gogc=off >/dev/null
 expect "gogc 100000 accepted" "$HELM" template gmw "$CHART" --set config.defaults.gogc=100000 >/dev/null
+expect "OpenShift-style: runAsUser/runAsGroup/fsGroup null accepted" "$HELM" template gmw "$CHART" --set podSecurityContext.runAsUser=null \
+    --set podSecurityContext.runAsGroup=null --set podSecurityContext.fsGroup=null >/dev/null
+expect "PDB maxUnavailable 50% accepted" "$HELM" template gmw "$CHART" --set podDisruptionBudget.maxUnavailable=50% >/dev/null
+expect "Recreate strategy accepted" "$HELM" template gmw "$CHART" --set updateStrategy.type=Recreate --set updateStrategy.rollingUpdate=null >/dev/null
 
 section "deploy/ in sync with the chart (defaults + certs.mode=secret)"
 expect "scripts/render-deploy.sh --check" scripts/render-deploy.sh --check
 expect "deploy/ validates" sh -c "cat deploy/*.yaml | '$PY' tests/deploy/yaml2json.py | node tests/deploy/validate-manifests.js >/dev/null"
 cat deploy/*.yaml > "$work/deploy.yaml"
 expect "deploy/ passes the assertions (secret mode, caBundle to be filled)" sh -c \
-    "'$PY' tests/deploy/check_rendered.py '$work/deploy.yaml' --namespace gomemlimit-system --certs-mode secret --injection-mode opt-out 2>&1 | grep -q 'caBundle must be present'"
-expect "deploy/ has exactly one empty caBundle for certs/gen-certs.sh" test "$(grep -c '^      caBundle: ""$' deploy/mutatingwebhookconfiguration.yaml)" = 1
+    "'$PY' tests/deploy/check_rendered.py '$work/deploy.yaml' --namespace gomemlimit-system --certs-mode secret --injection-mode opt-in 2>&1 | grep -q 'caBundle must be present'"
+expect "deploy/ has one empty caBundle per webhook entry (2, opt-in) for certs/gen-certs.sh" test "$(grep -c '^      caBundle: ""$' deploy/mutatingwebhookconfiguration.yaml)" = 2
 # A stale deploy/ is detected (the check can fail).
 cp -r deploy "$work/deploy-copy"
 sed -i 's/timeoutSeconds: 5/timeoutSeconds: 7/' deploy/mutatingwebhookconfiguration.yaml
@@ -272,9 +387,24 @@ notes=$("$HELM" install --dry-run=client gmw "$CHART" --namespace "$NS" 2>&1 | s
 expect "NOTES tell how to verify with a server-side dry run" grep -q 'apply --dry-run=server' <<<"$notes"
 expect "NOTES give the expected GOMEMLIMIT for 512Mi at ratio 0.9 (460MiB)" grep -q '"460MiB"' <<<"$notes"
 expect "NOTES point to helm test" grep -q "helm test gmw -n $NS" <<<"$notes"
+expect "NOTES (default, opt-in) say which Pods are affected and how to opt in" sh -c "grep -q 'Affected: only Pods' <<'X'
+$notes
+X
+grep -q 'kubectl label namespace NAME gomemlimit.io/injection=enabled' <<'X'
+$notes
+X
+grep -q 'gomemlimit.io/inject: \"true\"' <<'X'
+$notes
+X"
+expect "NOTES warn that the default image is not published" grep -q 'WARNING: image gomemlimit-webhook:0.1.0 is the chart.s default' <<<"$notes"
+n2=$("$HELM" install --dry-run=client gmw "$CHART" --namespace "$NS" --set image.registry=reg.example.com --set injection.mode=opt-out 2>&1 | sed -n '/^NOTES:/,$p')
+expect "no image warning once a registry is set" sh -c "! grep -q 'WARNING: image' <<'X'
+$n2
+X"
+expect "NOTES in opt-out mode say EVERY Pod is affected" grep -q 'Affected: EVERY Pod' <<<"$n2"
 notes=$("$HELM" install --dry-run=client gmw "$CHART" --namespace "$NS" --set certs.mode=secret 2>&1 | sed -n '/^NOTES:/,$p')
 expect "NOTES warn when secret mode has no caBundle" grep -q 'WARNING: certs.secret.caBundle is empty' <<<"$notes"
-notes=$("$HELM" install --dry-run=client gmw "$CHART" --namespace "$NS" --set certs.mode=secret --set certs.secret.caBundle="$CA_B64" 2>&1 | sed -n '/^NOTES:/,$p')
+notes=$("$HELM" install --dry-run=client gmw "$CHART" --namespace "$NS" --set certs.mode=secret --set certs.secret.caBundle="$CA_B64" --set image.registry=r.example 2>&1 | sed -n '/^NOTES:/,$p')
 expect "and do not warn when it is set" sh -c "! grep -q WARNING <<'X'
 $notes
 X"
@@ -288,7 +418,7 @@ readme = open(f"{chart}/README.md").read()
 def leaves(d, prefix=""):
     for k, v in d.items():
         key = f"{prefix}{k}"
-        if isinstance(v, dict) and v and k not in ("resources", "labels"):
+        if isinstance(v, dict) and v and k not in ("resources", "labels", "podSecurityContext", "securityContext", "updateStrategy", "livenessProbe", "readinessProbe"):
             yield from leaves(v, key + ".")
         else:
             yield key

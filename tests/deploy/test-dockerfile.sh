@@ -151,10 +151,14 @@ expect "ENTRYPOINT is the webhook" grep -q '^ENTRYPOINT \["/usr/local/bin/gomeml
 expect "CMD is serve --config /etc/gomemlimit-webhook/config.yaml" \
     grep -q '^CMD \["serve", "--config", "/etc/gomemlimit-webhook/config.yaml"\]$' <<<"$final"
 DEP=charts/gomemlimit-webhook/templates/deployment.yaml
-expect "the chart runs the same command" grep -q 'args: \["serve", "--config", "{{ include "gmw.configDir" . }}/config.yaml"\]' "$DEP"
+rendered_dep=$("$HELM" template gmw charts/gomemlimit-webhook --show-only templates/deployment.yaml 2>&1)
+dep_field() { "$PY" -c 'import sys,yaml
+d = yaml.safe_load(sys.stdin)["spec"]["template"]["spec"]
+print({"args": " ".join(d["containers"][0]["args"][:3]), "user": d["securityContext"].get("runAsUser")}[sys.argv[1]])' "$1" <<<"$rendered_dep"; }
+expect "the chart runs the same command (rendered)" test "$(dep_field args)" = "serve --config /etc/gomemlimit-webhook/config.yaml"
 expect "the chart's configDir is /etc/gomemlimit-webhook" grep -q 'define "gmw.configDir" -}}/etc/gomemlimit-webhook{{' \
     charts/gomemlimit-webhook/templates/_helpers.tpl
-expect "the chart runs as the image's user" grep -q 'runAsUser: 65532' "$DEP"
+expect "the chart runs as the image's user by default (rendered)" test "$(dep_field user)" = 65532
 # The image has no shell and no /bin: nothing in the chart may exec a program other than ours.
 expect "no exec hook or probe in the chart runs a program the image lacks" sh -c \
     "! grep -rn -A2 'exec:' charts/gomemlimit-webhook/templates | grep -E '/bin/|\"sh\"|sleep\"'"

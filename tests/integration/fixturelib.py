@@ -3,7 +3,9 @@
 An independent oracle of the webhook's contract (docs/annotations.md), written from the
 rules rather than from the C code: Kubernetes quantities with exact Fraction arithmetic,
 GOMEMLIMIT = floor(limit x ratio) in whole MiB, the requests policies, env handling and
-the gomemlimit.io/status annotation. It covers valid inputs (denials are checked by the
+the gomemlimit.io/status annotation, and (issue 9) the malformed user GOMEMLIMIT rules
+(Go's parseByteCount rewritten from the Go runtime, the repair of Kubernetes quantities)
+and exclude.images (Python's fnmatch). It covers valid inputs (denials are checked by the
 C unit tests and by specific cases in test_fixtures.py).
 
 Runs under Debian's /usr/bin/python3 (python3-jsonpatch, python3-yaml).
@@ -11,6 +13,7 @@ Runs under Debian's /usr/bin/python3 (python3-jsonpatch, python3-yaml).
 
 import base64
 import copy
+import fnmatch
 import json
 import math
 import os
@@ -28,7 +31,72 @@ QUANTITY_RE = re.compile(
 
 DEFAULT_CONFIG = {"ratio": Fraction(9, 10), "gogc": "100", "request": "match",
                   "min_limit": 16 * MIB,
-                  "exclude": ["kube-system", "kube-public", "kube-node-lease"]}
+                  "exclude": ["kube-system", "kube-public", "kube-node-lease"],
+                  "malformed": "repair", "exclude_images": []}
+MAX_INT64 = 2**63 - 1
+
+
+def go_atoi64(s):
+    """runtime.atoi64 (Go's runtime/string.go): optional '-', digits only; (value, ok)."""
+    neg = s.startswith("-")
+    if neg:
+        s = s[1:]
+    if s and not all("0" <= ch <= "9" for ch in s):
+        return 0, False
+    un = int(s) if s else 0
+    if (not neg and un > MAX_INT64) or (neg and un > MAX_INT64 + 1):
+        return 0, False
+    return (-un if neg else un), True
+
+
+def go_gomemlimit_ok(s):
+    """Would the Go runtime accept s as GOMEMLIMIT (readGOMEMLIMIT / parseByteCount)?"""
+    if s == "off":
+        return True
+    if s == "":
+        return False
+    if s[-1].isdigit() and s[-1] in "0123456789":
+        n, ok = go_atoi64(s)
+        return ok and n >= 0
+    if s[-1] != "B" or len(s) < 2:
+        return False
+    if s[-2] in "0123456789":
+        n, ok = go_atoi64(s[:-1])
+        return ok and n >= 0
+    if s[-2] != "i" or len(s) < 4:
+        return False
+    power = {"K": 1, "M": 2, "G": 3, "T": 4}.get(s[-3])
+    if power is None:
+        return False
+    n, ok = go_atoi64(s[:-3])
+    return ok and n >= 0 and n * 1024**power <= MAX_INT64
+
+
+def go_bytes_text(b):
+    """Bytes in Go's grammar, exactly, with the largest binary unit that divides them."""
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if b > 0 and b % size == 0:
+            return "%d%s" % (b // size, unit)
+    return "%d" % b
+
+
+def sanitize(text, maxlen=24):
+    """What the webhook echoes of a value: printable ASCII, cut to maxlen with '...'."""
+    text = "".join(ch if 0x20 <= ord(ch) < 0x7F else "?" for ch in text)
+    return text if len(text) <= maxlen else text[:maxlen - 3] + "..."
+
+
+def malformed_user_gomemlimit(env, own_value):
+    """The last GOMEMLIMIT entry of env when it is a literal the Go runtime rejects and not
+    the webhook's own value (index, item); else (None, None)."""
+    found = [(i, e) for i, e in enumerate(env or []) if isinstance(e, dict) and e.get("name") == "GOMEMLIMIT"]
+    if not found:
+        return None, None
+    i, item = found[-1]
+    value = item.get("value")
+    if "valueFrom" in item or not isinstance(value, str) or value == "" or value == own_value:
+        return None, None
+    return (i, item) if not go_gomemlimit_ok(value) else (None, None)
 
 
 def quantity_bytes(q):
@@ -116,6 +184,11 @@ def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
             status[name] = {"reason": "opt-out"}
             info["skipped"][name] = "opt-out"
             continue
+        image = c.get("image")
+        if isinstance(image, str) and any(fnmatch.fnmatchcase(image, p) for p in cfg.get("exclude_images", [])):
+            status[name] = {"reason": "image-excluded"}
+            info["skipped"][name] = "image-excluded"
+            continue
         resources = c.get("resources") or {}
         limit = (resources.get("limits") or {}).get("memory")
         reason = None
@@ -136,7 +209,24 @@ def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
             if gml < MIB:
                 reason = "below-one-mib"
         if reason is not None:
-            status[name] = {"reason": reason}
+            entry = {"reason": reason}
+            # a malformed user GOMEMLIMIT in a container without a usable limit
+            idx, item = malformed_user_gomemlimit(c.get("env"), old_status.get(name, {}).get("GOMEMLIMIT"))
+            if item is not None and cfg.get("malformed", "repair") != "deny":
+                was = sanitize(item["value"])
+                q = quantity_bytes(item["value"]) or None  # 0 bytes is not a repair
+                if cfg.get("malformed", "repair") == "keep":
+                    entry["malformed"] = "kept " + was
+                elif q is not None:
+                    item["value"] = go_bytes_text(q)
+                    entry["malformed"] = "repaired " + was
+                    changed = True
+                else:
+                    del c["env"][idx]
+                    entry["malformed"] = "removed " + was
+                    changed = True
+            carry_malformed(entry, old_status.get(name))
+            status[name] = entry
             info["skipped"][name] = reason
             continue
         gml_text = "%dMiB" % (gml // MIB)
@@ -150,6 +240,23 @@ def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
         entry = {}
         user_gml = False
         appended = []
+        note = None
+        idx, item = malformed_user_gomemlimit(env, old_status.get(name, {}).get("GOMEMLIMIT"))
+        if item is not None:
+            was = sanitize(item["value"])
+            q = quantity_bytes(item["value"]) or None  # 0 bytes is not a repair
+            if cfg.get("malformed", "repair") == "keep":
+                note = "kept " + was
+            elif q is not None:  # repaired: then it is a valid user value
+                item["value"] = go_bytes_text(q)
+                note = "repaired " + was
+                cchanged = True
+            else:  # replaced by the computed value: the webhook's own from now on
+                item["value"] = gml_text
+                note = "replaced " + was
+                cchanged = True
+                old_status.setdefault(name, {})
+                old_status[name] = dict(old_status[name], GOMEMLIMIT=gml_text)
         for var, value in (("GOMEMLIMIT", gml_text), ("GOGC", gogc)):
             found = [e for e in env if e.get("name") == var]
             item = found[-1] if found else None
@@ -192,6 +299,9 @@ def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
             info["user"].append(name)
         else:
             info["injected"][name] = gml_text
+        if note is not None:
+            entry["malformed"] = note
+        carry_malformed(entry, old_status.get(name))
         status[name] = entry
         if cchanged:
             changed = True
@@ -204,6 +314,15 @@ def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
                 new["metadata"]["annotations"] = {}
             new["metadata"]["annotations"]["gomemlimit.io/status"] = text
     return new, info
+
+
+def carry_malformed(entry, old_entry):
+    """A note of an earlier round ("malformed": "repaired 512Mi", ...) stays, always last."""
+    note = entry.pop("malformed", None)
+    if note is None and isinstance(old_entry, dict) and isinstance(old_entry.get("malformed"), str):
+        note = old_entry["malformed"]
+    if note is not None:
+        entry["malformed"] = note
 
 
 def wrap_request(request, api_version="admission.k8s.io/v1"):

@@ -297,6 +297,22 @@ def test_env_and_annotation_variants(runner, fixtures):
                     [c["name"] for c in (pod["spec"].get("initContainers") or [])][:1] + [first])})),
             "pod-level resources": lambda pod: (set_all_limits(pod, "1Gi", requests="1Mi"),
                                                 pod["spec"].__setitem__("resources", {"limits": {"memory": "4Gi"}})),
+            # issue 9: a user GOMEMLIMIT Go cannot parse (malformedGOMEMLIMIT: repair)
+            "GOMEMLIMIT 512Mi (quantity)": lambda pod: (set_all_limits(pod, "1Gi"),
+                                                        add_env(pod, [{"name": "GOMEMLIMIT", "value": "512Mi"}])),
+            "GOMEMLIMIT 1G (decimal quantity)": lambda pod: (set_all_limits(pod, "2Gi"),
+                                                             add_env(pod, [{"name": "GOMEMLIMIT", "value": "1G"}])),
+            "GOMEMLIMIT 1.5Gi above the limit": lambda pod: (set_all_limits(pod, "1Gi"),
+                                                             add_env(pod, [{"name": "GOMEMLIMIT", "value": "1.5Gi"}])),
+            "GOMEMLIMIT lots (not a quantity)": lambda pod: (set_all_limits(pod, "1181116006400m", requests="64Mi"),
+                                                             add_env(pod, [{"name": "GOMEMLIMIT", "value": "lots"}])),
+            "GOMEMLIMIT 100 MiB, no limit": lambda pod: add_env(pod, [{"name": "A", "value": "1"},
+                                                                      {"name": "GOMEMLIMIT", "value": "100 MiB"}]),
+            "GOMEMLIMIT 0.5Gi, no limit": lambda pod: add_env(pod, [{"name": "GOMEMLIMIT", "value": "0.5Gi"}]),
+            "GOMEMLIMIT 1GB below minLimit": lambda pod: (set_all_limits(pod, "8Mi"),
+                                                          add_env(pod, [{"name": "GOMEMLIMIT", "value": "1GB"}])),
+            "valid GOMEMLIMIT then a malformed one": lambda pod: (set_all_limits(pod, "1Gi"), add_env(pod, [
+                {"name": "GOMEMLIMIT", "value": "300MiB"}, {"name": "GOMEMLIMIT", "value": "2e9"}])),
         }
         for i, (label, fn) in enumerate(cases.items()):
             v = variant(review, "var%d" % i, fn)
@@ -319,6 +335,10 @@ CONFIG_LIMIT_ORACLE = {"ratio": fl.Fraction(3, 4), "gogc": "off", "request": "li
                        "min_limit": 100 * fl.MIB, "exclude": ["skip-me"]}
 
 
+CONFIG_KEEP = "malformedGOMEMLIMIT: keep\n"
+CONFIG_KEEP_ORACLE = dict(fl.DEFAULT_CONFIG, malformed="keep")
+
+
 def test_config_variants(runner, fixtures):
     for name, review in fixtures:
         if not fl.is_pod_create(review) or not review["request"]["object"].get("spec", {}).get("containers"):
@@ -330,6 +350,20 @@ def test_config_variants(runner, fixtures):
         v = variant(review, "cfg-ns", lambda pod: set_all_limits(pod, "1Gi"))
         v["request"]["namespace"] = "skip-me"
         check_pod_case(runner, name + " [config excluded namespace]", v, CONFIG_LIMIT_ORACLE, CONFIG_LIMIT)
+        # issue 9: malformedGOMEMLIMIT: keep
+        v = variant(review, "cfg-keep", lambda pod: (set_all_limits(pod, "1Gi"), add_env(
+            pod, [{"name": "GOMEMLIMIT", "value": "512Mi"}])))
+        check_pod_case(runner, name + " [malformedGOMEMLIMIT keep]", v, CONFIG_KEEP_ORACLE, CONFIG_KEEP)
+        # issue 9: exclude.images, a pattern for the first container's image, and one for all
+        first = review["request"]["object"]["spec"]["containers"][0].get("image")
+        if isinstance(first, str) and first and all(ch not in first for ch in "*?[]\\\" "):
+            text = 'exclude:\n  images: ["%s"]\n' % first
+            v = variant(review, "cfg-img", lambda pod: set_all_limits(pod, "1Gi"))
+            check_pod_case(runner, name + " [exclude.images its first image]", v,
+                           dict(fl.DEFAULT_CONFIG, exclude_images=[first]), text)
+        v = variant(review, "cfg-img-all", lambda pod: set_all_limits(pod, "1Gi"))
+        check_pod_case(runner, name + " [exclude.images *]", v, dict(fl.DEFAULT_CONFIG, exclude_images=["*"]),
+                       'exclude:\n  images: ["*"]\n')
 
 
 def resolve(doc, pointer):

@@ -210,7 +210,8 @@ class ShimTest(unittest.TestCase):
             ["--min-limit", "", "--", "true"],
             ["--bogus", "--", "true"],
             ["-", "--", "true"],
-            ["--print", "--", "true"],
+            ["--malformed", "fix", "--", "true"],
+            ["--malformed"],
             ["--install"],
             ["--install", ""],
             ["--install", "/tmp", "--", "true"],
@@ -334,14 +335,23 @@ class ShimTest(unittest.TestCase):
 
     def test_malformed_is_replaced_with_one_line(self):
         fake_v2(self.root, 1024 * MIB)
-        for v in ("1Gi", "1GB", "100M", "1.5GiB", "-5", "-", "MiB", " 100MiB", "OFF", "1kiB",
+        # not Kubernetes quantities either: the computed value
+        for v in ("1GB", "1.5GiB", "-5", "-", "MiB", " 100MiB", "OFF", "1kiB",
                   "99999999999999999999", "9007199254740992KiB", "1PiB"):
             with self.subTest(v=v):
                 env, err = self.env_after([], {"GOMEMLIMIT": v})
                 self.assertEqual(env["GOMEMLIMIT"], "921MiB")
                 lines = err.splitlines()
                 self.assertEqual(len(lines), 1, err)
-                self.assertIn("is malformed", lines[0])
+                self.assertIn("is not valid for Go", lines[0])
+        # Kubernetes quantities: the same bytes in Go's grammar (issue 9), within the limit
+        for v, want in (("1Gi", "1GiB"), ("100M", "100000000"), ("0.5Gi", "512MiB")):
+            with self.subTest(v=v):
+                env, err = self.env_after([], {"GOMEMLIMIT": v})
+                self.assertEqual(env["GOMEMLIMIT"], want)
+                lines = err.splitlines()
+                self.assertEqual(len(lines), 1, err)
+                self.assertIn("is a Kubernetes quantity", lines[0])
 
     def test_empty_is_unset(self):
         fake_v2(self.root, 1024 * MIB)
@@ -374,9 +384,16 @@ class ShimTest(unittest.TestCase):
         env, err = self.env_after([])
         self.assertNotIn("GOMEMLIMIT", env)
         self.assertEqual(err, "")
+        env, err = self.env_after([], {"GOMEMLIMIT": "100MiB"})
+        self.assertEqual(env["GOMEMLIMIT"], "100MiB")  # a valid value stays
+        self.assertEqual(err, "")
+        # issue 9: a value Go aborts on is not passed through silently without a limit
         env, err = self.env_after([], {"GOMEMLIMIT": "garbage"})
-        self.assertEqual(env["GOMEMLIMIT"], "garbage")
+        self.assertNotIn("GOMEMLIMIT", env)
         self.assertEqual(env["GOGC"], "100")
+        self.assertIn('GOMEMLIMIT="garbage" is not valid for Go', err)
+        env, err = self.env_after(["--malformed", "keep"], {"GOMEMLIMIT": "garbage"})
+        self.assertEqual(env["GOMEMLIMIT"], "garbage")
 
     def test_no_memory_cgroup_at_all(self):
         os.makedirs(f"{self.root}/proc/self")
@@ -468,17 +485,22 @@ class ShimTest(unittest.TestCase):
         self.assertEqual(d["ratio"], "0.75")
         self.assertEqual(d["minLimitBytes"], 16 * MIB)
         self.assertIs(d["force"], False)
+        self.assertEqual(d["limitMiB"], 64)
+        self.assertEqual(d["minLimitMiB"], 16)
+        self.assertEqual(d["malformed"], "repair")
+        reason = d["GOMEMLIMIT"].pop("reason")
+        self.assertIn("48MiB = floor(67108864 bytes (64.00 MiB) x ratio)", reason)
         self.assertEqual(d["GOMEMLIMIT"], {"action": "set", "value": "48MiB", "current": None,
-                                           "note": None})
+                                           "note": None, "valueBytes": 48 * MIB, "valueMiB": 48})
         self.assertEqual(d["GOGC"], {"action": "keep", "value": "off", "current": "off",
-                                     "note": None})
+                                     "note": None, "reason": "GOGC is set: the user's value is kept"})
 
     def test_print_json_escaping_and_errors(self):
         fake_v2(self.root, 1024 * MIB)
         d = self.print_json([], {"GOMEMLIMIT": 'bad"\\\x01value'})
         self.assertEqual(d["GOMEMLIMIT"]["action"], "replace")
         self.assertEqual(d["GOMEMLIMIT"]["current"], 'bad"\\\x01value')
-        self.assertIn("malformed", d["GOMEMLIMIT"]["note"])
+        self.assertIn("not valid for Go", d["GOMEMLIMIT"]["note"])
         shutil.rmtree(self.root)
         os.makedirs(self.root)
         d = self.print_json([])
@@ -486,6 +508,103 @@ class ShimTest(unittest.TestCase):
         self.assertIsNone(d["limitBytes"])
         self.assertIn("/proc/self/cgroup", d["error"])
         self.assertEqual(d["GOMEMLIMIT"]["action"], "none")
+
+    # ---- issue 9: a malformed GOMEMLIMIT, reasons, MiB, dry run ----
+
+    def test_malformed_repair_with_and_without_limit(self):
+        """--malformed repair (default): the webhook's rule, with or without a cgroup limit."""
+        cases = [
+            # (limit, value, want GOMEMLIMIT in the command's env, or None when unset)
+            (1024 * MIB, "512Mi", "512MiB"),      # a quantity: the same bytes in Go's grammar
+            (1024 * MIB, "1G", "1000000000"),
+            (1024 * MIB, "1.5Gi", "921MiB"),      # repaired to 1536MiB, above the limit: computed
+            (1024 * MIB, "lots", "921MiB"),       # not a quantity: the computed value
+            ("max", "512Mi", "512MiB"),           # no limit: still repaired
+            ("max", "0.5Gi", "512MiB"),
+            ("max", "lots", None),                # no limit, nothing to compute: unset
+            ("max", "100 MiB", None),
+        ]
+        for limit, value, want in cases:
+            with self.subTest(limit=limit, value=value):
+                shutil.rmtree(self.root, ignore_errors=True)
+                fake_v2(self.root, limit)
+                env, err = self.env_after([], {"GOMEMLIMIT": value})
+                self.assertEqual(env.get("GOMEMLIMIT"), want, err)
+                self.assertIn(value, err)  # one line says what happened to the value
+                d = self.print_json([], {"GOMEMLIMIT": value})
+                self.assertEqual(d["GOMEMLIMIT"]["current"], value)
+                self.assertEqual(d["GOMEMLIMIT"]["value"], want)
+                self.assertTrue(d["GOMEMLIMIT"]["reason"])
+
+    def test_malformed_keep_and_deny(self):
+        fake_v2(self.root, 1024 * MIB)
+        env, err = self.env_after(["--malformed", "keep"], {"GOMEMLIMIT": "512Mi"})
+        self.assertEqual(env["GOMEMLIMIT"], "512Mi")
+        self.assertIn('GOMEMLIMIT="512Mi" kept (--malformed keep), Go aborts on it; use 512MiB', err)
+        for value, fix in (("512Mi", "use 512MiB"), ("lots", "use e.g. 921MiB")):
+            r = self.run_shim(["--malformed", "deny", "--quiet", "--", PY, "-c", "print('ran')"],
+                              {"GOMEMLIMIT": value})
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(r.stdout, "")  # the command did not run
+            self.assertEqual(r.stderr, f'gomemlimit-shim: GOMEMLIMIT="{value}" makes Go abort at '
+                                       f"start; {fix} (--malformed deny)\n")
+        # a valid value is never refused
+        env, _ = self.env_after(["--malformed", "deny"], {"GOMEMLIMIT": "400MiB"})
+        self.assertEqual(env["GOMEMLIMIT"], "400MiB")
+
+    def test_print_reason_for_every_action(self):
+        """Every decision carries a reason, 'none' included, with sizes in MiB beside bytes."""
+        cases = [
+            (256 * MIB, {}, "set", "256.00 MiB"),
+            (256 * MIB, {"GOMEMLIMIT": "100MiB"}, "keep", "100.00 MiB"),
+            (256 * MIB, {"GOMEMLIMIT": "off"}, "keep", "GOMEMLIMIT=off is the user's choice"),
+            (256 * MIB, {"GOMEMLIMIT": "1GiB"}, "replace", "1024.00 MiB"),
+            (256 * MIB, {"GOMEMLIMIT": "512Mi"}, "replace", "512.00 MiB"),
+            ("max", {}, "none", "no memory limit in the cgroup"),
+            ("max", {"GOMEMLIMIT": "100MiB"}, "none", "the user's GOMEMLIMIT=100MiB is kept"),
+            ("max", {"GOMEMLIMIT": "512Mi"}, "repair", "same bytes as 512MiB"),
+            ("max", {"GOMEMLIMIT": "lots"}, "unset", "nothing to compute from"),
+            (8 * MIB, {}, "none", "(8.00 MiB) is below --min-limit 16777216 bytes (16.00 MiB)"),
+        ]
+        for limit, env, action, in_reason in cases:
+            with self.subTest(limit=limit, env=env):
+                shutil.rmtree(self.root, ignore_errors=True)
+                fake_v2(self.root, limit)
+                d = self.print_json([], env)
+                self.assertEqual(d["GOMEMLIMIT"]["action"], action)
+                self.assertIn(in_reason, d["GOMEMLIMIT"]["reason"])
+                self.assertTrue(d["GOGC"]["reason"])
+                if d["GOMEMLIMIT"]["valueBytes"] is not None:
+                    self.assertEqual(d["GOMEMLIMIT"]["valueMiB"],
+                                     float(f"{d['GOMEMLIMIT']['valueBytes'] * 100 // MIB / 100:.2f}"))
+        shutil.rmtree(self.root)
+        os.makedirs(self.root)
+        d = self.print_json([])  # no cgroup at all
+        self.assertEqual(d["GOMEMLIMIT"]["action"], "none")
+        self.assertIn("/proc/self/cgroup", d["GOMEMLIMIT"]["reason"])
+
+    def test_print_dry_run_with_command(self):
+        """--print -- CMD ARGS: the decision and the command it would exec; nothing runs."""
+        fake_v2(self.root, 256 * MIB)
+        marker = os.path.join(self.tmp, "ran")
+        r = self.run_shim(["--print", "--", "touch", marker, "a b"], {"GOMEMLIMIT": "lots"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d = json.loads(r.stdout)
+        self.assertFalse(os.path.exists(marker), "the dry run executed the command")
+        self.assertEqual(d["exec"]["argv"], ["touch", marker, "a b"])
+        self.assertEqual(d["exec"]["path"], shutil.which("touch", path="/usr/bin:/bin"))
+        self.assertIs(d["exec"]["wouldExec"], True)
+        self.assertEqual(d["exec"]["env"], {"GOMEMLIMIT": "230MiB", "GOGC": "100"})
+        r = self.run_shim(["--print", "--", "no-such-command-xyz"])
+        d = json.loads(r.stdout)
+        self.assertIsNone(d["exec"]["path"])
+        self.assertIs(d["exec"]["wouldExec"], False)
+        r = self.run_shim(["--print", "--malformed", "deny", "--", "touch", marker], {"GOMEMLIMIT": "1G"})
+        d = json.loads(r.stdout)
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(d["GOMEMLIMIT"]["action"], "deny")
+        self.assertIs(d["exec"]["wouldExec"], False)
+        self.assertFalse(os.path.exists(marker))
 
     def test_print_real_system(self):
         # Without the test root: whatever this machine has, the output is valid JSON.

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -268,6 +269,7 @@ static const char *const preview_mode_words[] = {"dry-run", "always", "off"};
 static const char *const log_level_words[] = {"debug", "info", "warn", "error"};
 static const char *const pull_policy_words[] = {"Always", "IfNotPresent", "Never"};
 static const char *const default_excludes[] = {"kube-system", "kube-public", "kube-node-lease"};
+static const char *const malformed_mode_words[] = {"repair", "keep", "deny"};
 
 typedef enum {
     KEY_MAP,        /* a nested mapping: the keys of `section` */
@@ -281,6 +283,7 @@ typedef enum {
     KEY_RATIO,      /* uint32_t ratio x 10^4 (memlimit.h) */
     KEY_GOGC,       /* char[size]: a GOGC value (memlimit.h) */
     KEY_NAMESPACES, /* excludeNamespaces: the list replaces the defaults */
+    KEY_IMAGES,     /* exclude.images: fnmatch(3) patterns, default none */
 } key_kind;
 
 typedef struct cfg_key cfg_key;
@@ -351,6 +354,10 @@ static const cfg_key tls_section[] = {
      .def_text = "/etc/webhook/tls/tls.key"},
 };
 
+static const cfg_key exclude_section[] = {
+    {.name = "images", .path = "exclude.images", .kind = KEY_IMAGES},
+};
+
 /* The top level, in the order "allowed: ..." lists the keys. */
 static const cfg_key top_section[] = {
     {.name = "defaults",
@@ -379,6 +386,17 @@ static const cfg_key top_section[] = {
      FIELD(preview),
      .words = WORDS(preview_mode_words),
      .def = GMW_PREVIEW_DRY_RUN},
+    {.name = "malformedGOMEMLIMIT",
+     .path = "malformedGOMEMLIMIT",
+     .kind = KEY_ENUM,
+     FIELD(malformed_gomemlimit),
+     .words = WORDS(malformed_mode_words),
+     .def = GMW_MALFORMED_REPAIR},
+    {.name = "exclude",
+     .path = "exclude",
+     .kind = KEY_MAP,
+     .section = exclude_section,
+     .nsection = COUNT(exclude_section)},
     {.name = "shim",
      .path = "shim",
      .kind = KEY_MAP,
@@ -461,7 +479,9 @@ static const cfg_key top_section[] = {
 };
 
 _Static_assert(sizeof(gmw_request_policy) == sizeof(int) &&
-                   sizeof(gmw_invalid_mode) == sizeof(int) && sizeof(gmw_log_level) == sizeof(int),
+                   sizeof(gmw_invalid_mode) == sizeof(int) &&
+                   sizeof(gmw_log_level) == sizeof(int) &&
+                   sizeof(gmw_malformed_mode) == sizeof(int),
                "KEY_ENUM stores enum fields as int");
 
 static void *field_of(gmw_config *cfg, const cfg_key *k)
@@ -506,6 +526,9 @@ static void apply_defaults(gmw_config *cfg, const cfg_key *section, size_t n)
                 snprintf(cfg->exclude_namespaces[j], sizeof cfg->exclude_namespaces[j], "%s",
                          default_excludes[j]);
             cfg->exclude_count = COUNT(default_excludes);
+            break;
+        case KEY_IMAGES:
+            cfg->exclude_image_count = 0;
             break;
         }
     }
@@ -580,6 +603,56 @@ static int check_listen(cfg_ctx *c, const cfg_key *k, const yaml_node_t *n, cons
 static int walk_mapping(cfg_ctx *c, const yaml_node_t *map, const char *where,
                         const cfg_key *section, size_t n);
 
+/*
+ * exclude.images: a sequence of fnmatch(3) patterns, 1..255 printable ASCII characters
+ * without spaces, with balanced [ ] classes (an unclosed '[' would match only itself,
+ * which is never what was meant).
+ */
+static int read_image_patterns(cfg_ctx *c, const char *key, const yaml_node_t *n)
+{
+    gmw_config *cfg = c->cfg;
+    char shown[64];
+    if (n->type != YAML_SEQUENCE_NODE)
+        return error_at(c, n->start_mark.line, n->start_mark.column,
+                        "%s: expected a sequence of image patterns, found %s", key, node_kind(n));
+    cfg->exclude_image_count = 0;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++) {
+        const yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+        const char *s = NULL;
+        if (item == NULL)
+            continue;
+        if (want_scalar(c, key, item, "an image pattern", &s) != 0 || s == NULL)
+            return -1;
+        if (cfg->exclude_image_count == GMW_CONFIG_MAX_IMAGE_PATTERNS)
+            return error_at(c, item->start_mark.line, item->start_mark.column,
+                            "%s: too many patterns (at most %d)", key,
+                            GMW_CONFIG_MAX_IMAGE_PATTERNS);
+        size_t len = strlen(s);
+        bool ok = len > 0 && len < GMW_CONFIG_IMAGE_PATTERN && len == item->data.scalar.length;
+        int open = 0;
+        for (size_t i = 0; ok && i < len; i++) {
+            unsigned char ch = (unsigned char)s[i];
+            if (ch <= 0x20 || ch >= 0x7f)
+                ok = false;
+            else if (ch == '\\' && i + 1 < len)
+                i++;
+            else if (ch == '[')
+                open = 1;
+            else if (ch == ']')
+                open = 0;
+        }
+        if (!ok || open)
+            return error_at(c, item->start_mark.line, item->start_mark.column,
+                            "%s: '%s' is not an image pattern (1-255 printable characters, no "
+                            "spaces, [ ] balanced), e.g. \"docker.io/library/nginx*\"",
+                            key, show(item, shown, sizeof shown));
+        memcpy(cfg->exclude_images[cfg->exclude_image_count], s, len + 1);
+        cfg->exclude_image_count++;
+    }
+    return 0;
+}
+
 /* Read the value of one known key into its field, as its kind says. */
 // NOLINTNEXTLINE(misc-no-recursion): the schema is three levels deep at most
 static int read_key(cfg_ctx *c, const cfg_key *k, const yaml_node_t *v)
@@ -620,6 +693,8 @@ static int read_key(cfg_ctx *c, const cfg_key *k, const yaml_node_t *v)
         return read_gogc(c, k, v, f);
     case KEY_NAMESPACES:
         return read_namespaces(c, k->path, v);
+    case KEY_IMAGES:
+        return read_image_patterns(c, k->path, v);
     }
     return -EINVAL;
 }
@@ -842,4 +917,22 @@ const char *gmw_preview_mode_name(gmw_preview_mode m)
     if ((size_t)m < COUNT(preview_mode_words))
         return preview_mode_words[m];
     return "unknown";
+}
+
+const char *gmw_malformed_mode_name(gmw_malformed_mode m)
+{
+    if ((size_t)m < COUNT(malformed_mode_words))
+        return malformed_mode_words[m];
+    return "unknown";
+}
+
+const char *gmw_config_image_excluded(const gmw_config *cfg, const char *image)
+{
+    if (cfg == NULL || image == NULL)
+        return NULL;
+    for (size_t i = 0; i < cfg->exclude_image_count && i < GMW_CONFIG_MAX_IMAGE_PATTERNS; i++) {
+        if (fnmatch(cfg->exclude_images[i], image, 0) == 0)
+            return cfg->exclude_images[i];
+    }
+    return NULL;
 }

@@ -11,6 +11,9 @@
  *   excludeNamespaces: [kube-system, kube-public, kube-node-lease]
  *   invalidAnnotations: deny  # deny | warn
  *   preview: dry-run        # dry-run | always | off: workload preview warnings (/validate)
+ *   malformedGOMEMLIMIT: repair  # repair | keep | deny: a user GOMEMLIMIT Go cannot parse
+ *   exclude:
+ *     images: []            # fnmatch(3) patterns of container images never touched
  *   shim:
  *     enabled: false
  *     image: "gomemlimit-webhook:0.1.0"     # image holding /gomemlimit-shim (imageref.h)
@@ -48,8 +51,18 @@ typedef enum { GMW_INVALID_DENY = 0, GMW_INVALID_WARN } gmw_invalid_mode;
 /* /validate preview warnings: only for request.dryRun (default), always, or never. */
 typedef enum { GMW_PREVIEW_DRY_RUN = 0, GMW_PREVIEW_ALWAYS, GMW_PREVIEW_OFF } gmw_preview_mode;
 typedef enum { GMW_LOG_DEBUG = 0, GMW_LOG_INFO, GMW_LOG_WARN, GMW_LOG_ERROR } gmw_log_level;
+/* What to do with a user GOMEMLIMIT that Go cannot parse (it aborts at start). repair: a
+ * Kubernetes quantity becomes the Go value for the same bytes, anything else is replaced by
+ * the computed value (removed when there is none); keep: leave it, warn; deny: refuse. */
+typedef enum {
+    GMW_MALFORMED_REPAIR = 0,
+    GMW_MALFORMED_KEEP,
+    GMW_MALFORMED_DENY
+} gmw_malformed_mode;
 
 #define GMW_CONFIG_MAX_EXCLUDES 64
+#define GMW_CONFIG_MAX_IMAGE_PATTERNS 64
+#define GMW_CONFIG_IMAGE_PATTERN 256 /* capacity: at most 255 characters */
 #define GMW_CONFIG_STR 256
 #define GMW_CONFIG_PATH 1024
 #define GMW_CONFIG_ERR 512
@@ -71,12 +84,15 @@ typedef struct {
     gmw_request_policy request_policy;
     int64_t min_limit_bytes;       /* default 16Mi */
     char exclude_namespaces[GMW_CONFIG_MAX_EXCLUDES][64];
-    size_t exclude_count;          /* default 3: kube-system, kube-public, kube-node-lease */
+    size_t exclude_count; /* default 3: kube-system, kube-public, kube-node-lease */
     gmw_invalid_mode invalid_annotations;
-    gmw_preview_mode preview;      /* default dry-run */
-    bool shim_enabled;             /* default false */
-    char shim_image[GMW_CONFIG_STR];        /* default "gomemlimit-webhook:<version>" */
-    char shim_pull_policy[16];     /* default "IfNotPresent" */
+    gmw_preview_mode preview;                /* default dry-run */
+    gmw_malformed_mode malformed_gomemlimit; /* default repair */
+    char exclude_images[GMW_CONFIG_MAX_IMAGE_PATTERNS][GMW_CONFIG_IMAGE_PATTERN];
+    size_t exclude_image_count;      /* default 0 */
+    bool shim_enabled;               /* default false */
+    char shim_image[GMW_CONFIG_STR]; /* default "gomemlimit-webhook:<version>" */
+    char shim_pull_policy[16];       /* default "IfNotPresent" */
     /* server */
     char listen[GMW_CONFIG_STR];   /* default ":8443" */
     char tls_cert_file[GMW_CONFIG_PATH];
@@ -109,9 +125,16 @@ GMW_MUST_CHECK int gmw_config_parse(const char *buf, size_t len, const char *fil
 /* Is ns in cfg->exclude_namespaces? */
 bool gmw_config_namespace_excluded(const gmw_config *cfg, const char *ns);
 
+/*
+ * The first exclude.images pattern that matches `image` (fnmatch(3), no flags: '*' also
+ * matches '/'), borrowed from cfg; NULL when none matches or image is NULL.
+ */
+const char *gmw_config_image_excluded(const gmw_config *cfg, const char *image);
+
 /* Names for enums, as written in the config file ("match", "warn", "info"...). */
 const char *gmw_request_policy_name(gmw_request_policy p);
 const char *gmw_log_level_name(gmw_log_level l);
 const char *gmw_preview_mode_name(gmw_preview_mode m);
+const char *gmw_malformed_mode_name(gmw_malformed_mode m);
 
 #endif

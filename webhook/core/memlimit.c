@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "quantity.h"
+
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -101,6 +103,37 @@ void gmw_format_mi(int64_t bytes, char *buf, size_t cap)
     if (buf == NULL || cap == 0)
         return;
     snprintf(buf, cap, "%" PRId64 "Mi", bytes > 0 ? bytes / GMW_MIB : 0);
+}
+
+void gmw_format_go_bytes(int64_t bytes, char *buf, size_t cap)
+{
+    static const char *const units[] = {"TiB", "GiB", "MiB", "KiB"};
+    if (buf == NULL || cap == 0)
+        return;
+    if (bytes <= 0) {
+        snprintf(buf, cap, "0");
+        return;
+    }
+    for (int i = 0; i < 4; i++) {
+        int shift = 10 * (4 - i);
+        if (bytes % ((int64_t)1 << shift) == 0) {
+            snprintf(buf, cap, "%" PRId64 "%s", bytes >> shift, units[i]);
+            return;
+        }
+    }
+    snprintf(buf, cap, "%" PRId64, bytes);
+}
+
+bool gmw_gomemlimit_repair(const char *s, char *buf, size_t cap)
+{
+    int64_t bytes = 0;
+    if (s == NULL || gmw_gomemlimit_parse(s, NULL) || strcmp(s, "off") == 0)
+        return false;
+    /* 0 bytes is never meant (Kubernetes reads a bare "-", "Mi" or "." as 0): not repaired */
+    if (gmw_quantity_parse_cstr(s, &bytes) != GMW_QTY_OK || bytes == 0)
+        return false;
+    gmw_format_go_bytes(bytes, buf, cap);
+    return true;
 }
 
 /*

@@ -45,6 +45,22 @@ void gmw_format_gomemlimit(int64_t bytes, char *buf, size_t cap);
 void gmw_format_mi(int64_t bytes, char *buf, size_t cap);
 
 /*
+ * Write bytes (>= 0) exactly in Go's GOMEMLIMIT grammar, with the largest binary unit that
+ * divides them: "1GiB", "1536MiB", "1000KiB", else plain bytes "1000000000". buf holds
+ * GMW_MEMLIMIT_TEXT_MAX bytes.
+ */
+void gmw_format_go_bytes(int64_t bytes, char *buf, size_t cap);
+
+/*
+ * Repair a GOMEMLIMIT value Go cannot parse: when s is a Kubernetes quantity ("512Mi",
+ * "1G", "1.5Gi", "+1e9"), write the exact Go value for the same bytes (quantity Value(),
+ * rounded up to a whole byte, gmw_format_go_bytes) into buf and return true. Returns
+ * false for anything else: values Go already accepts (nothing to repair), and quantities of
+ * 0 bytes (a bare "-", "Mi" or "." reads as 0 in Kubernetes; a zero limit is never meant).
+ */
+bool gmw_gomemlimit_repair(const char *s, char *buf, size_t cap);
+
+/*
  * Does s match what the Go runtime accepts for GOMEMLIMIT:
  * ^[0-9]+(([KMGT]i)?B)?$ or exactly "off"? (Go aborts at start otherwise.)
  * On a match that is not "off" and fits int64, store the byte value in *bytes

@@ -25,7 +25,7 @@ static const char expected_containers[] =
 static const char expected_unknown[] =
     "known keys: inject, ratio, gogc, memory-limit, request, shim, containers";
 const char gmw_ann_expected_memory_limit[] =
-    "e.g. \"400Mi\" (a quantity not above the container limit)";
+    "e.g. \"400Mi\" (a quantity such as 400Mi, or Go's 400MiB or 419430400)";
 
 /* The settable keys; `per_container` says whether "<key>.<name>" exists. */
 typedef enum { KEY_INJECT, KEY_SHIM, KEY_RATIO, KEY_GOGC, KEY_MEMORY_LIMIT, KEY_REQUEST } key_id;
@@ -56,8 +56,8 @@ bool gmw_ann_issue_is_invalid(const gmw_ann_issue *issue)
     return issue->kind != GMW_ANN_UNKNOWN;
 }
 
-void gmw_annotations_add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, const char *key,
-                               const char *value, const char *expected)
+static void add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, const char *key,
+                      const char *value, const char *expected, bool range, const char *detail)
 {
     gmw_ann_issue is;
     if (value == NULL)
@@ -66,9 +66,12 @@ void gmw_annotations_add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, cons
     gmw_sanitize(is.key, sizeof is.key, key, sizeof is.key - 1);
     gmw_sanitize(is.value, sizeof is.value, value, 40);
     is.expected = expected;
+    is.range = range;
+    gmw_sanitize(is.detail, sizeof is.detail, detail, sizeof is.detail - 1);
     for (size_t i = 0; i < a->issue_count; i++) {
         const gmw_ann_issue *o = &a->issues[i];
-        if (o->kind == kind && strcmp(o->key, is.key) == 0 && strcmp(o->value, is.value) == 0)
+        if (o->kind == kind && strcmp(o->key, is.key) == 0 && strcmp(o->value, is.value) == 0 &&
+            strcmp(o->detail, is.detail) == 0)
             return; /* the same problem found again (a pod-level key, several containers) */
     }
     if (a->issue_count < GMW_ANN_MAX_ISSUES) {
@@ -88,12 +91,31 @@ void gmw_annotations_add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, cons
     a->invalid_dropped++;
 }
 
+void gmw_annotations_add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, const char *key,
+                               const char *value, const char *expected)
+{
+    add_issue(a, kind, key, value, expected, false, "");
+}
+
+void gmw_annotations_add_range_issue(gmw_annotations *a, const char *key, const char *value,
+                                     const char *expected)
+{
+    add_issue(a, GMW_ANN_INVALID, key, value, expected, true, "");
+}
+
+void gmw_annotations_add_detail_issue(gmw_annotations *a, const char *key, const char *value,
+                                      const char *detail)
+{
+    add_issue(a, GMW_ANN_INVALID, key, value, "", false, detail);
+}
+
 _Static_assert(GMW_ANN_MAX_CONTAINERS == 64, "issue_problem names the container cap");
 
 /* The text between the subject (key and value) and the expected text, per kind. */
 static const char *issue_problem(const gmw_ann_issue *issue)
 {
     return issue->kind == GMW_ANN_TOO_MANY ? "is over the 64-container limit, use"
+           : issue->range                  ? "is out of range, use"
                                            : "is invalid, use";
 }
 
@@ -101,6 +123,8 @@ char *gmw_ann_issue_format(const gmw_ann_issue *issue, char *buf, size_t cap)
 {
     if (issue->kind == GMW_ANN_UNKNOWN)
         snprintf(buf, cap, "unknown annotation %s (%s)", issue->key, issue->expected);
+    else if (issue->detail[0] != '\0')
+        snprintf(buf, cap, "%s=\"%s\" %s", issue->key, issue->value, issue->detail);
     else
         snprintf(buf, cap, "%s=\"%s\" %s %s", issue->key, issue->value, issue_problem(issue),
                  issue->expected);
@@ -112,6 +136,17 @@ char *gmw_ann_issue_warning(const gmw_ann_issue *issue, const char *lead, char *
     char key[sizeof issue->key], value[24];
     if (issue->kind == GMW_ANN_UNKNOWN) {
         snprintf(buf, cap, "gomemlimit: unknown annotation %s ignored", issue->key);
+        return buf;
+    }
+    if (issue->detail[0] != '\0') { /* container-specific: the whole text, the key shortened */
+        char full[512];
+        gmw_sanitize(value, sizeof value, issue->value, 16);
+        size_t fixed = strlen("gomemlimit: ") + strlen(lead) + strlen("=\"\" ") + strlen(value) +
+                       strlen(issue->detail);
+        gmw_sanitize(key, sizeof key, issue->key,
+                     fixed + 20 < GMW_WARNING_MAX ? GMW_WARNING_MAX - fixed : 20);
+        snprintf(full, sizeof full, "gomemlimit: %s%s=\"%s\" %s", lead, key, value, issue->detail);
+        gmw_sanitize(buf, cap, full, GMW_WARNING_MAX);
         return buf;
     }
     /* what must fit: everything up to the end of the example ('e.g. "0.9"') */
@@ -128,6 +163,21 @@ char *gmw_ann_issue_warning(const gmw_ann_issue *issue, const char *lead, char *
              issue_problem(issue), issue->expected);
     gmw_sanitize(buf, cap, full, GMW_WARNING_MAX);
     return buf;
+}
+
+/* A plain decimal number: digits with at most one '.', at least one digit ("1.5", ".5", "0"). */
+static bool is_decimal(const char *s)
+{
+    bool digit = false, dot = false;
+    for (; *s; s++) {
+        if (*s >= '0' && *s <= '9')
+            digit = true;
+        else if (*s == '.' && !dot)
+            dot = true;
+        else
+            return false;
+    }
+    return digit;
 }
 
 /* Parse "true"/"false" into 1/0; -1 otherwise. */
@@ -207,7 +257,10 @@ static void set_value(gmw_annotations *a, gmw_ann_values *v, key_id id, const ch
         return;
     case KEY_RATIO:
         if (gmw_ratio_parse(value, &ratio) != 0) {
-            gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value, expected_ratio);
+            if (is_decimal(value)) /* a number, but not in (0, 1] with <= 4 decimals */
+                gmw_annotations_add_range_issue(a, key, value, expected_ratio);
+            else
+                gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value, expected_ratio);
             return;
         }
         v->has_ratio = true;
@@ -215,14 +268,27 @@ static void set_value(gmw_annotations *a, gmw_ann_values *v, key_id id, const ch
         return;
     case KEY_GOGC:
         if (!gmw_gogc_valid(value) || strlen(value) >= sizeof v->gogc) {
-            gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value, expected_gogc);
+            /* a whole number out of 1..100000 (0, 200000) is a range error */
+            if ((is_decimal(value) && strchr(value, '.') == NULL && value[0] != '0') ||
+                strcmp(value, "0") == 0)
+                gmw_annotations_add_range_issue(a, key, value, expected_gogc);
+            else
+                gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value, expected_gogc);
             return;
         }
         v->has_gogc = true;
         memcpy(v->gogc, value, strlen(value) + 1);
         return;
-    case KEY_MEMORY_LIMIT:
-        if (gmw_quantity_parse_cstr(value, &bytes) != GMW_QTY_OK) {
+    case KEY_MEMORY_LIMIT: {
+        /* a Kubernetes quantity (400Mi), or Go's own spelling (400MiB, 419430400) */
+        gmw_qty_status st = gmw_quantity_parse_cstr(value, &bytes);
+        if (st != GMW_QTY_OK && strcmp(value, "off") != 0 && gmw_gomemlimit_parse(value, &bytes))
+            st = GMW_QTY_OK;
+        if (st == GMW_QTY_NEGATIVE || st == GMW_QTY_OVERFLOW) {
+            gmw_annotations_add_range_issue(a, key, value, gmw_ann_expected_memory_limit);
+            return;
+        }
+        if (st != GMW_QTY_OK) {
             gmw_annotations_add_issue(a, GMW_ANN_INVALID, key, value,
                                       gmw_ann_expected_memory_limit);
             return;
@@ -233,6 +299,7 @@ static void set_value(gmw_annotations *a, gmw_ann_values *v, key_id id, const ch
         gmw_sanitize(v->memory_limit_key, sizeof v->memory_limit_key, key,
                      sizeof v->memory_limit_key - 1);
         return;
+    }
     case KEY_REQUEST:
         if (strcmp(value, "match") == 0)
             v->request = GMW_REQUEST_MATCH;

@@ -68,6 +68,8 @@ typedef struct {
     char key[GMW_ANN_NAME_MAX + 48]; /* full annotation key, sanitized */
     char value[GMW_ANN_TEXT_MAX];    /* offending value, sanitized */
     const char *expected; /* static: 'e.g. "<example>" (<what is accepted>)' */
+    bool range;           /* well-formed but out of range: "is out of range, use" */
+    char detail[128];     /* when set: replaces "<problem> <expected>" (container-specific) */
 } gmw_ann_issue;
 
 typedef struct {
@@ -121,6 +123,21 @@ void gmw_annotations_add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, cons
  * decimals)' (the full sanitized key and value: at most ~200 characters). Returns buf.
  */
 char *gmw_ann_issue_format(const gmw_ann_issue *issue, char *buf, size_t cap);
+
+/*
+ * As gmw_annotations_add_issue (kind GMW_ANN_INVALID), for a value that is well-formed but
+ * out of range: the texts say "is out of range, use" instead of "is invalid, use".
+ */
+void gmw_annotations_add_range_issue(gmw_annotations *a, const char *key, const char *value,
+                                     const char *expected);
+
+/*
+ * As gmw_annotations_add_issue (kind GMW_ANN_INVALID), with a container-specific text that
+ * follows 'KEY="VALUE" ' (copied; at most 127 characters), e.g. 'is above the memory limit
+ * 64Mi of container sidecar, use e.g. "57Mi"'. Issues differing only in detail are kept apart.
+ */
+void gmw_annotations_add_detail_issue(gmw_annotations *a, const char *key, const char *value,
+                                      const char *detail);
 
 /*
  * Write the admission warning for an issue into buf (cap >= GMW_WARNING_MAX + 1):

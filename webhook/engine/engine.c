@@ -19,6 +19,7 @@
 #include "annotations.h"
 #include "jsonpatch.h"
 #include "memlimit.h"
+#include "messages.h"
 #include "quantity.h"
 #include "sanitize.h"
 #include "shim_delivery.h"
@@ -46,6 +47,10 @@ typedef struct {
     bool shim_used;
     bool oom;
     json_t *advised; /* container name -> ratio (x 10000) of the webhook's GOMEMLIMIT, or 0 */
+    /* malformedGOMEMLIMIT: deny: the items of the denial ("container ...; use ...") */
+    char malformed_denial[GMW_DENIAL_MESSAGE_MAX];
+    size_t malformed_denied;
+    gmw_warnings malformed_warnings; /* the same items as warnings */
 } engine_ctx;
 
 /* Append "item" to a comma-separated list capped at AUDIT_MAX (silently truncated). */
@@ -116,6 +121,15 @@ static void record_outcome(engine_ctx *c, const char *name, const char *action, 
 /* Add a member to the status being built (steals entry). */
 static void status_set(engine_ctx *c, const char *name, json_t *entry)
 {
+    json_t *note = json_object_get(entry, "malformed");
+    if (note == NULL)
+        note = json_object_get(json_object_get(c->own_status, name), "malformed");
+    if (json_is_string(note)) { /* always the last member, so the text is stable */
+        json_incref(note);
+        json_object_del(entry, "malformed");
+        if (json_object_set_new(entry, "malformed", note) != 0)
+            c->oom = true;
+    }
     if (entry == NULL || json_object_set_new(c->new_status, name, entry) != 0)
         c->oom = true;
 }
@@ -187,27 +201,131 @@ static env_var env_inspect(engine_ctx *c, const json_t *env, const char *contain
     return ev;
 }
 
-/* Warn about a user GOMEMLIMIT that Go rejects or that exceeds the container limit. */
-static void check_user_gomemlimit(engine_ctx *c, const char *name, const env_var *ev, int64_t limit,
+/* Warn about a (valid) user GOMEMLIMIT that exceeds the container limit. */
+static void check_user_gomemlimit(engine_ctx *c, const char *name, const char *value, int64_t limit,
                                   const char *limit_text)
 {
     char val[48];
     int64_t bytes = 0;
-    if (ev->value_from || ev->value == NULL || ev->value[0] == '\0')
-        return; /* resolved at run time, or empty (Go: unset) */
-    gmw_sanitize(val, sizeof val, ev->value, 24);
-    if (!gmw_gomemlimit_parse(ev->value, &bytes)) {
-        /* the example before the container name: a long name cannot push it out */
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: GOMEMLIMIT=\"%s\" is malformed for Go, use e.g. 400MiB: "
-                         "container %s aborts at start",
-                         val, name);
-        return;
-    }
+    if (value == NULL || value[0] == '\0' || !gmw_gomemlimit_parse(value, &bytes))
+        return; /* resolved at run time, empty (Go: unset), or malformed (handled before) */
+    gmw_sanitize(val, sizeof val, value, 24);
     if (bytes != INT64_MAX && bytes > limit)
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: GOMEMLIMIT=%s exceeds the memory limit %s",
                          name, val, limit_text);
+}
+
+/* Is the user's literal GOMEMLIMIT one that Go cannot parse (it aborts at start)? */
+static bool user_gomemlimit_malformed(const env_var *ev)
+{
+    return ev->state == ENV_USER && !ev->value_from && ev->value != NULL && ev->value[0] != '\0' &&
+           !gmw_gomemlimit_parse(ev->value, NULL);
+}
+
+typedef enum { MAL_LEFT, MAL_REPAIRED, MAL_REPLACE, MAL_REMOVED } malformed_action;
+
+/* The webhook's own value for a container that is not skipped (see resolve_target). */
+typedef struct {
+    const char *gml_text;   /* "460MiB" */
+    const char *limit_text; /* "512Mi" */
+    uint32_t ratio;
+    bool from_memory_limit;
+} computed_value;
+
+/*
+ * A user GOMEMLIMIT Go cannot parse, by config malformedGOMEMLIMIT (see config.h). `cv` is
+ * the webhook's value for the container, NULL when it is skipped (no usable limit). Emits
+ * the ops, the warning or the denial item, and notes it in *entry (the status entry, may be
+ * NULL: noted by the caller). Returns what the caller must do: MAL_REPLACE: inject cv in its
+ * place (the caller's warning names the old value); MAL_REPAIRED: *repaired holds the Go value
+ * that replaced it (still the user's value).
+ */
+static malformed_action handle_malformed(engine_ctx *c, const char *name, const char *cpath,
+                                         const env_var *ev, const computed_value *cv,
+                                         char *repaired, size_t repaired_cap, json_t *entry)
+{
+    char val[48], fix[96], path[PTR_MAX], idx[32], item[400], note[64];
+    bool quantity = gmw_gomemlimit_repair(ev->value, repaired, repaired_cap);
+    gmw_malformed_mode mode = c->cfg->malformed_gomemlimit;
+
+    gmw_sanitize(val, sizeof val, ev->value, 24);
+    if (quantity)
+        snprintf(fix, sizeof fix, GMW_MSG_FIX_USE, repaired);
+    else if (cv != NULL)
+        snprintf(fix, sizeof fix, GMW_MSG_FIX_EXAMPLE, cv->gml_text);
+    else
+        snprintf(fix, sizeof fix, GMW_MSG_FIX_REMOVE);
+    snprintf(idx, sizeof idx, "%zu", ev->index);
+    if (gmw_pointer_join(path, sizeof path, cpath, "env") != 0 ||
+        gmw_pointer_append(path, sizeof path, idx) != 0)
+        return MAL_LEFT;
+
+    if (mode == GMW_MALFORMED_DENY) {
+        snprintf(item, sizeof item, GMW_MSG_MALFORMED_DENIED, name, val, fix);
+        gmw_warnings_add(&c->malformed_warnings, "gomemlimit: %s", item);
+        if (c->malformed_denied == 0)
+            snprintf(c->malformed_denial, sizeof c->malformed_denial, "%s", item);
+        else if (strlen(c->malformed_denial) + 2 + strlen(item) < sizeof c->malformed_denial)
+            snprintf(c->malformed_denial + strlen(c->malformed_denial),
+                     sizeof c->malformed_denial - strlen(c->malformed_denial), "; %s", item);
+        c->malformed_denied++;
+        return MAL_LEFT;
+    }
+    malformed_action act = MAL_LEFT;
+    if (mode == GMW_MALFORMED_KEEP) {
+        gmw_warnings_add(&c->warnings, GMW_MSG_MALFORMED_KEPT, name, val, fix);
+        snprintf(note, sizeof note, "kept %s", val);
+    } else if (quantity) {
+        if (gmw_pointer_append(path, sizeof path, "value") != 0)
+            return MAL_LEFT;
+        add_op(c, "replace", path, json_string(repaired));
+        gmw_warnings_add(&c->warnings, GMW_MSG_MALFORMED_REPAIRED, name, val, repaired);
+        snprintf(note, sizeof note, "repaired %s", val);
+        act = MAL_REPAIRED;
+    } else if (cv != NULL) {
+        snprintf(note, sizeof note, "replaced %s", val);
+        act = MAL_REPLACE; /* the caller's injection warning says so */
+    } else {
+        add_op(c, "remove", path, NULL);
+        gmw_warnings_add(&c->warnings, GMW_MSG_MALFORMED_REMOVED, name, val);
+        snprintf(note, sizeof note, "removed %s", val);
+        act = MAL_REMOVED;
+    }
+    if (entry != NULL && json_object_set_new(entry, "malformed", json_string(note)) != 0)
+        c->oom = true;
+    return act;
+}
+
+/* A container skipped for want of a usable limit: as skip_container, and its malformed user
+ * GOMEMLIMIT handled (repaired, removed, kept or denied) and noted in its status entry. */
+static void skip_without_limit(engine_ctx *c, const json_t *container, const char *cpath,
+                               const char *name, const char *reason);
+
+/* A skipped container (no usable limit): its malformed user GOMEMLIMIT, noted in the status. */
+static void malformed_in_skipped(engine_ctx *c, const json_t *container, const char *cpath,
+                                 const char *name, json_t *entry)
+{
+    char repaired[GMW_MEMLIMIT_TEXT_MAX];
+    const json_t *env = json_object_get(container, "env");
+    if (!json_is_array(env))
+        return;
+    env_var ev = env_inspect(c, env, name, "GOMEMLIMIT");
+    if (user_gomemlimit_malformed(&ev))
+        (void)handle_malformed(c, name, cpath, &ev, NULL, repaired, sizeof repaired, entry);
+}
+
+static void skip_without_limit(engine_ctx *c, const json_t *container, const char *cpath,
+                               const char *name, const char *reason)
+{
+    char item[GMW_ANN_NAME_MAX + 32];
+    json_t *entry = json_pack("{s:s}", "reason", reason);
+    if (entry != NULL)
+        malformed_in_skipped(c, container, cpath, name, entry);
+    record_outcome(c, name, "skipped", reason);
+    status_set(c, name, entry);
+    snprintf(item, sizeof item, "%s=%s", name, reason);
+    list_append(c->audit_skipped, item);
 }
 
 /*
@@ -364,7 +482,7 @@ typedef struct {
  * filled, or false when the container is skipped (outcome, status, audit and warning
  * already recorded).
  */
-static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
+static bool resolve_target(engine_ctx *c, const json_t *container, const char *cpath, target *t)
 {
     const gmw_config *cfg = c->cfg;
     char minl[32];
@@ -388,6 +506,15 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
         skip_container(c, name, "opt-out");
         return false;
     }
+    const char *image = json_string_value(json_object_get(container, "image"));
+    const char *pattern = gmw_config_image_excluded(cfg, image);
+    if (pattern != NULL) {
+        char img[48];
+        gmw_warnings_add(&c->warnings, GMW_MSG_IMAGE_EXCLUDED, name,
+                         gmw_sanitize(img, sizeof img, image, 40));
+        skip_container(c, name, "image-excluded");
+        return false;
+    }
     json_t *resources = json_object_get(container, "resources");
     t->limit_json = json_object_get(json_object_get(resources, "limits"), "memory");
     if (t->limit_json == NULL || json_is_null(t->limit_json)) {
@@ -395,7 +522,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
                          "gomemlimit: container %s: skipped, no memory limit "
                          "(resources.limits.memory)",
                          name);
-        skip_container(c, name, "no-memory-limit");
+        skip_without_limit(c, container, cpath, name, "no-memory-limit");
         return false;
     }
     gmw_qty_status qs =
@@ -404,7 +531,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: skipped, memory limit \"%s\" is invalid: %s",
                          name, t->limit_text, gmw_qty_strerror(qs));
-        skip_container(c, name, "invalid-limit");
+        skip_without_limit(c, container, cpath, name, "invalid-limit");
         return false;
     }
     if (t->limit < cfg->min_limit_bytes) {
@@ -412,27 +539,49 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: skipped, memory limit %s is below minLimit %s",
                          name, t->limit_text, minl);
-        skip_container(c, name, "below-min-limit");
+        skip_without_limit(c, container, cpath, name, "below-min-limit");
         return false;
     }
     t->ratio = t->v.has_ratio ? t->v.ratio_e4 : cfg->ratio_e4;
     if (t->v.has_memory_limit && t->v.memory_limit_bytes > t->limit) {
-        gmw_annotations_add_issue(&c->ann, GMW_ANN_INVALID, t->v.memory_limit_key,
-                                  t->v.memory_limit_text, gmw_ann_expected_memory_limit);
+        /* a range error for this container: its limit, and an example valid for it */
+        char detail[200], example[48];
+        int64_t g = gmw_gomemlimit_from_limit(t->limit, t->ratio);
+        if (g >= GMW_MIB)
+            gmw_format_mi(g, example, sizeof example);
+        else
+            snprintf(example, sizeof example, "%.40s", t->limit_text);
+        snprintf(detail, sizeof detail, GMW_MSG_MEMORY_LIMIT_ABOVE, name, t->limit_text, example);
+        gmw_annotations_add_detail_issue(&c->ann, t->v.memory_limit_key, t->v.memory_limit_text,
+                                         detail);
         t->v.has_memory_limit = false; /* warn mode: ignored, the ratio applies */
     }
+
     if (t->v.has_memory_limit) {
         t->gml = t->v.memory_limit_bytes / GMW_MIB * GMW_MIB;
         t->from_memory_limit = true;
     } else {
         t->gml = gmw_gomemlimit_from_limit(t->limit, t->ratio);
     }
+    if (t->gml < GMW_MIB && t->from_memory_limit) {
+        /* the annotation's own value is what is too small: quote it, with a valid example */
+        char example[32];
+        int64_t g = gmw_gomemlimit_from_limit(t->limit, t->ratio);
+        if (g >= GMW_MIB)
+            gmw_format_mi(g, example, sizeof example);
+        else
+            snprintf(example, sizeof example, "1Mi");
+        gmw_warnings_add(&c->warnings, GMW_MSG_MEMORY_LIMIT_BELOW_MIB, name, t->v.memory_limit_key,
+                         t->v.memory_limit_text, example);
+        skip_without_limit(c, container, cpath, name, "below-one-mib");
+        return false;
+    }
     if (t->gml < GMW_MIB) {
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s: skipped, GOMEMLIMIT would be below 1MiB "
                          "(memory limit %s)",
                          name, t->limit_text);
-        skip_container(c, name, "below-one-mib");
+        skip_without_limit(c, container, cpath, name, "below-one-mib");
         return false;
     }
     gmw_format_gomemlimit(t->gml, t->gml_text, sizeof t->gml_text);
@@ -456,6 +605,9 @@ typedef struct {
     bool injected_gml;  /* GOMEMLIMIT set by these ops */
     bool injected_gogc; /* GOGC set by these ops */
     char change[128];   /* ", requests.memory A -> B" or "" */
+    malformed_action mal;                 /* what was done to a malformed user GOMEMLIMIT */
+    char repaired[GMW_MEMLIMIT_TEXT_MAX]; /* MAL_REPAIRED: the Go value now in the env */
+    char malformed[48];                   /* the malformed value as found (sanitized) */
 } container_plan;
 
 /* Record `value` for var in the status entry. */
@@ -470,8 +622,20 @@ static void plan_env(engine_ctx *c, const target *tg, const char *cpath, contain
 {
     json_t *pending = NULL;
 
+    /* a malformed user value first (malformedGOMEMLIMIT) */
+    if (user_gomemlimit_malformed(&p->gml)) {
+        computed_value cv = {tg->gml_text, tg->limit_text, tg->ratio, tg->from_memory_limit};
+        gmw_sanitize(p->malformed, sizeof p->malformed, p->gml.value, 24);
+        p->mal = handle_malformed(c, tg->name, cpath, &p->gml, &cv, p->repaired, sizeof p->repaired,
+                                  p->entry);
+        if (p->mal == MAL_REPLACE)
+            p->gml.state = ENV_EMPTY; /* "add" at its index: the computed value replaces it */
+        else if (p->mal == MAL_REPAIRED)
+            p->changed = true;
+    }
     if (p->gml.state == ENV_USER) {
-        check_user_gomemlimit(c, tg->name, &p->gml, tg->limit, tg->limit_text);
+        check_user_gomemlimit(c, tg->name, p->mal == MAL_REPAIRED ? p->repaired : p->gml.value,
+                              tg->limit, tg->limit_text);
     } else {
         if (p->gml.state != ENV_OWN || strcmp(p->gml.value, tg->gml_text) != 0) {
             env_set(c, cpath, &pending, &p->gml, "GOMEMLIMIT", tg->gml_text);
@@ -534,12 +698,15 @@ static void record_plan(engine_ctx *c, const target *tg, container_plan *p)
 
     if (p->gml.state == ENV_USER) {
         entry_set(c, p, "reason", "user-value");
-        record_outcome(c, tg->name, "unchanged", "user-value");
+        record_outcome(c, tg->name, p->mal == MAL_REPAIRED ? "repaired" : "unchanged",
+                       "user-value");
         snprintf(item, sizeof item, "%s=user-value", tg->name);
         list_append(c->audit_unchanged, item);
     } else {
         record_outcome(c, tg->name, p->changed ? "injected" : "unchanged",
-                       p->changed ? "ok" : "already-mutated");
+                       p->mal == MAL_REPLACE ? "malformed-replaced"
+                       : p->changed          ? "ok"
+                                             : "already-mutated");
         snprintf(item, sizeof item, "%s=%s", tg->name, tg->gml_text);
         list_append(c->audit_injected, item);
     }
@@ -562,7 +729,10 @@ static void warn_change(engine_ctx *c, const target *tg, const container_plan *p
         format_percent(tg->ratio, pct, sizeof pct);
         snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", tg->gml_text, pct, tg->limit_text);
     }
-    if (p->gml.state == ENV_EMPTY) /* Go ignores an empty value: filled in */
+    if (p->mal == MAL_REPLACE) /* Go aborts on the user's value: replaced */
+        snprintf(what + strlen(what), sizeof what - strlen(what), GMW_MSG_MALFORMED_REPLACED_SUFFIX,
+                 p->malformed);
+    else if (p->gml.state == ENV_EMPTY) /* Go ignores an empty value: filled in */
         snprintf(what + strlen(what), sizeof what - strlen(what), " replacing empty value");
     gmw_warnings_add(&c->warnings, "gomemlimit: container %s: %s, GOGC=%s%s", tg->name, what,
                      p->gogc.state == ENV_USER ? "kept" : tg->gogc, p->change);
@@ -604,7 +774,7 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     if (raw_name != NULL && gmw_annotations_selects(&c->ann, raw_name) &&
         json_object_set_new(c->advised, raw_name, json_integer(0)) != 0)
         c->oom = true;
-    if (!resolve_target(c, container, &tg))
+    if (!resolve_target(c, container, cpath, &tg))
         return;
     memset(&plan, 0, sizeof plan);
     plan.gml = env_inspect(c, tg.env, tg.name, "GOMEMLIMIT");
@@ -868,6 +1038,37 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
     skip_all(c, spec, "invalid-annotation");
 }
 
+/*
+ * malformedGOMEMLIMIT: deny: refuse the Pod, naming every container, its value and the fix.
+ * After handle_issues: when invalid annotations already denied it, the items are added.
+ */
+static void deny_malformed(engine_ctx *c, const json_t *spec)
+{
+    gmw_pod_result *res = c->res;
+    if (c->malformed_denied == 0)
+        return;
+    if (res->allowed) {
+        res->allowed = false;
+        res->code = 400;
+        json_array_clear(res->patch);
+        json_object_clear(res->audit);
+        snprintf(res->message, sizeof res->message, "gomemlimit: ");
+        res->container_count = 0;
+        skip_all(c, spec, "malformed-gomemlimit");
+        audit_set(c, "denied", "malformed-gomemlimit");
+        gmw_warnings_free(&c->warnings); /* no injection happens: only the denial items */
+    }
+    size_t i;
+    json_t *w;
+    json_array_foreach(c->malformed_warnings.list, i, w)
+    {
+        gmw_warnings_add(&c->warnings, "%s", json_string_value(w));
+    }
+    if (c->malformed_warnings.oom)
+        c->oom = true;
+    (void)message_append(res->message, sizeof res->message, c->malformed_denial);
+}
+
 /* The decision proper, on a prepared context; problems are flagged in c->oom. */
 static void decide(engine_ctx *c, const char *ns)
 {
@@ -891,9 +1092,17 @@ static void decide(engine_ctx *c, const char *ns)
     c->own_status = gmw_status_parse(c->ann.status);
     const json_t *pod_resources = json_object_get(spec, "resources");
     c->pod_resources = pod_resources != NULL && !json_is_null(pod_resources);
-    if (c->ann.pod.inject == 0)
-        gmw_warnings_add(&c->warnings, "gomemlimit: injection disabled for the pod by "
-                                       "annotation gomemlimit.io/inject=false");
+    if (c->ann.pod.inject == 0) {
+        bool reenabled = false; /* a container's inject.<name>=true overrides the pod's false */
+        for (size_t i = 0; i < c->ann.container_count; i++)
+            reenabled = reenabled || c->ann.containers[i].values.inject == 1;
+        if (reenabled)
+            gmw_warnings_add(&c->warnings, GMW_MSG_POD_OPT_OUT_EXCEPT);
+        else
+            gmw_warnings_add(&c->warnings, "gomemlimit: injection disabled for the pod by "
+                                           "annotation gomemlimit.io/inject=false");
+    }
+
     check_names(c, spec);
     process_containers(c, spec);
     advise(c, spec);
@@ -904,6 +1113,7 @@ static void decide(engine_ctx *c, const char *ns)
     audit_set(c, "unchanged", c->audit_unchanged);
     audit_set(c, "skipped", c->audit_skipped);
     handle_issues(c, spec);
+    deny_malformed(c, spec);
 }
 
 int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
@@ -927,6 +1137,7 @@ int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *
     c->pod = pod;
     c->res = res;
     gmw_warnings_init(&c->warnings);
+    gmw_warnings_init(&c->malformed_warnings);
     c->new_status = json_object();
     c->advised = json_object();
     if (c->new_status == NULL || c->advised == NULL)
@@ -952,6 +1163,7 @@ fail:
     }
     if (c != NULL) {
         gmw_warnings_free(&c->warnings);
+        gmw_warnings_free(&c->malformed_warnings);
         json_decref(c->own_status);
         json_decref(c->new_status);
         json_decref(c->advised);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "defaulting.h"
 #include "engine.h"
 #include "jsonpatch.h"
 #include "workload.h"
@@ -120,7 +121,8 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
     gmw_pod_result pr;
     json_t *copy = NULL;    /* our private copy of obj: the result when all goes well */
     json_t *tmpl = NULL;    /* the pod template inside copy (borrowed) */
-    json_t *podlike = NULL; /* the engine's input: copy itself (Pod) or {metadata, spec} */
+    json_t *podlike = NULL; /* copy itself (Pod) or {metadata, spec}: the patch lands here */
+    json_t *decided = NULL; /* the engine's input: podlike after apiserver defaulting */
     const char *where = NULL;
     const char *ns = ns_override;
     char err[256];
@@ -167,7 +169,13 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
             goto oom;
     }
 
-    if (gmw_engine_mutate_pod(cfg, podlike, ns, &pr) != 0)
+    /* The engine decides on the Pod as the apiserver will hand it to the webhook
+     * (requests defaulted from limits); the patch applies to the object as written, which
+     * the apiserver defaults the same way when it creates the Pod (defaulting.h). */
+    decided = json_deep_copy(podlike);
+    if (decided == NULL || gmw_apply_pod_defaults(json_object_get(decided, "spec")) != 0)
+        goto oom;
+    if (gmw_engine_mutate_pod(cfg, decided, ns, &pr) != 0)
         goto oom;
     size_t i;
     json_t *w;
@@ -205,6 +213,7 @@ oom:
     rc = -ENOMEM;
 out:
     gmw_pod_result_free(&pr);
+    json_decref(decided);
     json_decref(podlike);
     json_decref(copy);
     return rc;

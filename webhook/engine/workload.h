@@ -8,6 +8,10 @@
  * its kind alone; a kind of another API group (a CRD that happens to be called
  * "Deployment") is not a workload.
  *
+ * The engine decides on the Pod as the apiserver will send it to the webhook: requests
+ * defaulted from limits first (defaulting.h), for Pods and templates alike; the patch is
+ * applied to the object as written. So `mutate -f` previews what the server does.
+ *
  * Pure: no I/O; the engine's patch is applied with gmw_jsonpatch_apply.
  */
 #ifndef GMW_WORKLOAD_H

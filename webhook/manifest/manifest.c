@@ -7,6 +7,7 @@
  *   json_reader.c  concatenated JSON values (jansson, JSON_REJECT_DUPLICATES)
  *   writer.c       YAML (libyaml's emitter, ambiguous strings quoted) and JSON out
  */
+#include <errno.h>
 #include <string.h>
 
 #include "manifest.h"
@@ -24,7 +25,20 @@ int gmw_manifest_parse(const char *buf, size_t len, const char *name, gmw_manife
     if (pos < len && buf[pos] == '{') {
         if (format != NULL)
             *format = GMW_MANIFEST_JSON;
-        return gmw_json_parse_stream(buf, len, name, out, err, errcap);
+        int rc = gmw_json_parse_stream(buf, len, name, out, err, errcap);
+        size_t i;
+        json_t *d;
+        if (rc != 0)
+            return rc;
+        json_array_foreach(*out, i, d)
+        {
+            if (gmw_manifest_check_annotations(d, name, i + 1, err, errcap) != 0) {
+                json_decref(*out);
+                *out = NULL;
+                return -EINVAL;
+            }
+        }
+        return 0;
     }
     if (format != NULL)
         *format = GMW_MANIFEST_YAML;

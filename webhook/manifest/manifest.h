@@ -40,6 +40,11 @@ typedef enum { GMW_MANIFEST_YAML = 0, GMW_MANIFEST_JSON } gmw_manifest_format;
  * decrefs) and *format (may be NULL) set to what was detected. Returns -EINVAL with
  * "NAME:LINE:COL: message" (1-based) in err for bad input, -ENOMEM when out of memory
  * ("NAME: out of memory", or the position where it happened); *docs is then NULL.
+ *
+ * As kubectl, annotations of an object (metadata.annotations of a document, a List item, a
+ * template or jobTemplate) must be strings: an unquoted `team: 123` or `inject: false` is
+ * refused (-EINVAL) with "NAME:LINE:COL: metadata.annotations.team: annotations must be
+ * strings, ..." (JSON input: "NAME: document N: ...").
  */
 GMW_MUST_CHECK int gmw_manifest_parse(const char *buf, size_t len, const char *name,
                                       gmw_manifest_format *format, json_t **docs, char *err,

@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "manifest.h"
+#include "manifest_internal.h"
 #include "yamlerr.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
@@ -35,6 +36,7 @@ typedef struct {
     size_t anchor_count, anchor_cap;
     size_t alias_nodes; /* nodes copied for aliases so far */
     bool oom;           /* the error is "out of memory" (-ENOMEM, else -EINVAL) */
+    int next_role;      /* GMW_ROLE_* of the next collection read (consumed by it) */
 } yreader;
 
 /* Size of a built value, for alias budgets and depth checks. */
@@ -235,7 +237,9 @@ static int yr_sequence(yreader *yr, const yaml_event_t *start, unsigned depth, j
 {
     json_t *arr = json_array();
     yaml_event_t ev;
+    int role = yr->next_role;
 
+    yr->next_role = GMW_ROLE_NONE;
     size->nodes = 1;
     size->height = 1;
     if (arr == NULL) {
@@ -251,7 +255,10 @@ static int yr_sequence(yreader *yr, const yaml_event_t *start, unsigned depth, j
             yaml_event_delete(&ev);
             break;
         }
-        if (yr_node(yr, &ev, depth + 1, &item, &isz) != 0)
+        yr->next_role = role == GMW_ROLE_ITEMS ? GMW_ROLE_OBJECT : GMW_ROLE_NONE;
+        int rc = yr_node(yr, &ev, depth + 1, &item, &isz);
+        yr->next_role = GMW_ROLE_NONE;
+        if (rc != 0)
             goto fail;
         if (json_array_append_new(arr, item) != 0) {
             yr_oom(yr, start->start_mark);
@@ -348,7 +355,9 @@ static int yr_mapping(yreader *yr, const yaml_event_t *start, unsigned depth, js
     json_t *merged = NULL; /* keys from "<<" merges; explicit keys win over them */
     json_t *key = NULL;
     yaml_event_t ev;
+    int role = yr->next_role;
 
+    yr->next_role = GMW_ROLE_NONE;
     size->nodes = 1;
     size->height = 1;
     if (obj == NULL) {
@@ -373,8 +382,22 @@ static int yr_mapping(yreader *yr, const yaml_event_t *start, unsigned depth, js
         if (yr_next(yr, &ev) != 0)
             goto fail;
         yaml_mark_t val_mark = ev.start_mark;
-        if (yr_node(yr, &ev, depth + 1, &val, &vsz) != 0)
+        yr->next_role =
+            is_merge ? GMW_ROLE_NONE : gmw_manifest_child_role(role, json_string_value(key));
+        int rc = yr_node(yr, &ev, depth + 1, &val, &vsz);
+        yr->next_role = GMW_ROLE_NONE;
+        if (rc != 0)
             goto fail;
+        if (role == GMW_ROLE_ANNOTATIONS && !is_merge && !json_is_string(val)) {
+            /* kubectl: cannot unmarshal into ObjectMeta.annotations of type string */
+            yr_error_at(yr, val_mark,
+                        "metadata.annotations.%.100s: annotations must be strings, found %s "
+                        "(quote it: %.100s: \"...\")",
+                        json_string_value(key), gmw_manifest_json_kind(val),
+                        json_string_value(key));
+            json_decref(val);
+            goto fail;
+        }
         size->nodes += vsz.nodes + 1;
         if (vsz.height + 1 > size->height)
             size->height = vsz.height + 1;
@@ -551,6 +574,7 @@ int gmw_yaml_parse_stream(const char *buf, size_t len, const char *name, json_t 
         yaml_event_delete(&ev); /* DOCUMENT-START */
         if (yr_next(&yr, &ev) != 0)
             goto fail;
+        yr.next_role = GMW_ROLE_OBJECT;
         if (yr_node(&yr, &ev, 1, &root, &size) != 0)
             goto fail;
         yr_anchors_clear(&yr); /* anchors are local to their document */

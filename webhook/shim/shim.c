@@ -2,15 +2,17 @@
  * shim.c - gomemlimit-shim: a static, libc-only entrypoint wrapper that sets GOMEMLIMIT
  * (and GOGC) for a Go program from the memory cgroup it really runs in, then exec()s it.
  *
- *   gomemlimit-shim [--ratio R] [--gogc N|off] [--min-limit Q] [--force] [--quiet] -- CMD [ARGS...]
- *   gomemlimit-shim --print [--ratio R] [--gogc N|off] [--min-limit Q] [--force]
+ *   gomemlimit-shim [--ratio R] [--gogc N|off] [--min-limit Q] [--malformed M] [--force] [--quiet]
+ *                   -- CMD [ARGS...]
+ *   gomemlimit-shim --print [OPTIONS] [-- CMD [ARGS...]]   (a dry run: prints, execs nothing)
  *   gomemlimit-shim --install DIR
  *
  * Shape of tini / s6-softlimit: parse options, change the environment, exec with execvp
  * semantics (see exec_path; no fork, so the Go program keeps the PID and receives signals
  * directly). The shim must never be the reason a container does not start: when the cgroup
  * cannot be read it says so in one line and still execs. Exit codes of its own: 2 usage,
- * 126 not executable, 127 not found, 1 --install failed. See docs/shim.md.
+ * 126 not executable, 127 not found, 1 --install failed or (--malformed deny) a GOMEMLIMIT
+ * the Go runtime would abort on. See docs/shim.md.
  *
  * The ratio, quantity and GOMEMLIMIT/GOGC grammars and the arithmetic are the webhook's
  * own (memlimit.c, quantity.c: libc only), linked into the shim, so both agree exactly.
@@ -40,8 +42,11 @@
 #define PROG "gomemlimit-shim"
 #define MSG_MAX 600
 
+typedef enum { MAL_REPAIR = 0, MAL_KEEP, MAL_DENY } malformed_mode;
+
 typedef struct {
     uint32_t ratio_e4; /* (0, 10000], default 9000 */
+    malformed_mode malformed; /* a GOMEMLIMIT Go rejects: like the webhook's malformedGOMEMLIMIT */
     const char *gogc;  /* default "100" */
     int64_t min_limit; /* bytes, default 16Mi */
     bool force, print, quiet;
@@ -55,19 +60,23 @@ typedef enum {
     ACTION_SET,      /* unset or empty: set */
     ACTION_KEEP,     /* the value found stays */
     ACTION_REPLACE,  /* the value found is replaced */
+    ACTION_REPAIR,   /* a Kubernetes quantity rewritten in Go's grammar (same bytes) */
+    ACTION_UNSET,    /* malformed for Go and nothing to compute: removed */
+    ACTION_DENY,     /* --malformed deny: the command is not run */
 } action;
 
 /* The action as --print writes it. */
 static const char *action_name(action a)
 {
-    static const char *const names[] = {"none", "set", "keep", "replace"};
+    static const char *const names[] = {"none",   "set",   "keep", "replace",
+                                        "repair", "unset", "deny"};
     return (size_t)a < sizeof names / sizeof names[0] ? names[a] : "none";
 }
 
 /* Does the action write the variable? */
 static bool action_writes(action a)
 {
-    return a == ACTION_SET || a == ACTION_REPLACE;
+    return a == ACTION_SET || a == ACTION_REPLACE || a == ACTION_REPAIR;
 }
 
 typedef struct {
@@ -75,6 +84,7 @@ typedef struct {
     char value[64];      /* the value it ends up with ("" when unset) */
     const char *current; /* value found in the environment, NULL when unset */
     char note[MSG_MAX];  /* one-line explanation for stderr, "" when nothing to say */
+    char reason[2 * MSG_MAX]; /* why this action, always set (--print) */
 } decision;
 
 static void usage(FILE *out)
@@ -90,14 +100,22 @@ static void usage(FILE *out)
           "  --gogc N|off    GOGC to set when it is unset: 1..100000 or off (default 100)\n"
           "  --min-limit Q   leave GOMEMLIMIT alone below this limit (default 16Mi); a\n"
           "                  Kubernetes quantity of bytes: 16Mi, 1.5Gi, 1G, 1e9, 268435456\n"
+          "  --malformed M   a GOMEMLIMIT the Go runtime rejects (it would abort at start):\n"
+          "                  repair (default: a Kubernetes quantity such as 512Mi becomes the\n"
+          "                  same bytes in Go's grammar, 512MiB; anything else is replaced by\n"
+          "                  the computed value, or unset when there is none), keep, or deny\n"
+          "                  (exit 1 without running CMD, saying what to write instead)\n"
           "  --force         always set the computed GOMEMLIMIT, even over a valid one\n"
-          "  --print         print the decision as one JSON object and exit 0\n"
+          "  --print         print the decision, with the reason for each action, as one\n"
+          "                  JSON object and exit 0; with -- CMD [ARGS...] also the command\n"
+          "                  it would exec (a dry run: nothing is executed)\n"
+
           "  --quiet         print no notes (errors that stop the shim are still printed)\n"
           "  --install DIR   copy this binary to DIR/" PROG " (mode 0555) and exit\n"
           "  --help, --version\n"
           "\n"
           "Exit status: CMD's, or 2 usage error, 126 CMD not executable, 127 CMD not found,\n"
-          "1 --install failed.\n",
+          "1 --install failed or GOMEMLIMIT refused by --malformed deny.\n",
           out);
 }
 
@@ -119,59 +137,180 @@ static int usage_error(const char *what, const char *arg)
     return 2;
 }
 
+/* bytes as MiB with two decimals, rounded down ("230.00", "1000.00"), for reasons and --print. */
+static void mib_text(int64_t bytes, char *buf, size_t cap)
+{
+    int64_t whole = bytes / GMW_MIB, rest = bytes % GMW_MIB;
+    snprintf(buf, cap, "%" PRId64 ".%02d", whole, (int)(rest * 100 / GMW_MIB));
+}
+
+/*
+ * The value the shim would compute from the cgroup, or why there is none (why: the reason
+ * text, for --print and notes). Returns true with computed[] filled.
+ */
+static bool compute(const options *o, const gmw_cg_limit *cg, int cg_rc, const char *cg_err,
+                    char *computed, size_t cap, char *why, size_t whycap, bool *say_why)
+{
+    char a[32], b[32];
+    *say_why = false;
+    if (cg_rc != 0) {
+        snprintf(why, whycap, "%s", cg_err);
+        *say_why = true;
+        return false;
+    }
+    if (cg->limit_bytes < 0) {
+        snprintf(why, whycap, "no memory limit in the cgroup (%.300s): nothing to compute from",
+                 cg->source[0] ? cg->source : cg->dir);
+        return false;
+    }
+    mib_text(cg->limit_bytes, a, sizeof(a));
+    if (cg->limit_bytes < o->min_limit) {
+        mib_text(o->min_limit, b, sizeof(b));
+        snprintf(why, whycap,
+                 "memory limit %" PRId64 " bytes (%s MiB) is below --min-limit %" PRId64
+                 " bytes (%s MiB)",
+                 cg->limit_bytes, a, o->min_limit, b);
+        *say_why = true;
+        return false;
+    }
+    int64_t gml_bytes = gmw_gomemlimit_from_limit(cg->limit_bytes, o->ratio_e4);
+    if (gml_bytes < GMW_MIB) {
+        snprintf(why, whycap, "memory limit %" PRId64 " bytes (%s MiB) x ratio is under 1 MiB",
+                 cg->limit_bytes, a);
+        *say_why = true;
+        return false;
+    }
+    gmw_format_gomemlimit(gml_bytes, computed, cap);
+    snprintf(why, whycap, "%s = floor(%" PRId64 " bytes (%s MiB) x ratio) in whole MiB", computed,
+             cg->limit_bytes, a);
+    return true;
+}
+
 static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_rc,
                               const char *cg_err, decision *d)
 {
     const char *cur = getenv("GOMEMLIMIT");
+    char computed[GMW_MEMLIMIT_TEXT_MAX], why[MSG_MAX], repaired[GMW_MEMLIMIT_TEXT_MAX];
+    char a[32];
+    bool say_why = false;
     d->current = cur;
     d->action = ACTION_NONE;
     d->note[0] = '\0';
-    snprintf(d->value, sizeof d->value, "%s", cur != NULL ? cur : "");
-    if (cg_rc != 0) {
-        snprintf(d->note, sizeof d->note, "%s; GOMEMLIMIT left as it is", cg_err);
-        return;
-    }
-    if (cg->limit_bytes < 0)
-        return; /* no limit: nothing to derive a value from, nothing to say */
-    if (cg->limit_bytes < o->min_limit) {
-        snprintf(d->note, sizeof d->note,
-                 "memory limit %" PRId64 " bytes is below --min-limit %" PRId64
-                 " bytes; GOMEMLIMIT left as it is",
-                 cg->limit_bytes, o->min_limit);
-        return;
-    }
-    int64_t gml_bytes = gmw_gomemlimit_from_limit(cg->limit_bytes, o->ratio_e4);
-    if (gml_bytes < GMW_MIB) {
-        snprintf(d->note, sizeof d->note,
-                 "memory limit %" PRId64 " bytes x ratio is under 1 MiB; GOMEMLIMIT left as it is",
-                 cg->limit_bytes);
-        return;
-    }
-    char computed[GMW_MEMLIMIT_TEXT_MAX];
-    gmw_format_gomemlimit(gml_bytes, computed, sizeof computed);
-    int64_t cur_bytes = 0;
-    if (cur == NULL || cur[0] == '\0') {
-        d->action = ACTION_SET;
-    } else if (o->force) {
-        d->action = strcmp(cur, computed) == 0 ? ACTION_KEEP : ACTION_REPLACE;
-        if (strcmp(cur, computed) != 0)
-            snprintf(d->note, sizeof d->note, "replacing GOMEMLIMIT=%.64s with %s (--force)", cur,
+    snprintf(d->value, sizeof(d->value), "%s", cur ? cur : "");
+    bool have =
+        compute(o, cg, cg_rc, cg_err, computed, sizeof(computed), why, sizeof(why), &say_why);
+
+    /* A value the Go runtime rejects: the same rule as the webhook's malformedGOMEMLIMIT. */
+    const char *valid = cur; /* the user's value once valid (after a repair), or NULL */
+    bool was_repaired = false;
+    if (cur && cur[0] != '\0' && !gmw_gomemlimit_parse(cur, NULL)) {
+        bool quantity = gmw_gomemlimit_repair(cur, repaired, sizeof(repaired));
+        char fix[96];
+        if (quantity)
+            snprintf(fix, sizeof(fix), "use %s", repaired);
+        else if (have)
+            snprintf(fix, sizeof(fix), "use e.g. %s", computed);
+        else
+            snprintf(fix, sizeof(fix), "remove it or use e.g. 400MiB");
+        if (o->malformed == MAL_DENY) {
+            d->action = ACTION_DENY;
+            snprintf(d->note, sizeof(d->note),
+                     "GOMEMLIMIT=\"%.64s\" makes Go abort at start; %s (--malformed deny)", cur,
+                     fix);
+            snprintf(d->reason, sizeof(d->reason), "%s", d->note);
+            return;
+        }
+        if (o->malformed == MAL_KEEP) {
+            d->action = ACTION_KEEP;
+            snprintf(d->note, sizeof(d->note),
+                     "GOMEMLIMIT=\"%.64s\" kept (--malformed keep), Go aborts on it; %s", cur, fix);
+            snprintf(d->reason, sizeof(d->reason), "%s", d->note);
+            return;
+        }
+        if (quantity) {
+            valid = repaired;
+            was_repaired = true;
+        } else if (have) {
+            d->action = ACTION_REPLACE;
+            snprintf(d->value, sizeof(d->value), "%s", computed);
+            snprintf(d->note, sizeof(d->note),
+                     "GOMEMLIMIT=\"%.64s\" is not valid for Go (it would abort); using %s", cur,
                      computed);
-    } else if (!gmw_gomemlimit_parse(cur, &cur_bytes)) {
-        d->action = ACTION_REPLACE;
-        snprintf(d->note, sizeof d->note,
-                 "GOMEMLIMIT=%.64s is malformed (the Go runtime would abort); using %s", cur,
-                 computed);
-    } else if (strcmp(cur, "off") != 0 && cur_bytes > cg->limit_bytes) {
-        d->action = ACTION_REPLACE;
-        snprintf(d->note, sizeof d->note,
-                 "GOMEMLIMIT=%.64s exceeds the memory limit %" PRId64 " bytes (%.300s); using %s",
-                 cur, cg->limit_bytes, cg->source, computed);
-    } else {
-        d->action = ACTION_KEEP; /* valid and within the limit, or "off": the user's choice */
+            snprintf(d->reason, sizeof(d->reason), "%.590s; %.590s", d->note, why);
+            return;
+        } else {
+            d->action = ACTION_UNSET;
+            d->value[0] = '\0';
+            snprintf(d->note, sizeof(d->note),
+                     "GOMEMLIMIT=\"%.64s\" is not valid for Go (it would abort) and %.400s; unset",
+                     cur, why);
+            snprintf(d->reason, sizeof(d->reason), "%s", d->note);
+            return;
+        }
+    }
+
+    int64_t cur_bytes = 0;
+    bool cur_set = valid && valid[0] != '\0';
+    if (cur_set)
+        (void)gmw_gomemlimit_parse(valid, &cur_bytes);
+    if (was_repaired) {
+        d->action = ACTION_REPAIR;
+        snprintf(d->value, sizeof(d->value), "%s", repaired);
+        snprintf(d->note, sizeof(d->note),
+                 "GOMEMLIMIT=\"%.64s\" is a Kubernetes quantity the Go runtime rejects; using the "
+                 "same bytes as %s",
+                 cur, repaired);
+    }
+    if (!have) {
+        if (say_why && !was_repaired)
+            snprintf(d->note, sizeof(d->note), "%.500s; GOMEMLIMIT left as it is", why);
+        if (was_repaired)
+            snprintf(d->reason, sizeof(d->reason), "%.590s; %.590s", d->note, why);
+        else if (cur_set)
+            snprintf(d->reason, sizeof(d->reason), "%.590s; the user's GOMEMLIMIT=%.64s is kept",
+                     why, cur);
+        else
+            snprintf(d->reason, sizeof(d->reason), "%.590s; GOMEMLIMIT stays unset", why);
         return;
     }
-    snprintf(d->value, sizeof d->value, "%s", computed);
+    if (!cur_set) {
+        d->action = ACTION_SET;
+        snprintf(d->reason, sizeof(d->reason), "GOMEMLIMIT is unset: %.590s", why);
+    } else if (o->force) {
+        bool same = strcmp(valid, computed) == 0;
+        if (!was_repaired || !same)
+            d->action = same ? ACTION_KEEP : ACTION_REPLACE;
+        if (!same)
+            snprintf(d->note, sizeof(d->note), "replacing GOMEMLIMIT=%.64s with %s (--force)",
+                     valid, computed);
+        snprintf(d->reason, sizeof(d->reason), "--force: %.590s", why);
+    } else if (strcmp(valid, "off") != 0 && cur_bytes > cg->limit_bytes) {
+        d->action = ACTION_REPLACE;
+        mib_text(cur_bytes, a, sizeof(a));
+        snprintf(d->note, sizeof(d->note),
+                 "GOMEMLIMIT=%.64s%s%s%s exceeds the memory limit %" PRId64
+                 " bytes (%.300s); using %s",
+                 was_repaired ? cur : valid, was_repaired ? " (= " : "", was_repaired ? valid : "",
+                 was_repaired ? ")" : "", cg->limit_bytes, cg->source, computed);
+        snprintf(d->reason, sizeof(d->reason),
+                 "GOMEMLIMIT=%.64s (%s MiB) exceeds the limit: %.590s", valid, a, why);
+    } else {
+        /* valid and within the limit, or "off": the user's choice */
+        if (!was_repaired)
+            d->action = ACTION_KEEP;
+        if (strcmp(valid, "off") == 0)
+            snprintf(d->reason, sizeof(d->reason),
+                     "GOMEMLIMIT=off is the user's choice (the computed value would be %s)",
+                     computed);
+        else {
+            mib_text(cur_bytes, a, sizeof(a));
+            snprintf(d->reason, sizeof(d->reason),
+                     "%sGOMEMLIMIT=%.64s (%s MiB) is valid and within the limit (computed: %s)",
+                     was_repaired ? "repaired; " : "", valid, a, computed);
+        }
+        return;
+    }
+    snprintf(d->value, sizeof(d->value), "%s", computed);
 }
 
 static void decide_gogc(const options *o, decision *d)
@@ -179,16 +318,19 @@ static void decide_gogc(const options *o, decision *d)
     const char *cur = getenv("GOGC");
     d->current = cur;
     d->note[0] = '\0';
-    if (cur == NULL || cur[0] == '\0') {
+    if (!cur || cur[0] == '\0') {
         d->action = ACTION_SET;
-        snprintf(d->value, sizeof d->value, "%s", o->gogc);
+        snprintf(d->value, sizeof(d->value), "%s", o->gogc);
+        snprintf(d->reason, sizeof(d->reason), "GOGC is unset: set to --gogc %s", o->gogc);
         return;
     }
     d->action = ACTION_KEEP;
-    snprintf(d->value, sizeof d->value, "%.63s", cur);
+    snprintf(d->value, sizeof(d->value), "%.63s", cur);
     if (!gmw_gogc_go_understands(cur))
-        snprintf(d->note, sizeof d->note, "GOGC=%.64s is malformed; the Go runtime reads it as 100",
-                 cur);
+        snprintf(d->note, sizeof(d->note),
+                 "GOGC=%.64s is malformed; the Go runtime reads it as 100", cur);
+    snprintf(d->reason, sizeof(d->reason), "%s",
+             d->note[0] ? d->note : "GOGC is set: the user's value is kept");
 }
 
 /* Print s as a JSON string (or null). */
@@ -210,40 +352,106 @@ static void json_str(const char *s)
     putchar('"');
 }
 
-static void json_decision(const char *key, const decision *d)
+static void json_decision(const char *key, const decision *d, bool bytes)
 {
+    bool no_value = (d->action == ACTION_NONE && d->current == NULL) || d->action == ACTION_UNSET ||
+                    d->action == ACTION_DENY;
     printf("\"%s\":{\"action\":", key);
     json_str(action_name(d->action));
     fputs(",\"value\":", stdout);
-    json_str(d->action == ACTION_NONE && d->current == NULL ? NULL : d->value);
+    json_str(no_value ? NULL : d->value);
     fputs(",\"current\":", stdout);
     json_str(d->current);
     fputs(",\"note\":", stdout);
     json_str(d->note[0] ? d->note : NULL);
+    fputs(",\"reason\":", stdout);
+    json_str(d->reason);
+    int64_t b = 0;
+    if (bytes) { /* the value in bytes and MiB, when it is a byte count */
+        char mib[32];
+        if (!no_value && strcmp(d->value, "off") != 0 && gmw_gomemlimit_parse(d->value, &b)) {
+            mib_text(b, mib, sizeof(mib));
+            printf(",\"valueBytes\":%" PRId64 ",\"valueMiB\":%s", b, mib);
+        } else {
+            fputs(",\"valueBytes\":null,\"valueMiB\":null", stdout);
+        }
+    }
     putchar('}');
 }
 
-static int print_json(const options *o, const gmw_cg_limit *cg, int cg_rc, const char *cg_err,
-                      const decision *gml, const decision *gogc)
+/*
+ * Where execvp would find cmd (exec_path's rules, checked with access(X_OK) instead of
+ * executing): the path into buf, or NULL when nothing executable is found.
+ */
+static const char *resolve_cmd(const char *cmd, char *buf, size_t cap)
 {
-    char ratio[16];
-    gmw_ratio_format(o->ratio_e4, ratio, sizeof ratio);
+    if (cmd[0] == '\0')
+        return NULL;
+    if (strchr(cmd, '/'))
+        return access(cmd, X_OK) == 0 ? cmd : NULL;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/bin:/usr/bin";
+    for (const char *p = path;; p++) {
+        const char *end = strchr(p, ':');
+        size_t dirlen = end ? (size_t)(end - p) : strlen(p);
+        int n = snprintf(buf, cap, "%.*s%s%s", (int)dirlen, p, dirlen ? "/" : "", cmd);
+        struct stat st;
+        if (n > 0 && (size_t)n < cap && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+            access(buf, X_OK) == 0)
+            return buf;
+        if (!end)
+            return NULL;
+        p = end;
+    }
+}
+
+static int print_json(const options *o, const gmw_cg_limit *cg, int cg_rc, const char *cg_err,
+                      const decision *gml, const decision *gogc, char **cmd_argv)
+{
+    char ratio[16], mib[32];
+    gmw_ratio_format(o->ratio_e4, ratio, sizeof(ratio));
     printf("{\"cgroupVersion\":%d,\"cgroupDir\":", cg->version);
     json_str(cg->dir[0] ? cg->dir : NULL);
-    if (cg->limit_bytes >= 0)
-        printf(",\"limitBytes\":%" PRId64 ",\"source\":", cg->limit_bytes);
-    else
-        fputs(",\"limitBytes\":null,\"source\":", stdout);
+    if (cg->limit_bytes >= 0) {
+        mib_text(cg->limit_bytes, mib, sizeof(mib));
+        printf(",\"limitBytes\":%" PRId64 ",\"limitMiB\":%s,\"source\":", cg->limit_bytes, mib);
+    } else
+        fputs(",\"limitBytes\":null,\"limitMiB\":null,\"source\":", stdout);
     json_str(cg->source[0] ? cg->source : NULL);
     fputs(",\"error\":", stdout);
     json_str(cg_rc != 0 ? cg_err : NULL);
     fputs(",\"ratio\":", stdout);
     json_str(ratio);
-    printf(",\"minLimitBytes\":%" PRId64 ",\"force\":%s,", o->min_limit,
-           o->force ? "true" : "false");
-    json_decision("GOMEMLIMIT", gml);
+    mib_text(o->min_limit, mib, sizeof(mib));
+    printf(",\"minLimitBytes\":%" PRId64 ",\"minLimitMiB\":%s,\"force\":%s,\"malformed\":",
+           o->min_limit, mib, o->force ? "true" : "false");
+    json_str(o->malformed == MAL_DENY ? "deny" : o->malformed == MAL_KEEP ? "keep" : "repair");
     putchar(',');
-    json_decision("GOGC", gogc);
+    json_decision("GOMEMLIMIT", gml, true);
+    putchar(',');
+    json_decision("GOGC", gogc, false);
+    if (cmd_argv != NULL) { /* --print -- CMD ARGS: what would be executed, and with what */
+        char full[GMW_CG_PATH_MAX];
+        const char *path = resolve_cmd(cmd_argv[0], full, sizeof(full));
+        fputs(",\"exec\":{\"argv\":[", stdout);
+        for (int i = 0; cmd_argv[i] != NULL; i++) {
+            if (i > 0)
+                putchar(',');
+            json_str(cmd_argv[i]);
+        }
+        fputs("],\"path\":", stdout);
+        json_str(path);
+        fputs(",\"wouldExec\":", stdout);
+        fputs(gml->action == ACTION_DENY ? "false" : path != NULL ? "true" : "false", stdout);
+        fputs(",\"env\":{\"GOMEMLIMIT\":", stdout);
+        bool unset =
+            gml->action == ACTION_UNSET || (gml->current == NULL && gml->action == ACTION_NONE);
+        json_str(unset ? NULL : gml->value);
+        fputs(",\"GOGC\":", stdout);
+        json_str(gogc->value[0] ? gogc->value : NULL);
+        fputs("}}", stdout);
+    }
     fputs("}\n", stdout);
     return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -435,6 +643,17 @@ static int parse_args(int argc, char **argv, options *o)
                          gmw_qty_strerror(st));
                 return usage_error(what, v);
             }
+        } else if (is_opt(a, "--malformed")) {
+            if (!(v = option_value(argc, argv, &i, "--malformed")))
+                return usage_error("--malformed needs a value", NULL);
+            if (strcmp(v, "repair") == 0)
+                o->malformed = MAL_REPAIR;
+            else if (strcmp(v, "keep") == 0)
+                o->malformed = MAL_KEEP;
+            else if (strcmp(v, "deny") == 0)
+                o->malformed = MAL_DENY;
+            else
+                return usage_error("--malformed must be repair, keep or deny, not", v);
         } else if (is_opt(a, "--install")) {
             if (!(v = option_value(argc, argv, &i, "--install")) || v[0] == '\0')
                 return usage_error("--install needs a directory", NULL);
@@ -445,8 +664,6 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->install_dir != NULL && (o->cmd_index || o->print))
         return usage_error("--install takes no command and no --print", NULL);
-    if (o->print && o->cmd_index)
-        return usage_error("--print takes no command", NULL);
     if (o->install_dir == NULL && !o->print && !o->cmd_index)
         return usage_error("missing command", NULL);
     return -1;
@@ -469,8 +686,13 @@ int main(int argc, char **argv)
     int cg_rc = gmw_cg_find_limit(getenv("GOMEMLIMIT_SHIM_ROOT"), &cg, cg_err, sizeof cg_err);
     decide_gomemlimit(&o, &cg, cg_rc, cg_err, &gml);
     decide_gogc(&o, &gogc);
-    if (o.print)
-        return print_json(&o, &cg, cg_rc, cg_err, &gml, &gogc);
+    if (o.print) /* a dry run, also with a command: nothing is executed */
+        return print_json(&o, &cg, cg_rc, cg_err, &gml, &gogc,
+                          o.cmd_index != 0 ? argv + o.cmd_index : NULL);
+    if (gml.action == ACTION_DENY) {
+        say("%s", gml.note); /* printed even with --quiet: it stops the shim */
+        return 1;
+    }
 
     if (!o.quiet && gml.note[0])
         say("%s", gml.note);
@@ -478,6 +700,8 @@ int main(int argc, char **argv)
         say("%s", gogc.note);
     if (action_writes(gml.action) && setenv("GOMEMLIMIT", gml.value, 1) != 0 && !o.quiet)
         say("cannot set GOMEMLIMIT: %s", strerror(errno));
+    if (gml.action == ACTION_UNSET && unsetenv("GOMEMLIMIT") != 0 && !o.quiet)
+        say("cannot unset GOMEMLIMIT: %s", strerror(errno));
     if (action_writes(gogc.action) && setenv("GOGC", gogc.value, 1) != 0 && !o.quiet)
         say("cannot set GOGC: %s", strerror(errno));
 

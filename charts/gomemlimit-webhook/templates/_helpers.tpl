@@ -42,9 +42,23 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* The webhook image, repository:tag (tag defaults to appVersion). */}}
+{{/*
+The webhook image: [registry/]repository@digest when a digest is set (it wins over the tag),
+else [registry/]repository:tag (tag defaults to appVersion).
+*/}}
 {{- define "gmw.image" -}}
-{{- printf "%s:%s" .Values.image.repository (toString (default .Chart.AppVersion .Values.image.tag)) }}
+{{- $repo := .Values.image.repository }}
+{{- with .Values.image.registry }}{{ $repo = printf "%s/%s" (trimSuffix "/" .) $repo }}{{ end }}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" $repo .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repo (toString (default .Chart.AppVersion .Values.image.tag)) }}
+{{- end }}
+{{- end }}
+
+{{/* True ("true") while the image is the chart's unbuilt default: no registry, no digest. */}}
+{{- define "gmw.imageIsUnbuiltDefault" -}}
+{{- if and (not .Values.image.registry) (not .Values.image.digest) (eq .Values.image.repository "gomemlimit-webhook") }}true{{ end }}
 {{- end }}
 
 {{/* Secret holding tls.crt, tls.key and ca.crt, mounted by the server. */}}
@@ -110,6 +124,9 @@ minLimit: {{ $c.minLimit | quote }}
 excludeNamespaces: {{ include "gmw.excludedNamespaces" . }}
 invalidAnnotations: {{ $c.invalidAnnotations }}
 preview: {{ $c.preview }}
+malformedGOMEMLIMIT: {{ $c.malformedGOMEMLIMIT | default "repair" }}
+exclude:
+  images: {{ $c.exclude.images | default list | toJson }}
 shim:
   enabled: {{ $c.shim.enabled }}
   image: {{ default (include "gmw.image" .) $c.shim.image | quote }}
@@ -168,36 +185,50 @@ seccompProfile:
 {{- end }}
 
 {{/*
-Who is sent to the webhooks: namespaceSelector, objectSelector and matchConditions, shared by
-the MutatingWebhookConfiguration (Pods) and the ValidatingWebhookConfiguration (workloads) so
-the two always select the same namespaces. Rendered at column 0; include with nindent 4.
+Who is sent to the webhooks, as a JSON list of entries {name, ns, pod}: one entry in opt-out
+mode, two with disjoint namespace sets in opt-in mode (selectors AND together, so "namespace
+label OR Pod label" needs two). Shared by the MutatingWebhookConfiguration (Pods) and the
+ValidatingWebhookConfiguration (workloads), so both select exactly the same namespaces and
+labels. See docs/install.md "Who reaches the webhook".
+*/}}
+{{- define "gmw.webhookEntries" -}}
+{{- $entries := list }}
+{{- if eq .Values.injection.mode "opt-in" }}
+{{- $entries = append $entries (dict "name" "namespace" "ns" (dict "key" "gomemlimit.io/injection" "operator" "In" "values" (list "enabled")) "pod" (dict "key" "gomemlimit.io/inject" "operator" "NotIn" "values" (list "false"))) }}
+{{- $entries = append $entries (dict "name" "pod-label" "ns" (dict "key" "gomemlimit.io/injection" "operator" "NotIn" "values" (list "enabled" "disabled")) "pod" (dict "key" "gomemlimit.io/inject" "operator" "In" "values" (list "true"))) }}
+{{- else }}
+{{- $entries = append $entries (dict "name" "" "ns" (dict "key" "gomemlimit.io/injection" "operator" "NotIn" "values" (list "disabled")) "pod" (dict "key" "gomemlimit.io/inject" "operator" "NotIn" "values" (list "false"))) }}
+{{- end }}
+{{- toJson $entries }}
+{{- end }}
+
+{{/*
+namespaceSelector, objectSelector and matchConditions of one entry. Called with
+(dict "root" $ "entry" .); rendered at column 0, include with nindent 4.
 */}}
 {{- define "gmw.webhookSelectors" -}}
+{{- $userObj := .root.Values.webhook.objectSelector | default dict -}}
 namespaceSelector:
   matchExpressions:
     # Never the system namespaces, nor the webhook's own namespace.
     - key: kubernetes.io/metadata.name
       operator: NotIn
-      values: {{ include "gmw.excludedNamespaces" . }}
-    {{- if eq .Values.injection.mode "opt-in" }}
-    # injection.mode=opt-in: only namespaces labelled gomemlimit.io/injection=enabled.
-    - key: gomemlimit.io/injection
-      operator: In
-      values: ["enabled"]
-    {{- else }}
-    # injection.mode=opt-out: a namespace labelled gomemlimit.io/injection=disabled opts out.
-    - key: gomemlimit.io/injection
-      operator: NotIn
-      values: ["disabled"]
-    {{- end }}
-    {{- with .Values.webhook.namespaceSelectorExpressions }}
+      values: {{ include "gmw.excludedNamespaces" .root }}
+    - {{ toJson .entry.ns }}
+    {{- with .root.Values.webhook.namespaceSelectorExpressions }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
-{{- with .Values.webhook.objectSelector }}
 objectSelector:
-  {{- toYaml . | nindent 2 }}
-{{- end }}
-{{- with .Values.webhook.matchConditions }}
+  {{- with $userObj.matchLabels }}
+  matchLabels:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  matchExpressions:
+    - {{ toJson .entry.pod }}
+    {{- with $userObj.matchExpressions }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- with .root.Values.webhook.matchConditions }}
 matchConditions:
   {{- toYaml . | nindent 2 }}
 {{- end }}

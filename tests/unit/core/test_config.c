@@ -38,6 +38,8 @@ static void assert_defaults(const gmw_config *cfg)
     assert_string_equal(cfg->exclude_namespaces[1], "kube-public");
     assert_string_equal(cfg->exclude_namespaces[2], "kube-node-lease");
     assert_int_equal(cfg->invalid_annotations, GMW_INVALID_DENY);
+    assert_int_equal(cfg->malformed_gomemlimit, GMW_MALFORMED_REPAIR);
+    assert_int_equal(cfg->exclude_image_count, 0);
     assert_false(cfg->shim_enabled);
     assert_string_equal(cfg->shim_image, "gomemlimit-webhook:" GMW_VERSION);
     assert_string_equal(cfg->shim_pull_policy, "IfNotPresent");
@@ -231,9 +233,23 @@ typedef struct {
 static const error_case exact_errors[] = {
     {"defaults:\n  ratio: 0.9\nratoi: 1\n",
      "t.yaml:3:1: unknown key 'ratoi' in the top level (allowed: defaults, minLimit, "
-     "excludeNamespaces, invalidAnnotations, preview, shim, listen, tls, threads, connectionLimit, "
-     "perIpConnectionLimit, headerTimeout, idleTimeout, requestTimeout, shutdownGracePeriod, "
-     "maxBody, logLevel)"},
+     "excludeNamespaces, invalidAnnotations, preview, malformedGOMEMLIMIT, exclude, shim, listen, "
+     "tls, threads, connectionLimit, perIpConnectionLimit, headerTimeout, idleTimeout, "
+     "requestTimeout, shutdownGracePeriod, maxBody, logLevel)"},
+    {"malformedGOMEMLIMIT: fix\n",
+     "t.yaml:1:22: malformedGOMEMLIMIT: unknown value 'fix' (allowed: repair, keep, deny)"},
+    {"exclude:\n  image: [a]\n", "t.yaml:2:3: unknown key 'image' in exclude (allowed: images)"},
+    {"exclude:\n  images: nginx\n",
+     "t.yaml:2:11: exclude.images: expected a sequence of image patterns, found a scalar"},
+    {"exclude:\n  images: [\"a[b\"]\n",
+     "t.yaml:2:12: exclude.images: 'a[b' is not an image pattern (1-255 printable characters, no "
+     "spaces, [ ] balanced), e.g. \"docker.io/library/nginx*\""},
+    {"exclude:\n  images: [\"\"]\n",
+     "t.yaml:2:12: exclude.images: '' is not an image pattern (1-255 printable characters, no "
+     "spaces, [ ] balanced), e.g. \"docker.io/library/nginx*\""},
+    {"exclude:\n  images: [\"a b\"]\n",
+     "t.yaml:2:12: exclude.images: 'a b' is not an image pattern (1-255 printable characters, no "
+     "spaces, [ ] balanced), e.g. \"docker.io/library/nginx*\""},
     {"defaults:\n  ratio: 0.9\n  gogcc: 50\n",
      "t.yaml:3:3: unknown key 'gogcc' in defaults (allowed: ratio, gogc, requestPolicy)"},
     {"minLimit: 16Mi\nlogLevel: info\nminLimit: 32Mi\n",
@@ -456,6 +472,55 @@ static void test_limits(void **state)
 }
 
 /* The example in docs/config.md claims to show every key with its default: check it. */
+/* malformedGOMEMLIMIT and exclude.images: values, and fnmatch semantics of the patterns. */
+static void test_malformed_and_exclude_images(void **state)
+{
+    (void)state;
+    static const char *const modes[] = {"repair", "keep", "deny"};
+    for (size_t i = 0; i < 3; i++) {
+        char text[64], err[GMW_CONFIG_ERR];
+        gmw_config cfg;
+        snprintf(text, sizeof text, "malformedGOMEMLIMIT: %s\n", modes[i]);
+        assert_int_equal(gmw_config_parse(text, strlen(text), "t.yaml", &cfg, err, sizeof err), 0);
+        assert_int_equal((int)cfg.malformed_gomemlimit, (int)i);
+        assert_string_equal(gmw_malformed_mode_name(cfg.malformed_gomemlimit), modes[i]);
+    }
+    const char *text = "exclude:\n  images:\n  - \"docker.io/library/nginx*\"\n"
+                       "  - \"*/ingress-nginx/controller:v1.[0-9]*\"\n  - \"redis\"\n";
+    gmw_config cfg;
+    char err[GMW_CONFIG_ERR];
+    assert_int_equal(gmw_config_parse(text, strlen(text), "t.yaml", &cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.exclude_image_count, 3);
+    static const struct {
+        const char *image, *pattern; /* NULL: not excluded */
+    } cases[] = {
+        {"docker.io/library/nginx:1.27", "docker.io/library/nginx*"},
+        {"docker.io/library/nginx", "docker.io/library/nginx*"},
+        {"nginx:1.27", NULL}, /* patterns match the image string as written */
+        {"registry.k8s.io/ingress-nginx/controller:v1.11.2@sha256:abc",
+         "*/ingress-nginx/controller:v1.[0-9]*"},
+        {"registry.k8s.io/ingress-nginx/controller:v2.0", NULL},
+        {"redis", "redis"},
+        {"redis:7", NULL},
+        {"ghcr.io/example/api:1", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = gmw_config_image_excluded(&cfg, cases[i].image);
+        if (cases[i].pattern == NULL)
+            assert_null(got);
+        else
+            assert_string_equal(got, cases[i].pattern);
+    }
+    assert_null(gmw_config_image_excluded(&cfg, NULL));
+    /* at most 64 patterns */
+    char big[64 * 8 + 32];
+    size_t used = (size_t)snprintf(big, sizeof big, "exclude:\n  images:\n");
+    for (int i = 0; i < 65; i++)
+        used += (size_t)snprintf(big + used, sizeof big - used, "  - a%d\n", i % 10);
+    assert_true(gmw_config_parse(big, used, "t.yaml", &cfg, err, sizeof err) < 0);
+    assert_non_null(strstr(err, "too many patterns (at most 64)"));
+}
+
 static void test_docs_example(void **state)
 {
     (void)state;
@@ -491,6 +556,9 @@ static void test_docs_example(void **state)
         "\nexcludeNamespaces:",
         "\ninvalidAnnotations:",
         "\npreview:",
+        "\nmalformedGOMEMLIMIT:",
+        "\nexclude:",
+        "\n  images:",
         "\nshim:",
         "\n  enabled:",
         "\n  image:",
@@ -516,9 +584,10 @@ static void test_docs_example(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),    cmocka_unit_test(test_every_key),
-        cmocka_unit_test(test_value_forms), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_limits),      cmocka_unit_test(test_docs_example),
+        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_value_forms),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),       cmocka_unit_test(test_malformed_and_exclude_images),
+        cmocka_unit_test(test_docs_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -317,12 +317,18 @@ static void test_issue_warning(void **state)
     char text[GMW_WARNING_MAX + 1];
     parse("{'gomemlimit.io/ratio':'1.5','gomemlimit.io/ratoi':'1'}", &a);
     assert_int_equal(a.issue_count, 2);
+    /* 1.5 is a number out of range, not a syntax error (issue 9: different texts) */
     assert_string_equal(gmw_ann_issue_warning(&a.issues[0], "", text, sizeof text),
-                        "gomemlimit: gomemlimit.io/ratio=\"1.5\" is invalid, use e.g. \"0.9\" (a "
-                        "decimal in (0, 1] with <= 4 decimals)");
+                        "gomemlimit: gomemlimit.io/ratio=\"1.5\" is out of range, use e.g. \"0.9\" "
+                        "(a decimal in (0, 1] with <= 4 decimals)");
     assert_string_equal(gmw_ann_issue_warning(&a.issues[0], "ignored: ", text, sizeof text),
-                        "gomemlimit: ignored: gomemlimit.io/ratio=\"1.5\" is invalid, use e.g. "
-                        "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
+                        "gomemlimit: ignored: gomemlimit.io/ratio=\"1.5\" is out of range, use "
+                        "e.g. \"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
+    parse("{'gomemlimit.io/ratio':'0.9x'}", &a);
+    assert_string_equal(gmw_ann_issue_warning(&a.issues[0], "", text, sizeof text),
+                        "gomemlimit: gomemlimit.io/ratio=\"0.9x\" is invalid, use e.g. \"0.9\" (a "
+                        "decimal in (0, 1] with <= 4 decimals)");
+    parse("{'gomemlimit.io/ratio':'1.5','gomemlimit.io/ratoi':'1'}", &a);
     assert_string_equal(gmw_ann_issue_warning(&a.issues[1], "ignored: ", text, sizeof text),
                         "gomemlimit: unknown annotation gomemlimit.io/ratoi ignored");
     /* every kind with the longest key and value */

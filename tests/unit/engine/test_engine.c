@@ -324,13 +324,12 @@ static void test_memory_limit_above_limit_denied(void **state)
     assert_no_patch();
     assert_non_null(strstr(res.message, "gomemlimit.io/memory-limit"));
     assert_non_null(strstr(res.message, "\"2Gi\""));
-    assert_non_null(strstr(res.message, "not above the container limit"));
-    assert_non_null(strstr(res.message, "e.g. \"400Mi\""));
+    /* a range error for this container: its name, its limit, an example valid for it */
     assert_string_equal(res.message,
-                        "gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is invalid, use e.g. "
-                        "\"400Mi\" (a quantity not above the container limit)");
-    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is invalid, use e.g. "
-                         "\"400Mi\" (a quantity not above the container limit)");
+                        "gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is above container a's "
+                        "limit 512Mi, use e.g. \"460Mi\"");
+    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit=\"2Gi\" is above container a's "
+                         "limit 512Mi, use e.g. \"460Mi\"");
     assert_string_equal(audit("denied"), "invalid-annotation");
     assert_outcome(0, "a", "skipped", "invalid-annotation");
 }
@@ -344,8 +343,66 @@ static void test_memory_limit_above_limit_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "a=460MiB"); /* the ratio applies */
-    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/memory-limit.a=\"2Gi\" is invalid, use "
-                         "e.g. \"400Mi\" (a quantity not above the contai...");
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/memory-limit.a=\"2Gi\" is above "
+                         "container a's limit 512Mi, use e.g. \"460Mi\"");
+}
+
+/* Issue 9's message cases: a pod-level memory-limit above a small sidecar's limit names the
+ * sidecar, its limit and an example valid for it (one item per container); Go's spelling is
+ * accepted; a too-small value quotes the annotation; syntax and range errors differ; a pod
+ * opt-out is not called total when a container re-enables itself. */
+static void test_issue9_messages(void **state)
+{
+    (void)state;
+    run("{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'300Mi'}},'spec':{'containers':["
+        "{'name':'app','resources':{'limits':{'memory':'512Mi'}}},"
+        "{'name':'sidecar','resources':{'limits':{'memory':'64Mi'}}}]}}");
+    assert_false(res.allowed);
+    assert_string_equal(res.message, "gomemlimit: gomemlimit.io/memory-limit=\"300Mi\" is above "
+                                     "container sidecar's limit 64Mi, use e.g. \"57Mi\"");
+    /* Go's own spelling */
+    static const char *const go[] = {"400MiB", "419430400", "419430400B"};
+    for (size_t i = 0; i < 3; i++) {
+        char pod[256];
+        snprintf(
+            pod, sizeof pod,
+            "{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'%s'}},"
+            "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}",
+            go[i]);
+        run(pod);
+        assert_true(res.allowed);
+        ASSERT_WARNING("container app: GOMEMLIMIT=400MiB (memory-limit annotation)");
+    }
+    /* too small: the annotation's own value is quoted, with an example for the container */
+    cfg.min_limit_bytes = 0;
+    run("{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'500Ki'}},"
+        "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
+    assert_warning_exact(
+        "gomemlimit: container app: skipped, gomemlimit.io/memory-limit=\"500Ki\" is "
+        "below 1MiB, use e.g. \"460Mi\"");
+    /* syntax vs range */
+    run("{'metadata':{'annotations':{'gomemlimit.io/ratio':'1.5','gomemlimit.io/gogc':'fast',"
+        "'gomemlimit.io/memory-limit':'lots'}},"
+        "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
+    assert_non_null(strstr(res.message, "gomemlimit.io/ratio=\"1.5\" is out of range, use"));
+    assert_non_null(strstr(res.message, "gomemlimit.io/gogc=\"fast\" is invalid, use"));
+    assert_non_null(strstr(res.message, "gomemlimit.io/memory-limit=\"lots\" is invalid, use"));
+    run("{'metadata':{'annotations':{'gomemlimit.io/ratio':'abc','gomemlimit.io/gogc':'0',"
+        "'gomemlimit.io/memory-limit':'-1Gi'}},"
+        "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
+    assert_non_null(strstr(res.message, "gomemlimit.io/ratio=\"abc\" is invalid, use"));
+    assert_non_null(strstr(res.message, "gomemlimit.io/gogc=\"0\" is out of range, use"));
+    assert_non_null(
+        strstr(res.message, "gomemlimit.io/memory-limit=\"-1Gi\" is out of range, use"));
+    /* pod opt-out with a container that re-enables itself */
+    run("{'metadata':{'annotations':{'gomemlimit.io/inject':'false','gomemlimit.io/"
+        "inject.app':'true'}},"
+        "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}},"
+        "{'name':'b','resources':{'limits':{'memory':'512Mi'}}}]}}");
+    ASSERT_WARNING("container app: GOMEMLIMIT=460MiB");
+    assert_false(warning_with("injection disabled for the pod", (const char *)NULL));
+    assert_warning_exact("gomemlimit: gomemlimit.io/inject=false: only containers with "
+                         "inject.<name>=true are injected");
 }
 
 static void test_below_one_mib(void **state)
@@ -656,31 +713,44 @@ static void test_user_gomemlimit_kept(void **state)
     assert_false(warning_with("malformed", (const char *)NULL));
 }
 
-static void test_user_gomemlimit_malformed(void **state)
+/* A pod with container 'a' (1Gi limit unless limit is NULL) whose env is GOMEMLIMIT=value then
+ * GOGC=100. */
+static void run_malformed(const char *value, const char *limit)
+{
+    char pod[512];
+    snprintf(pod, sizeof pod,
+             "{'spec':{'containers':[{'name':'a','env':[{'name':'GOMEMLIMIT','value':'%s'},"
+             "{'name':'GOGC','value':'100'}]%s%s%s}]}}",
+             value, limit ? ",'resources':{'limits':{'memory':'" : "", limit ? limit : "",
+             limit ? "'}}" : "");
+    run(pod);
+}
+
+/* malformedGOMEMLIMIT: keep: left as it is, with a warning naming container, value and fix. */
+static void test_user_gomemlimit_malformed_keep(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"512Mi", "1GB", "100 MiB", "-5", "1.5GiB", "OFF"};
+    cfg.malformed_gomemlimit = GMW_MALFORMED_KEEP;
+    static const struct {
+        const char *value, *fix;
+    } bad[] = {
+        {"512Mi", "use 512MiB"},       {"1G", "use 1000000000"},       {"1.5Gi", "use 1536MiB"},
+        {"1GB", "use e.g. 921MiB"},    {"100 MiB", "use e.g. 921MiB"}, {"-5", "use e.g. 921MiB"},
+        {"1.5GiB", "use e.g. 921MiB"}, {"OFF", "use e.g. 921MiB"},
+    };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char pod[512];
-        snprintf(pod, sizeof pod,
-                 "{'spec':{'containers':[{'name':'a','env':[{'name':'GOMEMLIMIT','value':'%s'},"
-                 "{'name':'GOGC','value':'100'}],'resources':{'limits':{'memory':'1Gi'}}}]}}",
-                 bad[i]);
-        run(pod);
+        run_malformed(bad[i].value, "1Gi");
         char want[160];
         snprintf(want, sizeof want,
-                 "gomemlimit: GOMEMLIMIT=\"%s\" is malformed for Go, use e.g. 400MiB: container a "
-                 "aborts at start",
-                 bad[i]);
+                 "gomemlimit: container a: GOMEMLIMIT=\"%s\" kept, Go aborts on it; %s",
+                 bad[i].value, bad[i].fix);
         assert_warning_exact(want);
+        assert_no_patch();
     }
-    /* the longest name and a long value: the example stays */
-    run("{'spec':{'containers':[{'name':'"
-        "a23456789012345678901234567890123456789012345678901234567890123',"
-        "'env':[{'name':'GOMEMLIMIT','value':'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}],"
-        "'resources':{'limits':{'memory':'1Gi'}}}]}}");
-    assert_warning_exact("gomemlimit: GOMEMLIMIT=\"xxxxxxxxxxxxxxxxxxxxx...\" is malformed for Go, "
-                         "use e.g. 400MiB: container a234567890123456789...");
+    run_malformed("abc", NULL);
+    assert_warning_exact(
+        "gomemlimit: container a: GOMEMLIMIT=\"abc\" kept, Go aborts on it; remove "
+        "it or use e.g. 400MiB");
     /* accepted by Go; the only warning is the advice of issue 10, when one applies */
     static const struct {
         const char *value, *advice;
@@ -694,17 +764,181 @@ static void test_user_gomemlimit_malformed(void **state)
         {"5KiB", "GOMEMLIMIT=5KiB leaves almost no heap"},
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        char pod[512];
-        snprintf(pod, sizeof pod,
-                 "{'spec':{'containers':[{'name':'a','env':[{'name':'GOMEMLIMIT','value':'%s'},"
-                 "{'name':'GOGC','value':'100'}],'resources':{'limits':{'memory':'1Gi'}}}]}}",
-                 good[i].value);
-        run(pod);
+        run_malformed(good[i].value, "1Gi");
         assert_int_equal(json_array_size(res.warnings), good[i].advice != NULL);
         if (good[i].advice != NULL)
             ASSERT_WARNING(good[i].advice);
         assert_no_patch(); /* both user values: nothing to do, no status */
     }
+}
+
+/* repair (the default): a quantity becomes the exact Go value, still the user's value. */
+static void test_user_gomemlimit_malformed_repair_quantity(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value, *go;
+    } q[] = {{"512Mi", "512MiB"}, {"1G", "1000000000"}, {"1.5Gi", "1536MiB"}, {"1Gi", "1GiB"},
+             {"1k", "1000"},      {"2Ki", "2KiB"},      {"0.5Gi", "512MiB"},  {"1e3", "1000"}};
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        run_malformed(q[i].value, "2Gi");
+        char want[400];
+        snprintf(
+            want, sizeof want,
+            "[{'op':'replace','path':'/spec/containers/0/env/0/value','value':'%s'},"
+            "{'op':'add','path':'/metadata','value':{'annotations':{'gomemlimit.io/status':"
+            "'{\\'a\\':{\\'reason\\':\\'user-value\\',\\'malformed\\':\\'repaired %s\\'}}'}}}]",
+            q[i].go, q[i].value);
+        assert_patch(want);
+        snprintf(
+            want, sizeof want,
+            "gomemlimit: container a: GOMEMLIMIT=\"%s\" (a quantity, Go aborts on it) set to %s",
+            q[i].value, q[i].go);
+        assert_warning_exact(want);
+        assert_outcome(0, "a", "repaired", "user-value");
+    }
+    /* from then on the rules for a valid user value apply: above the limit is said */
+    run_malformed("3Gi", "2Gi");
+    ASSERT_WARNING("container a: GOMEMLIMIT=3GiB exceeds the memory limit 2Gi");
+    /* also without a limit (the container is skipped, its value still repaired) */
+    run_malformed("256Mi", NULL);
+    assert_patch("[{'op':'replace','path':'/spec/containers/0/env/0/value','value':'256MiB'},"
+                 "{'op':'add','path':'/metadata','value':{'annotations':{'gomemlimit.io/status':"
+                 "'{\\'a\\':{\\'reason\\':\\'no-memory-limit\\',\\'malformed\\':\\'repaired "
+                 "256Mi\\'}}'}}}]");
+}
+
+/* repair: anything else is replaced by the computed value, or removed without a limit. */
+static void test_user_gomemlimit_malformed_repair_other(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"1GB", "100 MiB", "-5", "1.5GiB", "OFF", "lots", "-", "Mi"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char want[600];
+        run_malformed(bad[i], "1Gi");
+        /* the webhook's own value now: the request policy applies too */
+        snprintf(want, sizeof want,
+                 "[{'op':'add','path':'/spec/containers/0/env/0/value','value':'921MiB'},"
+                 "{'op':'add','path':'/spec/containers/0/resources/requests',"
+                 "'value':{'memory':'921Mi'}},"
+                 "{'op':'add','path':'/metadata','value':{'annotations':{'gomemlimit.io/status':"
+                 "'{\\'a\\':{\\'GOMEMLIMIT\\':\\'921MiB\\',\\'malformed\\':\\'replaced "
+                 "%s\\'}}'}}}]",
+                 bad[i]);
+        assert_patch(want);
+        snprintf(want, sizeof want,
+                 "gomemlimit: container a: GOMEMLIMIT=921MiB (90%% of 1Gi) replacing "
+                 "\"%s\"",
+                 bad[i]);
+        ASSERT_WARNING(want);
+        if (strcmp(bad[i], "1GB") == 0)
+            assert_warning_exact(
+                "gomemlimit: container a: GOMEMLIMIT=921MiB (90% of 1Gi) replacing "
+                "\"1GB\", GOGC=kept, requests.memory none -> 921Mi");
+        assert_outcome(0, "a", "injected", "malformed-replaced");
+    }
+    /* no limit: nothing to compute, the value is removed (the env entry goes) */
+    run_malformed("lots", NULL);
+    assert_patch("[{'op':'remove','path':'/spec/containers/0/env/0'},"
+                 "{'op':'add','path':'/metadata','value':{'annotations':{'gomemlimit.io/status':"
+                 "'{\\'a\\':{\\'reason\\':\\'no-memory-limit\\',\\'malformed\\':\\'removed "
+                 "lots\\'}}'}}}]");
+    assert_warning_exact(
+        "gomemlimit: container a: GOMEMLIMIT=\"lots\" removed: Go aborts on it and "
+        "there is no limit");
+    /* the same for a limit below minLimit (skipped) */
+    run_malformed("lots", "8Mi");
+    ASSERT_WARNING("container a: GOMEMLIMIT=\"lots\" removed");
+    /* opted-out containers are left alone */
+    run("{'metadata':{'annotations':{'gomemlimit.io/inject':'false'}},'spec':{'containers':[{"
+        "'name':'a','env':[{'name':'GOMEMLIMIT','value':'512Mi'}]}]}}");
+    assert_no_patch();
+}
+
+/* exclude.images: a matching image is skipped, with the pattern in the warning and the
+ * reason image-excluded in the status and the outcome (metrics); its env is not touched. */
+static void test_exclude_images(void **state)
+{
+    (void)state;
+    const char *text = "exclude:\n  images: [\"docker.io/library/nginx*\", \"*/envoy:*\"]\n";
+    char err[GMW_CONFIG_ERR];
+    assert_int_equal(gmw_config_parse(text, strlen(text), "t.yaml", &cfg, err, sizeof err), 0);
+    run("{'spec':{'containers':["
+        "{'name':'web','image':'docker.io/library/nginx:1.27',"
+        "'env':[{'name':'GOMEMLIMIT','value':'512Mi'}],'resources':{'limits':{'memory':'1Gi'}}},"
+        "{'name':'proxy','image':'docker.io/envoyproxy/"
+        "envoy:v1.31','resources':{'limits':{'memory':'1Gi'}}},"
+        "{'name':'app','image':'ghcr.io/x/"
+        "nginx-exporter:1','resources':{'limits':{'memory':'1Gi'}}}]}}");
+    assert_warning_exact("gomemlimit: container web: skipped, image docker.io/library/nginx:1.27 "
+                         "is in exclude.images");
+    assert_warning_exact("gomemlimit: container proxy: skipped, image "
+                         "docker.io/envoyproxy/envoy:v1.31 is in exclude.images");
+    assert_outcome(0, "web", "skipped", "image-excluded");
+    assert_outcome(1, "proxy", "skipped", "image-excluded");
+    assert_outcome(2, "app", "injected", "ok");
+    json_t *patch = res.patch;
+    size_t i;
+    json_t *op;
+    const char *status = NULL;
+    json_array_foreach(patch, i, op)
+    {
+        const char *path = json_string_value(json_object_get(op, "path"));
+        assert_non_null(path);
+        if (path == NULL)
+            return;
+        assert_null(strstr(path, "/containers/0/")); /* web untouched (its 512Mi too) */
+        assert_null(strstr(path, "/containers/1/"));
+        if (strcmp(path, "/metadata") == 0)
+            status = json_string_value(
+                json_object_get(json_object_get(json_object_get(op, "value"), "annotations"),
+                                "gomemlimit.io/status"));
+    }
+    assert_non_null(status);
+    if (status == NULL)
+        return;
+    assert_non_null(strstr(status, "\"web\":{\"reason\":\"image-excluded\"}"));
+    assert_string_equal(json_string_value(json_object_get(res.audit, "skipped")),
+                        "web=image-excluded,proxy=image-excluded");
+}
+
+/* deny: the Pod is refused; the message names container, value and fix, for each container. */
+static void test_user_gomemlimit_malformed_deny(void **state)
+{
+    (void)state;
+    cfg.malformed_gomemlimit = GMW_MALFORMED_DENY;
+    run("{'spec':{'containers':["
+        "{'name':'a','env':[{'name':'GOMEMLIMIT','value':'512Mi'}],"
+        "'resources':{'limits':{'memory':'1Gi'}}},"
+        "{'name':'b','env':[{'name':'GOMEMLIMIT','value':'lots'}],"
+        "'resources':{'limits':{'memory':'512Mi'}}},"
+        "{'name':'c','env':[{'name':'GOMEMLIMIT','value':'x'}]},"
+        "{'name':'ok','env':[{'name':'GOMEMLIMIT','value':'100MiB'}],"
+        "'resources':{'limits':{'memory':'512Mi'}}}]}}");
+    assert_false(res.allowed);
+    assert_int_equal(res.code, 400);
+    assert_no_patch();
+    assert_string_equal(
+        res.message, "gomemlimit: container a: GOMEMLIMIT=\"512Mi\" makes Go abort at start; use "
+                     "512MiB; container b: GOMEMLIMIT=\"lots\" makes Go abort at start; use e.g. "
+                     "460MiB; container c: GOMEMLIMIT=\"x\" makes Go abort at "
+                     "start; remove it or use e.g. 400MiB");
+    assert_int_equal(json_array_size(res.warnings), 3);
+    assert_warning_exact(
+        "gomemlimit: container b: GOMEMLIMIT=\"lots\" makes Go abort at start; use "
+        "e.g. 460MiB");
+    assert_string_equal(json_string_value(json_object_get(res.audit, "denied")),
+                        "malformed-gomemlimit");
+    /* with invalid annotations too: one denial holding both */
+    run("{'metadata':{'annotations':{'gomemlimit.io/ratio':'2'}},'spec':{'containers':["
+        "{'name':'a','env':[{'name':'GOMEMLIMIT','value':'512Mi'}],"
+        "'resources':{'limits':{'memory':'1Gi'}}}]}}");
+    assert_false(res.allowed);
+    assert_non_null(strstr(res.message, "gomemlimit.io/ratio"));
+    assert_non_null(strstr(res.message, "; container a: GOMEMLIMIT=\"512Mi\" makes Go abort"));
+    /* a valid value is never denied */
+    run_malformed("400MiB", "1Gi");
+    assert_true(res.allowed);
 }
 
 static void test_user_gomemlimit_above_limit(void **state)
@@ -791,9 +1025,10 @@ static void test_env_from_warning(void **state)
 static void test_duplicate_env_last_wins(void **state)
 {
     (void)state;
+    cfg.malformed_gomemlimit = GMW_MALFORMED_KEEP;
     run("{'spec':{'containers':[{'name':'a','env':[{'name':'GOMEMLIMIT','value':'400MiB'},"
         "{'name':'GOMEMLIMIT','value':'bad'}],'resources':{'limits':{'memory':'1Gi'}}}]}}");
-    ASSERT_WARNING("GOMEMLIMIT=\"bad\" is malformed");
+    ASSERT_WARNING("container a: GOMEMLIMIT=\"bad\" kept, Go aborts on it");
 }
 
 static void test_env_not_a_list(void **state)
@@ -914,10 +1149,10 @@ static void test_several_invalid_in_one_message(void **state)
         "'gomemlimit.io/unknown':'1'}},"
         "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
     assert_false(res.allowed);
-    assert_string_equal(res.message,
-                        "gomemlimit: gomemlimit.io/ratio=\"2\" is invalid, use e.g. \"0.9\" (a "
-                        "decimal in (0, 1] with <= 4 decimals); gomemlimit.io/gogc=\"x\" is "
-                        "invalid, use e.g. \"100\" (an integer 1-100000 or off)");
+    assert_string_equal(
+        res.message, "gomemlimit: gomemlimit.io/ratio=\"2\" is out of range, use e.g. \"0.9\" (a "
+                     "decimal in (0, 1] with <= 4 decimals); gomemlimit.io/gogc=\"x\" is "
+                     "invalid, use e.g. \"100\" (an integer 1-100000 or off)");
     assert_null(strstr(res.message, "unknown")); /* unknown keys never deny */
 }
 
@@ -930,8 +1165,9 @@ static void test_invalid_annotations_warn_mode(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "app=460MiB"); /* the defaults apply */
-    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/ratio=\"1.5\" is invalid, use e.g. "
-                         "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
+    assert_warning_exact(
+        "gomemlimit: ignored: gomemlimit.io/ratio=\"1.5\" is out of range, use e.g. "
+        "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
     assert_warning_exact("gomemlimit: ignored: gomemlimit.io/gogc.app=\"x\" is invalid, use e.g. "
                          "\"100\" (an integer 1-100000 or off)");
     ASSERT_WARNING("GOGC=100");
@@ -974,13 +1210,14 @@ static void test_invalid_after_many_unknown_denied(void **state)
     run_many_keys("", 16, "gomemlimit.io/x", "1", ",'gomemlimit.io/ratio':'7'");
     assert_false(res.allowed);
     assert_no_patch();
-    assert_string_equal(res.message, "gomemlimit: gomemlimit.io/ratio=\"7\" is invalid, use e.g. "
-                                     "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
+    assert_string_equal(res.message,
+                        "gomemlimit: gomemlimit.io/ratio=\"7\" is out of range, use e.g. "
+                        "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
     /* warn mode: the invalid one is still reported, and the overflow is counted */
     cfg.invalid_annotations = GMW_INVALID_WARN;
     run_many_keys("", 16, "gomemlimit.io/x", "1", ",'gomemlimit.io/ratio':'7'");
     assert_true(res.allowed);
-    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/ratio=\"7\" is invalid, use e.g. "
+    assert_warning_exact("gomemlimit: ignored: gomemlimit.io/ratio=\"7\" is out of range, use e.g. "
                          "\"0.9\" (a decimal in (0, 1] with <= 4 decimals)");
     assert_warning_exact("gomemlimit: 1 more annotation problems not listed (0 invalid, ignored)");
     assert_string_equal(audit("injected"), "a=921MiB"); /* the default ratio */
@@ -992,7 +1229,8 @@ static void test_more_invalid_than_issue_table(void **state)
     (void)state;
     run_many_keys("", 20, "gomemlimit.io/gogc.c", "0", "");
     assert_false(res.allowed);
-    assert_non_null(strstr(res.message, "gomemlimit.io/gogc.c0=\"0\" is invalid, use e.g. \"100\""));
+    assert_non_null(
+        strstr(res.message, "gomemlimit.io/gogc.c0=\"0\" is out of range, use e.g. \"100\""));
     size_t len = strlen(res.message);
     const char *tail = "; and 4 more invalid gomemlimit.io/ annotations";
     assert_true(len > strlen(tail));
@@ -1040,13 +1278,13 @@ static void test_invalid_warning_keeps_example(void **state)
         "gomemlimit: gomemlimit.io/containers=\"c123456789012345678901234567890123456...\" is "
         "invalid, use e.g. \"app,sidecar\" (comma-separated container names, at most 64); "
         "gomemlimit.io/memory-limit.c123456789012345678901234567890123456789012345678901234567890ab"
-        "=\"9999999999999999999999999999999999999...\" is invalid, use e.g. \"400Mi\" (a quantity "
-        "not above the container limit)");
+        "=\"9999999999999999999999999999999999999...\" is out of range, use e.g. \"400Mi\" (a "
+        "quantity such as 400Mi, or Go's 400MiB or 419430400)");
     /* the warnings: key and value shortened so that the example stays */
     assert_warning_exact("gomemlimit: gomemlimit.io/containers=\"c123456789012...\" is invalid, use "
                          "e.g. \"app,sidecar\" (comma-separated container...");
-    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit.c12345678901234567890123456...="
-                         "\"9999999999999...\" is invalid, use e.g. \"400Mi\"...");
+    assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit.c123456789012345678901...="
+                         "\"9999999999999...\" is out of range, use e.g. \"400Mi\"...");
 }
 
 /* ---- odd shapes and limits ------------------------------------------------------------- */
@@ -1214,6 +1452,7 @@ int main(void)
         T(test_memory_limit_annotation),
         T(test_memory_limit_above_limit_denied),
         T(test_memory_limit_above_limit_warn_mode),
+        T(test_issue9_messages),
         T(test_below_one_mib),
         T(test_no_memory_limit),
         T(test_below_min_limit),
@@ -1230,7 +1469,11 @@ int main(void)
         T(test_pod_level_resources),
         T(test_request_invalid),
         T(test_user_gomemlimit_kept),
-        T(test_user_gomemlimit_malformed),
+        T(test_user_gomemlimit_malformed_keep),
+        T(test_user_gomemlimit_malformed_repair_quantity),
+        T(test_user_gomemlimit_malformed_repair_other),
+        T(test_user_gomemlimit_malformed_deny),
+        T(test_exclude_images),
         T(test_user_gomemlimit_above_limit),
         T(test_user_value_from),
         T(test_memory_limit_annotation_user_value_kept),

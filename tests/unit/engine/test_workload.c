@@ -1,7 +1,8 @@
 /*
  * test_workload.c - Pods and workload pod templates through the engine
  * (webhook/engine/workload.h). Expectations come from the spec (issue 2): a 512Mi limit with
- * the default ratio 0.9 gives GOMEMLIMIT=460MiB, GOGC=100 and requests.memory 460Mi.
+ * the default ratio 0.9 gives GOMEMLIMIT=460MiB, GOGC=100; with no request the apiserver makes
+ * the request the limit (512Mi, issue 9), which is above GOMEMLIMIT: no request is added.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,7 +55,8 @@ static const char *request_memory(const json_t *spec)
         json_object_get(json_object_get(json_object_get(c, "resources"), "requests"), "memory"));
 }
 
-/* spec got the injection for a 512Mi container. */
+/* spec got the injection for a 512Mi limit-only container, and no request (the apiserver
+ * defaults it to the limit when it creates the Pod). */
 static void assert_injected(const json_t *spec)
 {
     const char *gml = env_value(spec, "GOMEMLIMIT");
@@ -66,8 +68,52 @@ static void assert_injected(const json_t *spec)
     }
     assert_non_null(gogc);
     assert_string_equal(gogc, "100");
-    assert_non_null(req);
-    assert_string_equal(req, "460Mi");
+    assert_null(req);
+}
+
+/* A 512Mi limit with a 256Mi request is raised to GOMEMLIMIT; a cpu-only limit defaults
+ * only the cpu request (per resource), so the memory request is still raised. */
+static void test_request_defaulting_per_resource(void **state)
+{
+    (void)state;
+    gmw_config cfg;
+    gmw_config_defaults(&cfg);
+    static const struct {
+        const char *resources;
+        const char *want; /* requests.memory in the output, NULL: none */
+    } cases[] = {
+        {"{\"limits\":{\"memory\":\"512Mi\"}}", NULL},
+        {"{\"limits\":{\"memory\":\"512Mi\"},\"requests\":{\"memory\":\"256Mi\"}}", "460Mi"},
+        {"{\"limits\":{\"memory\":\"512Mi\"},\"requests\":{\"cpu\":\"1\"}}", NULL},
+        {"{\"limits\":{\"memory\":\"512Mi\",\"cpu\":\"1\"},\"requests\":{\"memory\":\"1Mi\"}}",
+         "460Mi"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+                 "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"x\",\"resources\":%s}]}}",
+                 cases[i].resources);
+        json_t *obj = load(text);
+        gmw_workload_result res;
+        assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
+        assert_true(res.changed);
+        const json_t *spec = json_object_get(res.object, "spec");
+        assert_string_equal(env_value(spec, "GOMEMLIMIT"), "460MiB");
+        const char *req = request_memory(spec);
+        if (cases[i].want == NULL)
+            assert_null(req);
+        else
+            assert_string_equal(req, cases[i].want);
+        /* the object as written: no defaulted cpu request appears in the output */
+        json_t *requests = json_object_get(
+            json_object_get(json_array_get(json_object_get(spec, "containers"), 0), "resources"),
+            "requests");
+        assert_true(requests == NULL || json_object_get(requests, "cpu") == NULL ||
+                    strstr(cases[i].resources, "\"requests\":{\"cpu\"") != NULL);
+        gmw_workload_result_free(&res);
+        json_decref(obj);
+    }
 }
 
 /* gmw_workload_mutate, then swap the result in for *obj as the CLI does. */
@@ -421,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_classify_finds_the_template),
         cmocka_unit_test(test_pod_is_mutated_in_place),
+        cmocka_unit_test(test_request_defaulting_per_resource),
         cmocka_unit_test(test_each_workload_kind),
         cmocka_unit_test(test_denied_leaves_the_object_alone),
         cmocka_unit_test(test_namespace_choice),
