@@ -63,7 +63,7 @@ crt=$work/tls/tls.crt key=$work/tls/tls.key
 wait_port() {  # FILE SED-EXPR -> port on stdout
   local port=""
   for _ in $(seq 100); do
-    port=$(sed -n "$2" "$1" | head -1)
+    port=$(sed -n "$2" "$1" 2>/dev/null | head -1 || true)
     [ -n "$port" ] && { echo "$port"; return 0; }
     sleep 0.1
   done
