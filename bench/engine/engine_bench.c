@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "jarena.h"
 #include "review.h"
 
 static char *first_answer;
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
     static char body[4 * 1024 * 1024];
     size_t len = fread(body, 1, sizeof body, f);
     fclose(f);
+    gmw_jarena_install(); /* as main() does */
     gmw_config cfg;
     gmw_config_defaults(&cfg);
     if (one(&cfg, body, len) != 0) /* warm-up; also the reference answer */

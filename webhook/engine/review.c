@@ -9,11 +9,16 @@
 #include "review.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
+#include "dynbuf.h"
+#include "jarena.h"
+#include "jsonload.h"
 #include "warnings.h"
 
 #define API_V1 "admission.k8s.io/v1"
@@ -51,40 +56,67 @@ static bool is_pod_request(const json_t *request)
            member_is(kind, "kind", "Pod", false);
 }
 
-/* Add the engine result to the response object; returns 0 or -1 (OOM). */
-static int add_result(json_t *response, const gmw_pod_result *res)
+/* json_dump_callback sink: append to a gmw_dynbuf. */
+static int dump_to_buf(const char *buf, size_t size, void *data)
 {
-    char *patch_text = NULL, *patch_b64 = NULL;
+    return gmw_dynbuf_add(data, buf, size) == 0 ? 0 : -1;
+}
+
+/* Append the compact JSON text of v, exactly as json_dumps(v, JSON_COMPACT) writes it
+ * inside a larger document (so the answer is the same bytes as dumping one tree). */
+static int add_json(gmw_dynbuf *b, const json_t *v)
+{
+    return json_dump_callback(v, dump_to_buf, b, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/*
+ * Write the whole AdmissionReview answer into b, members in the order the answer has always
+ * had: {"apiVersion","kind","response":{"uid","allowed","status"?,"patchType"?,"patch"?,
+ * "warnings"?,"auditAnnotations"?}}. Returns 0 or -1 (out of memory).
+ */
+static int write_answer(gmw_dynbuf *b, const char *api_version, const json_t *uid,
+                        const gmw_pod_result *res)
+{
+    gmw_dynbuf patch;
+    char *patch_b64 = NULL;
     int rc = -1;
 
-    if (json_object_set_new(response, "allowed", json_boolean(res->allowed)) != 0)
+    gmw_dynbuf_init(&patch, SIZE_MAX / 2);
+    /* api_version is one of the two constants (checked by the caller): no escaping needed */
+    if (gmw_dynbuf_adds(b, "{\"apiVersion\":\"") != 0 || gmw_dynbuf_adds(b, api_version) != 0 ||
+        gmw_dynbuf_adds(b, "\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":") != 0 ||
+        add_json(b, uid) != 0 ||
+        gmw_dynbuf_adds(b, res->allowed ? ",\"allowed\":true" : ",\"allowed\":false") != 0)
         goto fail;
     if (!res->allowed) {
         json_t *status = json_pack("{s:s,s:s,s:s,s:i}", "status", "Failure", "message",
                                    res->message, "reason", "BadRequest", "code", res->code);
-        if (json_object_set_new(response, "status", status) != 0)
+        int bad =
+            status == NULL || gmw_dynbuf_adds(b, ",\"status\":") != 0 || add_json(b, status) != 0;
+        json_decref(status);
+        if (bad)
             goto fail;
     }
     if (res->patch != NULL && json_array_size(res->patch) > 0) {
-        patch_text = json_dumps(res->patch, JSON_COMPACT);
-        if (patch_text == NULL)
+        if (add_json(&patch, res->patch) != 0)
             goto fail;
-        patch_b64 = gmw_base64_encode(patch_text, strlen(patch_text));
-        if (patch_b64 == NULL)
-            goto fail;
-        if (json_object_set_new(response, "patchType", json_string("JSONPatch")) != 0 ||
-            json_object_set_new(response, "patch", json_string(patch_b64)) != 0)
+        patch_b64 = gmw_base64_encode(gmw_dynbuf_ptr(&patch), gmw_dynbuf_len(&patch));
+        if (patch_b64 == NULL ||
+            gmw_dynbuf_adds(b, ",\"patchType\":\"JSONPatch\",\"patch\":\"") != 0 ||
+            gmw_dynbuf_adds(b, patch_b64) != 0 || gmw_dynbuf_adds(b, "\"") != 0)
             goto fail;
     }
     if (res->warnings != NULL && json_array_size(res->warnings) > 0 &&
-        json_object_set(response, "warnings", res->warnings) != 0)
+        (gmw_dynbuf_adds(b, ",\"warnings\":") != 0 || add_json(b, res->warnings) != 0))
         goto fail;
     if (res->audit != NULL && json_object_size(res->audit) > 0 &&
-        json_object_set(response, "auditAnnotations", res->audit) != 0)
+        (gmw_dynbuf_adds(b, ",\"auditAnnotations\":") != 0 || add_json(b, res->audit) != 0))
+        goto fail;
+    if (gmw_dynbuf_adds(b, "}}") != 0)
         goto fail;
     rc = 0;
 fail:
-    free(patch_text);
+    gmw_dynbuf_free(&patch);
     free(patch_b64);
     return rc;
 }
@@ -93,19 +125,23 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
                       size_t *response_len, gmw_review_outcome *outcome, char *err, size_t errcap)
 {
     json_error_t jerr;
-    json_t *root = NULL, *out = NULL, *resp = NULL;
+    json_t *root = NULL;
     gmw_pod_result res;
+    gmw_dynbuf out;
     int rc = -ENOMEM; /* until the input is known bad (-EINVAL) or all went well (0) */
 
-    memset(&res, 0, sizeof res);
-    memset(outcome, 0, sizeof *outcome);
+    /* everything but the per-container tables (kilobytes, filled only up to the count) */
+    memset(&res, 0, offsetof(gmw_pod_result, containers));
+    memset(outcome, 0, offsetof(gmw_review_outcome, containers));
     outcome->decision = "ignored";
     *response = NULL;
     *response_len = 0;
     if (errcap > 0)
         err[0] = '\0';
+    gmw_dynbuf_init(&out, SIZE_MAX / 2);
+    gmw_jarena_begin(); /* every jansson value of this admission dies at gmw_jarena_end */
 
-    root = json_loadb(body, len, 0, &jerr);
+    root = gmw_json_loadb(body, len, &jerr); /* = json_loadb(body, len, 0, &jerr), faster */
     if (root == NULL) {
         char text[160];
         /* jansson: out of memory, or no error text at all (its buffers failed first) */
@@ -176,10 +212,6 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
         name = json_string_value(json_object_get(metadata, "generateName"));
     gmw_sanitize(outcome->name, sizeof outcome->name, name, sizeof outcome->name - 1);
 
-    resp = json_object();
-    if (resp == NULL || json_object_set_new(resp, "uid", json_deep_copy(uid)) != 0)
-        goto fail;
-
     if (member_is(request, "operation", "CREATE", false) && is_pod_request(request) &&
         json_is_object(object)) {
         if (gmw_engine_mutate_pod(cfg, object, ns, &res) != 0)
@@ -188,29 +220,25 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
                             : json_array_size(res.patch) > 0 ? "patched"
                                                              : "allowed";
         outcome->container_count = res.container_count;
-        memcpy(outcome->containers, res.containers, sizeof outcome->containers);
+        size_t n = res.container_count < GMW_MAX_CONTAINER_OUTCOMES ? res.container_count
+                                                                    : GMW_MAX_CONTAINER_OUTCOMES;
+        memcpy(outcome->containers, res.containers, n * sizeof outcome->containers[0]);
     } else {
         res.allowed = true;
         res.code = 200;
     }
-    if (add_result(resp, &res) != 0)
+    if (write_answer(&out, api_version, uid, &res) != 0)
         goto fail;
-
-    out = json_pack("{s:s,s:s,s:O}", "apiVersion", api_version, "kind", "AdmissionReview",
-                    "response", resp);
-    if (out == NULL)
-        goto fail;
-    *response = json_dumps(out, JSON_COMPACT);
+    *response = gmw_dynbuf_take(&out, response_len);
     if (*response == NULL)
         goto fail;
-    *response_len = strlen(*response);
     rc = 0;
 fail:
     if (rc == -ENOMEM && errcap > 0)
         snprintf(err, errcap, "out of memory");
     gmw_pod_result_free(&res);
-    json_decref(resp);
-    json_decref(out);
     json_decref(root);
+    gmw_dynbuf_free(&out);
+    gmw_jarena_end();
     return rc;
 }

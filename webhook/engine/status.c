@@ -3,6 +3,7 @@
  */
 #include "status.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 json_t *gmw_status_parse(const char *text)
@@ -27,5 +28,14 @@ const char *gmw_status_own_value(const json_t *status, const char *container, co
 
 char *gmw_status_format(const json_t *status)
 {
-    return json_dumps(status, JSON_COMPACT);
+    /* json_dumpb, not json_dumps: the text is malloc'd here whatever allocator jansson uses
+     * (inside a jarena scope json_dumps' result could not be freed with free()) */
+    size_t n = json_dumpb(status, NULL, 0, JSON_COMPACT);
+    char *text = n > 0 ? malloc(n + 1) : NULL;
+    if (text == NULL || json_dumpb(status, text, n, JSON_COMPACT) != n) {
+        free(text);
+        return NULL;
+    }
+    text[n] = '\0';
+    return text;
 }
