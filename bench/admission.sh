@@ -45,8 +45,8 @@ for b in "$bin" "$ceiling"; do
   [ -x "$b" ] || { echo "admission.sh: $b not built" >&2; exit 1; }
 done
 mkdir -p "$build/bench"
-peer=$build/bench/go-peer
-(cd bench/peers/go && GOFLAGS=-mod=mod GOPROXY=off go build -o "$OLDPWD/$peer" .)
+peer=$(cd "$build" && pwd)/bench/go-peer
+(cd bench/peers/go && GOFLAGS=-mod=mod GOPROXY=off go build -o "$peer" .)
 
 work=$(mktemp -d /tmp/gmw-bench.XXXXXX)
 pids=()

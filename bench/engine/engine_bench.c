@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     }
     static char body[4 * 1024 * 1024];
     size_t len = fread(body, 1, sizeof body, f);
-    fclose(f);
+    (void)fclose(f);
     gmw_jarena_install(); /* as main() does */
     gmw_config cfg;
     gmw_config_defaults(&cfg);

@@ -292,6 +292,7 @@ static bool literal(scanner *s, const char *word, size_t n)
     return !(s->p < s->end && ((*s->p | 0x20) >= 'a' && (*s->p | 0x20) <= 'z'));
 }
 
+// NOLINTNEXTLINE(misc-no-recursion): scan_value refuses depth > MAX_DEPTH
 static json_t *scan_object(scanner *s)
 {
     json_t *obj = json_object();
@@ -350,6 +351,7 @@ fail:
     return NULL;
 }
 
+// NOLINTNEXTLINE(misc-no-recursion): scan_value refuses depth > MAX_DEPTH
 static json_t *scan_array(scanner *s)
 {
     json_t *arr = json_array();
@@ -391,6 +393,7 @@ fail:
 }
 
 /* A value at s->p (whitespace already skipped). */
+// NOLINTNEXTLINE(misc-no-recursion): scan_value refuses depth > MAX_DEPTH
 static json_t *scan_value(scanner *s)
 {
     if (s->p >= s->end)
@@ -430,15 +433,15 @@ static json_t *scan_value(scanner *s)
 
 json_t *gmw_json_scan(const char *buf, size_t len, int *oom)
 {
+    *oom = 0;
+    /* a NUL byte anywhere: jansson's stream has quirks there (it can skip one), let it judge */
+    if (buf == NULL || memchr(buf, '\0', len) != NULL)
+        return NULL;
     scanner s;
     s.p = (const unsigned char *)buf;
     s.end = s.p + len;
     s.depth = 0;
     s.oom = false;
-    *oom = 0;
-    /* a NUL byte anywhere: jansson's stream has quirks there (it can skip one), let it judge */
-    if (buf == NULL || memchr(buf, '\0', len) != NULL)
-        return NULL;
     skip_ws(&s);
     if (s.p >= s.end || (*s.p != '{' && *s.p != '['))
         return NULL;

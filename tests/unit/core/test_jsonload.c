@@ -22,7 +22,7 @@ typedef struct {
 
 #define IN(s)                                                                                      \
     {                                                                                              \
-        s, sizeof s - 1                                                                            \
+        (s), sizeof(s) - 1                                                                         \
     }
 
 /* Accepted by both, and by the scanner itself (the fast path). */
@@ -235,7 +235,7 @@ static void test_fixture_reviews(void **state)
             assert_non_null(f);
             static char buf[1 << 20];
             size_t len = fread(buf, 1, sizeof buf, f);
-            fclose(f);
+            (void)fclose(f);
             input in = {buf, len};
             int oom;
             json_t *t = gmw_json_scan(buf, len, &oom);
