@@ -44,7 +44,7 @@ static char *slurp(const char *path)
         return NULL;
     char *buf = calloc(1, 65537);
     size_t n = buf != NULL ? fread(buf, 1, 65536, f) : 0;
-    fclose(f);
+    (void)fclose(f);
     if (buf != NULL && n == 0) {
         free(buf);
         return NULL;
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char *cert = slurp(argv[1]), *key = slurp(argv[2]);
-    unsigned threads = (unsigned)atoi(argv[3]);
+    unsigned threads = (unsigned)strtoul(argv[3], NULL, 10);
     if (cert == NULL || key == NULL || threads < 1) {
         fprintf(stderr, "ceiling: cannot read %s / %s or bad thread count\n", argv[1], argv[2]);
         return 1;
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("port %u\n", (unsigned)ntohs(sa.sin_port));
-    fflush(stdout);
+    (void)fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);
     MHD_stop_daemon(d);
