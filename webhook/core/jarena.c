@@ -125,6 +125,16 @@ void gmw_jarena_install(void)
     json_set_alloc_funcs(gmw_jarena_malloc, gmw_jarena_free);
 }
 
+bool gmw_jarena_active(void)
+{
+    json_malloc_t m = NULL;
+    json_free_t f = NULL;
+    if (tl.depth == 0)
+        return false;
+    json_get_alloc_funcs(&m, &f);
+    return m == gmw_jarena_malloc && f == gmw_jarena_free;
+}
+
 void gmw_jarena_begin(void)
 {
     tl.depth++;

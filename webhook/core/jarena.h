@@ -20,6 +20,7 @@
 #ifndef GMW_JARENA_H
 #define GMW_JARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Make the arena jansson's allocator (json_set_alloc_funcs). Call once at startup, before
@@ -29,6 +30,10 @@ void gmw_jarena_install(void);
 /* Open / close a scope on the calling thread. */
 void gmw_jarena_begin(void);
 void gmw_jarena_end(void);
+
+/* True when jansson allocations on this thread currently go to the arena (installed and a
+ * scope open): then json_decref of a tree built in the scope can be skipped. */
+bool gmw_jarena_active(void);
 
 /* The allocator itself (what gmw_jarena_install hands to jansson). */
 void *gmw_jarena_malloc(size_t size);

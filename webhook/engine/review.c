@@ -19,6 +19,7 @@
 #include "dynbuf.h"
 #include "jarena.h"
 #include "jsonload.h"
+#include "jsonwrite.h"
 #include "warnings.h"
 
 #define API_V1 "admission.k8s.io/v1"
@@ -56,17 +57,11 @@ static bool is_pod_request(const json_t *request)
            member_is(kind, "kind", "Pod", false);
 }
 
-/* json_dump_callback sink: append to a gmw_dynbuf. */
-static int dump_to_buf(const char *buf, size_t size, void *data)
-{
-    return gmw_dynbuf_add(data, buf, size) == 0 ? 0 : -1;
-}
-
 /* Append the compact JSON text of v, exactly as json_dumps(v, JSON_COMPACT) writes it
  * inside a larger document (so the answer is the same bytes as dumping one tree). */
 static int add_json(gmw_dynbuf *b, const json_t *v)
 {
-    return json_dump_callback(v, dump_to_buf, b, JSON_COMPACT | JSON_ENCODE_ANY);
+    return gmw_json_write(b, v);
 }
 
 /*
@@ -237,7 +232,8 @@ fail:
     if (rc == -ENOMEM && errcap > 0)
         snprintf(err, errcap, "out of memory");
     gmw_pod_result_free(&res);
-    json_decref(root);
+    if (!gmw_jarena_active()) /* else the arena drops the whole tree at once, below */
+        json_decref(root);
     gmw_dynbuf_free(&out);
     gmw_jarena_end();
     return rc;

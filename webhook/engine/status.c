@@ -3,8 +3,12 @@
  */
 #include "status.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dynbuf.h"
+#include "jsonwrite.h"
 
 json_t *gmw_status_parse(const char *text)
 {
@@ -28,14 +32,13 @@ const char *gmw_status_own_value(const json_t *status, const char *container, co
 
 char *gmw_status_format(const json_t *status)
 {
-    /* json_dumpb, not json_dumps: the text is malloc'd here whatever allocator jansson uses
-     * (inside a jarena scope json_dumps' result could not be freed with free()) */
-    size_t n = json_dumpb(status, NULL, 0, JSON_COMPACT);
-    char *text = n > 0 ? malloc(n + 1) : NULL;
-    if (text == NULL || json_dumpb(status, text, n, JSON_COMPACT) != n) {
-        free(text);
+    /* malloc'd here whatever allocator jansson uses (inside a jarena scope json_dumps' result
+     * could not be freed with free()); the same bytes as json_dumps(status, JSON_COMPACT) */
+    gmw_dynbuf b;
+    gmw_dynbuf_init(&b, SIZE_MAX / 2);
+    if (gmw_json_write(&b, status) != 0) {
+        gmw_dynbuf_free(&b);
         return NULL;
     }
-    text[n] = '\0';
-    return text;
+    return gmw_dynbuf_take(&b, NULL);
 }

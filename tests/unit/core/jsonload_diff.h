@@ -5,7 +5,8 @@
  * Returns NULL when they agree (same verdict; when accepted, the same compact dump, which
  * covers types, values, member order and duplicate keys; when rejected, the same error text,
  * line and column), else a static description of the difference. When the scanner alone
- * (gmw_json_scan) accepts, jansson must accept it and build the same tree.
+ * (gmw_json_scan) accepts, jansson must accept it and build the same tree. And for every
+ * tree jansson builds, gmw_json_write must write what json_dumps(JSON_COMPACT) writes.
  */
 #ifndef GMW_JSONLOAD_DIFF_H
 #define GMW_JSONLOAD_DIFF_H
@@ -15,7 +16,9 @@
 
 #include <jansson.h>
 
+#include "dynbuf.h"
 #include "jsonload.h"
+#include "jsonwrite.h"
 
 static int gmw_same_tree(const json_t *a, const json_t *b)
 {
@@ -24,6 +27,19 @@ static int gmw_same_tree(const json_t *a, const json_t *b)
     int same = da != NULL && db != NULL && strcmp(da, db) == 0 && json_equal(a, b);
     free(da);
     free(db);
+    return same;
+}
+
+/* gmw_json_write(v) against json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY): 1 when equal. */
+static int gmw_same_text(const json_t *v)
+{
+    gmw_dynbuf b;
+    gmw_dynbuf_init(&b, (size_t)1 << 30);
+    int rc = gmw_json_write(&b, v);
+    char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    int same = want != NULL ? rc == 0 && strcmp(want, gmw_dynbuf_ptr(&b)) == 0 : rc != 0;
+    free(want);
+    gmw_dynbuf_free(&b);
     return same;
 }
 
@@ -47,6 +63,8 @@ static const char *gmw_jsonload_diff(const char *buf, size_t len)
         why = "the scanner accepts what jansson rejects";
     else if (scan != NULL && !gmw_same_tree(want, scan))
         why = "the scanner builds a different tree";
+    else if (want != NULL && !gmw_same_text(want))
+        why = "gmw_json_write and json_dumps write different text";
     json_decref(want);
     json_decref(got);
     json_decref(scan);

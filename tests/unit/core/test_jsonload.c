@@ -250,6 +250,26 @@ static void test_fixture_reviews(void **state)
     assert_true(files >= 20);
 }
 
+/* The writer on values the parser never makes: controls, DEL, reals, empty containers. */
+static void test_writer_matches_jansson(void **state)
+{
+    (void)state;
+    json_t *v = json_pack("{s:s,s:s,s:[f,f,f,f,f,f],s:{},s:[],s:I,s:b,s:n,s:s}", "ctl",
+                          "\x01\x1f\x7f\b\f\n\r\t\"\\/", "utf8", "\xc3\xa9\xf0\x9f\x98\x80",
+                          "reals", 0.1, -0.0, 1e300, 5e-324, 100.0, 1.5e-7, "o", "a", "i",
+                          (json_int_t)-9223372036854775807LL - 1, "t", 1, "z", "k\x02ey", "v");
+    assert_non_null(v);
+    assert_true(gmw_same_text(v));
+    json_t *real = json_real(2.5);
+    assert_true(gmw_same_text(real));
+    json_decref(real);
+    json_decref(v);
+    /* what jansson refuses to dump is refused too */
+    json_t *bad = json_stringn_nocheck("\xff", 1);
+    assert_true(gmw_same_text(bad));
+    json_decref(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_long_strings),
         cmocka_unit_test(test_fixture_reviews),
+        cmocka_unit_test(test_writer_matches_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
