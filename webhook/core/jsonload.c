@@ -28,6 +28,14 @@ typedef struct {
 
 static json_t *scan_value(scanner *s);
 
+/* Bytes that stand for themselves inside a JSON string (ASCII, not a control, " or \). */
+static const unsigned char plain[256] = {
+    [0x20] = 1,
+    [0x21] = 1,
+    [0x23 ... 0x5B] = 1,
+    [0x5D ... 0x7F] = 1,
+};
+
 static inline void skip_ws(scanner *s)
 {
     while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
@@ -117,6 +125,8 @@ static bool scan_string(scanner *s, char *buf, size_t cap, const char **out, siz
     bool escaped = false;
     /* pass 1: validate, find the end */
     for (;;) {
+        while (p < s->end && plain[*p])
+            p++;
         if (p >= s->end)
             return false;
         unsigned char c = *p;

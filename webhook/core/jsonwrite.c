@@ -11,6 +11,43 @@
 
 #define MAX_DEPTH 2048 /* jansson's dumper refuses deeper trees (its parents check) */
 
+/* Output staged in a local buffer and handed to the dynbuf in large pieces. */
+typedef struct {
+    gmw_dynbuf *b;
+    size_t n;
+    int rc;
+    char buf[4096];
+} writer;
+
+static void flush(writer *w)
+{
+    if (w->rc == 0 && w->n > 0)
+        w->rc = gmw_dynbuf_add(w->b, w->buf, w->n);
+    w->n = 0;
+}
+
+static inline void put(writer *w, const void *data, size_t len)
+{
+    if (w->n + len > sizeof w->buf) {
+        flush(w);
+        if (len > sizeof w->buf) {
+            if (w->rc == 0)
+                w->rc = gmw_dynbuf_add(w->b, data, len);
+            return;
+        }
+    }
+    memcpy(w->buf + w->n, data, len);
+    w->n += len;
+}
+
+/* Bytes that stand for themselves inside a JSON string (ASCII, not a control, " or \). */
+static const unsigned char plain[256] = {
+    [0x20] = 1,
+    [0x21] = 1,
+    [0x23 ... 0x5B] = 1,
+    [0x5D ... 0x7F] = 1,
+};
+
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 (what jansson's utf8_iterate accepts). */
 static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 {
@@ -40,21 +77,25 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
-static int write_string(gmw_dynbuf *b, const char *str, size_t len)
+static int write_string(writer *w, const char *str, size_t len)
 {
     const unsigned char *p = (const unsigned char *)str, *end = p + len, *run = p;
-    int rc = gmw_dynbuf_add(b, "\"", 1);
-    while (rc == 0 && p < end) {
+    put(w, "\"", 1);
+    while (p < end) {
+        while (p < end && plain[*p])
+            p++;
+        if (p >= end)
+            break;
         unsigned char c = *p;
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            size_t n = c < 0x80 ? 1 : utf8_len(p, end);
+        if (c >= 0x80) {
+            size_t n = utf8_len(p, end);
             if (n == 0)
                 return -EINVAL;
             p += n;
             continue;
         }
         if (p > run)
-            rc = gmw_dynbuf_add(b, run, (size_t)(p - run));
+            put(w, run, (size_t)(p - run));
         char esc[8];
         size_t elen = 2;
         esc[0] = '\\';
@@ -84,20 +125,20 @@ static int write_string(gmw_dynbuf *b, const char *str, size_t len)
             elen = (size_t)snprintf(esc, sizeof esc, "\\u%04X", (unsigned)c);
             break;
         }
-        if (rc == 0)
-            rc = gmw_dynbuf_add(b, esc, elen);
+        put(w, esc, elen);
         run = ++p;
     }
-    if (rc == 0 && p > run)
-        rc = gmw_dynbuf_add(b, run, (size_t)(p - run));
-    return rc != 0 ? rc : gmw_dynbuf_add(b, "\"", 1);
+    if (p > run)
+        put(w, run, (size_t)(p - run));
+    put(w, "\"", 1);
+    return w->rc;
 }
 
 // NOLINTNEXTLINE(misc-no-recursion): refuses depth > MAX_DEPTH
-static int write_value(gmw_dynbuf *b, const json_t *v, unsigned depth)
+static int write_value(writer *w, const json_t *v, unsigned depth)
 {
     char num[64];
-    int rc;
+    int rc = 0;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
         if (depth >= MAX_DEPTH)
@@ -105,54 +146,58 @@ static int write_value(gmw_dynbuf *b, const json_t *v, unsigned depth)
         const char *key;
         const json_t *val;
         bool first = true;
-        rc = gmw_dynbuf_add(b, "{", 1);
+        put(w, "{", 1);
         json_object_foreach((json_t *)v, key, val)
         {
-            if (rc == 0 && !first)
-                rc = gmw_dynbuf_add(b, ",", 1);
+            if (!first)
+                put(w, ",", 1);
             first = false;
-            if (rc == 0)
-                rc = write_string(b, key, strlen(key));
-            if (rc == 0)
-                rc = gmw_dynbuf_add(b, ":", 1);
-            if (rc == 0)
-                rc = write_value(b, val, depth + 1);
-            if (rc != 0)
+            if ((rc = write_string(w, key, strlen(key))) != 0)
+                return rc;
+            put(w, ":", 1);
+            if ((rc = write_value(w, val, depth + 1)) != 0)
                 return rc;
         }
-        return rc != 0 ? rc : gmw_dynbuf_add(b, "}", 1);
+        put(w, "}", 1);
+        return w->rc;
     }
     case JSON_ARRAY: {
         if (depth >= MAX_DEPTH)
             return -EINVAL;
         size_t n = json_array_size(v);
-        rc = gmw_dynbuf_add(b, "[", 1);
-        for (size_t i = 0; rc == 0 && i < n; i++) {
+        put(w, "[", 1);
+        for (size_t i = 0; i < n; i++) {
             if (i > 0)
-                rc = gmw_dynbuf_add(b, ",", 1);
-            if (rc == 0)
-                rc = write_value(b, json_array_get(v, i), depth + 1);
+                put(w, ",", 1);
+            if ((rc = write_value(w, json_array_get(v, i), depth + 1)) != 0)
+                return rc;
         }
-        return rc != 0 ? rc : gmw_dynbuf_add(b, "]", 1);
+        put(w, "]", 1);
+        return w->rc;
     }
     case JSON_STRING:
-        return write_string(b, json_string_value(v), json_string_length(v));
+        return write_string(w, json_string_value(v), json_string_length(v));
     case JSON_INTEGER: {
         int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return gmw_dynbuf_add(b, num, (size_t)n);
+        put(w, num, (size_t)n);
+        return w->rc;
     }
     case JSON_REAL: { /* jansson's own real formatting ("%.17g", ".0", exponent trimming) */
         size_t n = json_dumpb(v, num, sizeof num, JSON_COMPACT | JSON_ENCODE_ANY);
         if (n == 0 || n > sizeof num)
             return -EINVAL;
-        return gmw_dynbuf_add(b, num, n);
+        put(w, num, n);
+        return w->rc;
     }
     case JSON_TRUE:
-        return gmw_dynbuf_add(b, "true", 4);
+        put(w, "true", 4);
+        return w->rc;
     case JSON_FALSE:
-        return gmw_dynbuf_add(b, "false", 5);
+        put(w, "false", 5);
+        return w->rc;
     case JSON_NULL:
-        return gmw_dynbuf_add(b, "null", 4);
+        put(w, "null", 4);
+        return w->rc;
     }
     return -EINVAL;
 }
@@ -161,5 +206,13 @@ int gmw_json_write(gmw_dynbuf *b, const json_t *v)
 {
     if (v == NULL)
         return -EINVAL;
-    return write_value(b, v, 0);
+    writer w;
+    w.b = b;
+    w.n = 0;
+    w.rc = 0;
+    int rc = write_value(&w, v, 0);
+    if (rc != 0)
+        return rc;
+    flush(&w);
+    return w.rc;
 }
