@@ -16,6 +16,8 @@
 # (keep-alive, TLS) per server; medians of req/s, p50/p99/p99.9; peak RSS (VmHWM) per server.
 # Latency: h2load --h1 -c16 --rps (GMW_BENCH_RATE/16 per client, total 3200/s) for
 # GMW_BENCH_RATE_SECONDS (15), per-request --log-file -> p50/p99 per server.
+# GMW_BENCH_BASELINE=PATH adds a fourth server, "base": another gomemlimit-webhook binary
+# (e.g. a build of an older commit) run exactly like ours, for before/after in one run.
 # Review: GMW_BENCH_REVIEW (bench/reviews/pod-5k6.json). Every answer must be 2xx and one
 # answer of each server is validated (bench/report.py check); timings are never asserted.
 set -euo pipefail
@@ -81,6 +83,13 @@ port[go]=$(wait_port "$work/go.err" 's/^port \([0-9]*\)$/\1/p')
 pids+=($!); pid[ceiling]=$!
 port[ceiling]=$(wait_port "$work/ceiling.out" 's/^port \([0-9]*\)$/\1/p')
 servers=(ours go ceiling)
+if [ -n "${GMW_BENCH_BASELINE:-}" ]; then
+  "$GMW_BENCH_BASELINE" serve --listen 127.0.0.1:0 --threads "$sthreads" --log-level info \
+    --tls-cert-file "$crt" --tls-key-file "$key" 2>"$work/base.log" &
+  pids+=($!); pid[base]=$!
+  port[base]=$(wait_port "$work/base.log" 's/.*"msg":"listening".*"port":\([0-9]*\).*/\1/p')
+  servers+=(base)
+fi
 
 # One answer from each server, validated (ours and go: the same decoded patch).
 for s in "${servers[@]}"; do
@@ -88,6 +97,9 @@ for s in "${servers[@]}"; do
     -o "$work/$s.answer" "https://127.0.0.1:${port[$s]}/mutate?timeout=10s"
 done
 python3 bench/report.py check "$review" "$work/ours.answer" "$work/go.answer" "$work/ceiling.answer"
+if [ -n "${GMW_BENCH_BASELINE:-}" ]; then
+  cmp -s "$work/ours.answer" "$work/base.answer" || { echo "admission.sh: ours and base answer differently" >&2; exit 1; }
+fi
 
 echo "review $review ($(wc -c <"$review") bytes); $(nproc) CPUs: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "throughput: $rounds interleaved round(s) x ${secs}s of wrk -t2 -c16 (TLS, keep-alive) per server"

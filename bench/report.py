@@ -111,7 +111,7 @@ def table(work, rounds, servers):
     if "ours" in rows:
         print()
         o = rows["ours"]
-        for other in ("go", "ceiling"):
+        for other in ("go", "ceiling", "base"):
             if other in rows:
                 r = rows[other]
                 print("ours/%s: throughput %.2fx; fixed-rate p50 %.2fx, p99 %.2fx"
