@@ -83,7 +83,7 @@ for f in "${limits[@]}"; do
       set +e
       # (the subshell keeps bash's "Killed" notice of an OOM kill out of the table)
       (timeout 120 sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$CG" "${cmd[@]}" \
-        >"$work/out" 2>"$work/err") 2>/dev/null
+        >"$work/out" 2>"$work/err"; exit $?) 2>/dev/null
       rc=$?
       set -e
       end=$(date +%s.%N)
