@@ -76,7 +76,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "engine_bench: %s: %s\n", argv[1], strerror(errno));
         return 1;
     }
-    static char body[4 * 1024 * 1024];
+    static char body[16 * 1024 * 1024];
     size_t len = fread(body, 1, sizeof body, f);
     (void)fclose(f);
     gmw_jarena_install(); /* as main() does */

@@ -95,6 +95,35 @@ static void test_large(void **state)
     gmw_jarena_end();
 }
 
+/* Many chunks: heap pointers made before the scope and arena pointers from every chunk are
+ * told apart (ASan: a heap pointer taken for arena memory leaks, the reverse is an invalid
+ * free), in any order. */
+static void test_many_chunks_classified(void **state)
+{
+    (void)state;
+    enum { HEAP = 64, ARENA = 4000 };
+    json_t *heap[HEAP];
+    for (int i = 0; i < HEAP; i++)
+        heap[i] = json_pack("{s:i,s:s}", "i", i, "pad", "some heap padding between chunks");
+    gmw_jarena_begin();
+    json_t *arena[ARENA];
+    for (int i = 0; i < ARENA; i++) {
+        arena[i] = json_pack("{s:i,s:[s,s,s]}", "i", i, "l", "a", "b", "c");
+        assert_non_null(arena[i]);
+        if (i % 97 == 0 && i / 97 < HEAP) { /* interleave frees of heap values */
+            json_decref(heap[i / 97]);
+            heap[i / 97] = NULL;
+        }
+    }
+    for (int i = ARENA - 1; i >= 0; i -= 2) /* newest first, then the rest oldest first */
+        json_decref(arena[i]);
+    for (int i = 0; i < ARENA; i += 2)
+        json_decref(arena[i]);
+    for (int i = 0; i < HEAP; i++)
+        json_decref(heap[i]);
+    gmw_jarena_end();
+}
+
 static void *thread_body(void *arg)
 {
     (void)arg;
@@ -133,6 +162,7 @@ int main(void)
         cmocka_unit_test(test_nesting),
         cmocka_unit_test(test_large),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_many_chunks_classified),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
