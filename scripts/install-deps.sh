@@ -12,6 +12,7 @@ PACKAGES=(
   python3 python3-jsonpatch python3-prometheus-client python3-yaml
   curl openssl gnutls-bin unzip jq
   clang-tidy cppcheck
+  prometheus
   wrk nghttp2-client valgrind
 )
 # Node.js: any node+npm on PATH will do (some machines carry a vendor build whose nodejs

@@ -73,6 +73,8 @@ expect "ratio change does not roll the Pods (live reload)" test "$base" = "$(sum
 expect "logLevel change does not roll the Pods (live reload)" test "$base" = "$(sum --set server.logLevel=debug)"
 expect "threads change rolls the Pods" test "$base" != "$(sum --set server.threads=8)"
 expect "idleTimeout change rolls the Pods" test "$base" != "$(sum --set server.idleTimeout=150s)"
+expect "headerTimeout change rolls the Pods" test "$base" != "$(sum --set server.headerTimeout=5s)"
+expect "perIpConnectionLimit change rolls the Pods" test "$base" != "$(sum --set server.perIpConnectionLimit=64)"
 expect "maxBody change does not roll the Pods (live reload)" test "$base" = "$(sum --set server.maxBody=4Mi)"
 expect "port change rolls the Pods" test "$base" != "$(sum --set server.port=9443)"
 
@@ -97,7 +99,8 @@ for o in yaml.safe_load_all(open(sys.argv[1])):
     "$HELM" template gmw "$CHART" --namespace "$NS" --set config.defaults.ratio=0.5 --set config.defaults.gogc=off \
         --set config.defaults.requestPolicy=keep --set server.logLevel=debug --set config.shim.enabled=true \
         --set config.invalidAnnotations=warn --set 'config.excludeNamespaces={batch}' --set server.maxBody=4Mi \
-        --set server.idleTimeout=150 --set server.threads=3 --show-only templates/configmap.yaml |
+        --set server.idleTimeout=150 --set server.threads=3 --set server.headerTimeout=5s \
+        --set server.perIpConnectionLimit=0 --show-only templates/configmap.yaml |
         "$PY" -c 'import sys,yaml; print(yaml.safe_load(sys.stdin)["data"]["config.yaml"])' > "$work/cfg-custom.yaml"
     out=$("$BIN" mutate --config "$work/cfg-custom.yaml" --namespace apps -f "$work/pod.yaml" -o json 2>&1)
     expect "non-default values reach the server (ratio 0.5 -> 256MiB, GOGC off)" sh -c "grep -q '256MiB' <<'X'
@@ -221,6 +224,8 @@ reject "caBundle not base64" "caBundle" --set certs.mode=secret --set certs.secr
 reject "misspelled top-level key" "replicas" --set replicas=3
 reject "misspelled nested key" "failurPolicy" --set webhook.failurPolicy=Fail
 reject "idleTimeout 2 days" "idleTimeout" --set server.idleTimeout=2d
+reject "headerTimeout 0 (the server needs >= 1s)" "headerTimeout" --set server.headerTimeout=0
+reject "perIpConnectionLimit negative" "perIpConnectionLimit" --set server.perIpConnectionLimit=-1
 reject "idleTimeout 0 (the server needs >= 1s)" "idleTimeout" --set server.idleTimeout=0
 reject "requestTimeout 0 (the server needs >= 1s)" "requestTimeout" --set server.requestTimeout=0
 reject "excluded namespace not a DNS label" "excludeNamespaces" --set 'config.excludeNamespaces={Bad_NS}'
@@ -287,5 +292,27 @@ need = ["gomemlimit_webhook_admission_requests_total", "gomemlimit_webhook_admis
 missing = [n for n in need if n not in exprs]
 sys.exit(1 if missing else 0)
 PY
+
+section "monitoring: PrometheusRule, dashboards, deploy/monitoring/ (docs/monitoring.md)"
+for inj in opt-out opt-in; do
+    f="$work/render-monitoring-$inj.yaml"
+    "$HELM" template gmw "$CHART" --namespace "$NS" --set injection.mode="$inj" --set prometheusRule.enabled=true \
+        --set metrics.serviceMonitor.enabled=true --set metrics.dashboard.enabled=true > "$f"
+    if v=$(validate "$f"); then pass "validate with prometheusRule + dashboards ($inj): $(tail -1 <<<"$v")"; else fail "validate monitoring ($inj)"; echo "$v"; fi
+    expect "one PrometheusRule and two dashboard ConfigMaps ($inj)" test \
+        "$(grep -c '^kind: PrometheusRule$' "$f"):$(grep -c '^    grafana_dashboard: "1"$' "$f")" = "1:2"
+done
+expect "lint with prometheusRule" "$HELM" lint --strict "$CHART" --set prometheusRule.enabled=true \
+    --set 'prometheusRule.labels.release=prom' --set 'prometheusRule.alertLabels.team=platform' >/dev/null
+reject "prometheusRule.enabled not a boolean" "enabled" --set-string prometheusRule.enabled=yes
+reject "prometheusRule misspelled key" "alertLabel" --set prometheusRule.alertLabel.team=x
+expect "deploy/monitoring/ validates" sh -c "cat deploy/monitoring/*.yaml | '$PY' tests/deploy/yaml2json.py | node tests/deploy/validate-manifests.js >/dev/null"
+expect "deploy/monitoring/ holds the ServiceMonitor, the PrometheusRule and both dashboards" test \
+    "$(cat deploy/monitoring/*.yaml | grep -c '^kind: \(ServiceMonitor\|PrometheusRule\|ConfigMap\)$')" = 4
+expect "the default kubectl apply -f deploy/ set has no CRD objects" sh -c "! grep -q '^apiVersion: monitoring.coreos.com' deploy/*.yaml"
+cp deploy/monitoring/prometheusrule.yaml "$work/pr-copy.yaml"
+sed -i 's/for: 5m/for: 6m/' deploy/monitoring/prometheusrule.yaml
+if scripts/render-deploy.sh --check >/dev/null 2>&1; then fail "a modified deploy/monitoring/ was not detected"; else pass "a modified deploy/monitoring/ is detected"; fi
+cp "$work/pr-copy.yaml" deploy/monitoring/prometheusrule.yaml
 
 finish

@@ -7,7 +7,8 @@
 //     formats such as quantities), plus a strict check that every field name exists in the
 //     model's type definitions (the schemas themselves accept unknown fields, and the
 //     apiserver silently drops them, which hides typos);
-//   - CRDs the package does not cover (cert-manager.io, monitoring.coreos.com): a structural
+//   - CRDs the package does not cover (cert-manager.io, monitoring.coreos.com ServiceMonitor and
+//     PrometheusRule): a structural
 //     check of required and allowed fields written here from the CRDs' documented shape;
 //   - anything else is an error: an object nobody checked is not "valid".
 // Output: one line per object; exit 0 when all are valid, 1 otherwise, 2 on bad input.
@@ -176,6 +177,25 @@ const CRDS = {
                     tlsConfig: { allowed: { ca: tlsSrc, cert: tlsSrc, keySecret: secretKeySel, serverName: true,
                                             insecureSkipVerify: "boolean", caFile: true, certFile: true, keyFile: true } },
                 } } },
+            },
+        },
+    },
+    "monitoring.coreos.com/v1/PrometheusRule": {
+        spec: {
+            required: ["groups"],
+            allowed: {
+                groups: { items: {
+                    required: ["name", "rules"],
+                    allowed: {
+                        name: true, interval: "duration", limit: "integer", query_offset: "duration",
+                        partial_response_strategy: true, labels: true,
+                        rules: { items: {
+                            required: ["expr"], oneOf: ["alert", "record"],
+                            allowed: { alert: true, record: true, expr: true, for: "duration",
+                                       keep_firing_for: "duration", labels: true, annotations: true },
+                        } },
+                    },
+                } },
             },
         },
     },

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Graceful shutdown: SIGTERM while a client is still sending its body slowly: the
-request completes with 200, new connections are refused meanwhile, the process exits 0.
-A request that never finishes cannot hold the process past the grace period."""
+request completes with 200, a connection opened meanwhile is still served (not ready,
+Connection: close), the process exits 0. A request that never finishes cannot hold the
+process past the grace period."""
 import json
 import os
 import signal
@@ -55,13 +56,15 @@ def test_sigterm_during_slow_request():
         srv.signal(signal.SIGTERM)
         srv.wait_log(lambda r: r.get("msg", "").startswith("shutting down"))
         assert srv.alive(), "the server exited with a request in flight"
-        # New connections are refused while the old request is finishing.
-        refused = False
-        try:
-            socket.create_connection(("127.0.0.1", srv.port), timeout=2).close()
-        except OSError:
-            refused = True
-        assert refused, "a new connection was accepted during shutdown"
+        # While a request is still arriving the server keeps listening: a connection
+        # opened now is served (a request already on its way is not cut), told the
+        # server is not ready, and closed after the answer.
+        late = tls_connect(work, srv.port)
+        late.sendall(f"GET /readyz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        answer = read_all(late)
+        late.close()
+        assert answer.startswith(b"HTTP/1.1 503"), answer
+        assert b"Connection: close" in answer, answer
         # Finish the body slowly, in pieces.
         rest = body[half:]
         step = max(1, len(rest) // 5)
@@ -113,9 +116,13 @@ def test_grace_period_bounds_a_stuck_request():
 
 
 def test_readyz_during_drain():
+    """Deterministic on a busy machine: the drain waits for the request whose headers
+    were sent before SIGTERM even if the server has not read them yet (unread bytes on
+    a connection, or a request line seen, keep the server from stopping), and the grace
+    period is long enough never to be what ends it (the server exits once drained)."""
     work = workdir("gmw-ready-")
     make_certs(work)
-    with Server(work, args=["--shutdown-grace-period", "5s"]) as srv:
+    with Server(work, args=["--shutdown-grace-period", "60s"]) as srv:
         # Keep one connection open with a request in flight, and one idle keep-alive
         # connection on which readyz is asked after SIGTERM.
         busy = tls_connect(work, srv.port)

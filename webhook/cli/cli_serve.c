@@ -42,8 +42,11 @@ typedef struct {
     const char *listen, *cert, *key, *log_level;
     bool threads_set, limit_set, idle_set, request_set, grace_set, body_set;
     unsigned threads, limit, idle_s, request_s, grace_s;
+    bool header_set, per_ip_set;
+    unsigned header_s, per_ip;
     int64_t max_body;
     unsigned reload_interval_ms;
+    unsigned metrics_namespaces;
 } serve_flags;
 
 /* State shared by the main thread and the watcher thread's reload callbacks. */
@@ -69,6 +72,11 @@ static void usage(FILE *out)
           "      --tls-key-file FILE       PEM private key (tls.keyFile)\n"
           "      --threads N               worker threads, 0 = CPU count (threads)\n"
           "      --connection-limit N      maximum open connections (connectionLimit)\n"
+          "      --per-ip-connection-limit N  open connections per client address, 0 = no cap\n"
+          "                                (perIpConnectionLimit; 512)\n"
+          "      --header-timeout DUR      close a connection whose first request headers have\n"
+          "                                not arrived (handshake included) after DUR without\n"
+          "                                traffic (headerTimeout; 10s, 1s..1h)\n"
           "      --idle-timeout DUR        close idle connections after DUR (idleTimeout; 120s,\n"
           "                                1s..24h)\n"
           "      --request-timeout DUR     abort a request whose body has not arrived within DUR\n"
@@ -78,6 +86,8 @@ static void usage(FILE *out)
           "      --max-body QUANTITY       largest request body, e.g. 8Mi (maxBody)\n"
           "      --log-level LEVEL         debug | info | warn | error (logLevel)\n"
           "      --reload-interval DUR     poll interval for file changes (default 2s)\n"
+          "      --metrics-namespaces N    namespaces with their own injections_total series,\n"
+          "                                0..256 (default 64; later ones count as \"_other\")\n"
           "  -h, --help                    show this help\n"
           "\n"
           "DUR is " GMW_DURATION_SYNTAX ", as in the config file\n"
@@ -110,14 +120,18 @@ static void apply_flags(const serve_flags *f, gmw_config *cfg)
         snprintf(cfg->tls_cert_file, sizeof cfg->tls_cert_file, "%s", f->cert);
     if (f->key != NULL)
         snprintf(cfg->tls_key_file, sizeof cfg->tls_key_file, "%s", f->key);
-    if (f->log_level != NULL)
-        gmw_log_level_parse(f->log_level, &cfg->log_level);
+    if (f->log_level != NULL && gmw_log_level_parse(f->log_level, &cfg->log_level) != 0)
+        cfg->log_level = GMW_LOG_INFO; /* unreachable: parse_args checked it */
     if (f->threads_set)
         cfg->threads = f->threads;
     if (f->limit_set)
         cfg->connection_limit = f->limit;
     if (f->idle_set)
         cfg->idle_timeout_s = f->idle_s;
+    if (f->header_set)
+        cfg->header_timeout_s = f->header_s;
+    if (f->per_ip_set)
+        cfg->per_ip_connection_limit = f->per_ip;
     if (f->request_set)
         cfg->request_timeout_s = f->request_s;
     if (f->grace_set)
@@ -218,6 +232,8 @@ static void reload_config(void *arg)
     KEEP_NUM(threads, "threads");
     KEEP_NUM(connection_limit, "connectionLimit");
     KEEP_NUM(idle_timeout_s, "idleTimeout");
+    KEEP_NUM(header_timeout_s, "headerTimeout");
+    KEEP_NUM(per_ip_connection_limit, "perIpConnectionLimit");
     if (cfg.max_body_bytes <= 0)
         cfg.max_body_bytes = st->running.max_body_bytes;
     if (gmw_server_set_config(st->server, &cfg) != 0) {
@@ -248,7 +264,10 @@ static int parse_args(int argc, char **argv, serve_flags *f)
         OPT_GRACE,
         OPT_BODY,
         OPT_LOG,
-        OPT_RELOAD
+        OPT_RELOAD,
+        OPT_METRICS_NS,
+        OPT_HEADER,
+        OPT_PER_IP
     };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -263,12 +282,16 @@ static int parse_args(int argc, char **argv, serve_flags *f)
         {"max-body", required_argument, NULL, OPT_BODY},
         {"log-level", required_argument, NULL, OPT_LOG},
         {"reload-interval", required_argument, NULL, OPT_RELOAD},
+        {"metrics-namespaces", required_argument, NULL, OPT_METRICS_NS},
+        {"header-timeout", required_argument, NULL, OPT_HEADER},
+        {"per-ip-connection-limit", required_argument, NULL, OPT_PER_IP},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char listen_bad[160];
     memset(f, 0, sizeof *f);
     f->reload_interval_ms = 2000;
+    f->metrics_namespaces = GMW_METRICS_NAMESPACES_DEFAULT;
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -318,6 +341,17 @@ static int parse_args(int argc, char **argv, serve_flags *f)
                 bad = "--connection-limit wants an integer 1..1000000";
             f->limit_set = true;
             break;
+        case OPT_HEADER:
+            if (gmw_duration_parse_seconds(optarg, GMW_HEADER_TIMEOUT_MIN_S,
+                                           GMW_HEADER_TIMEOUT_MAX_S, &f->header_s) != 0)
+                bad = "--header-timeout wants a duration from 1s to 1h in whole seconds, e.g. 10s";
+            f->header_set = true;
+            break;
+        case OPT_PER_IP:
+            if (parse_uint(optarg, 1000000, &f->per_ip) != 0)
+                bad = "--per-ip-connection-limit wants an integer 0..1000000";
+            f->per_ip_set = true;
+            break;
         case OPT_IDLE:
             if (gmw_duration_parse_seconds(optarg, GMW_IDLE_TIMEOUT_MIN_S, GMW_IDLE_TIMEOUT_MAX_S,
                                            &f->idle_s) != 0)
@@ -353,6 +387,10 @@ static int parse_args(int argc, char **argv, serve_flags *f)
                 bad = "--reload-interval wants a duration between 10ms and 1h";
             else
                 f->reload_interval_ms = (unsigned)ms;
+            break;
+        case OPT_METRICS_NS:
+            if (parse_uint(optarg, GMW_METRICS_NAMESPACES_MAX, &f->metrics_namespaces) != 0)
+                bad = "--metrics-namespaces wants a number from 0 to 256";
             break;
         case 'h':
             usage(stdout);
@@ -411,6 +449,7 @@ int gmw_cmd_serve(int argc, char **argv)
     st.running = cfg;
     pthread_mutex_init(&st.reload_lock, NULL);
     gmw_metrics_init(&st.metrics, (int64_t)time(NULL), GMW_VERSION);
+    gmw_metrics_set_namespace_limit(&st.metrics, st.flags.metrics_namespaces);
 
     /* Block the signals before any thread exists, so every thread inherits the mask. */
     sigset_t sigs;
@@ -422,16 +461,19 @@ int gmw_cmd_serve(int argc, char **argv)
     (void)signal(SIGPIPE, SIG_IGN); /* fails only for an invalid signal number */
 
     /* Take the file signatures before loading, so no change in between is missed. */
-    watch = gmw_watch_new(st.flags.reload_interval_ms, 200);
-    if (watch == NULL) {
+    if (gmw_watch_new(st.flags.reload_interval_ms, 200, &watch) != 0) {
         fprintf(stderr, "gomemlimit-webhook serve: out of memory\n");
         goto out;
     }
     const char *pair[2] = {cfg.tls_cert_file, cfg.tls_key_file};
-    gmw_watch_add(watch, pair, 2, reload_certs, &st);
-    if (st.flags.config_path != NULL) {
+    int arc = gmw_watch_add(watch, pair, 2, reload_certs, &st);
+    if (arc == 0 && st.flags.config_path != NULL) {
         const char *one[1] = {st.flags.config_path};
-        gmw_watch_add(watch, one, 1, reload_config, &st);
+        arc = gmw_watch_add(watch, one, 1, reload_config, &st);
+    }
+    if (arc != 0) {
+        fprintf(stderr, "gomemlimit-webhook serve: cannot watch the files: %s\n", strerror(-arc));
+        goto out;
     }
 
     gmw_cert_info info;
@@ -448,6 +490,8 @@ int gmw_cmd_serve(int argc, char **argv)
         .threads = cfg.threads,
         .connection_limit = cfg.connection_limit,
         .idle_timeout_s = cfg.idle_timeout_s,
+        .header_timeout_s = cfg.header_timeout_s,
+        .per_ip_connection_limit = cfg.per_ip_connection_limit,
         .metrics = &st.metrics,
     };
     if (gmw_server_start(&opt, &cfg, &st.server, err, sizeof err) != 0) {
@@ -456,16 +500,18 @@ int gmw_cmd_serve(int argc, char **argv)
         goto out;
     }
     {
-        gmw_log_field f[7] = {
+        gmw_log_field f[9] = {
             GMW_LOG_STR("listen", cfg.listen),
             GMW_LOG_INT("port", gmw_server_port(st.server)),
             GMW_LOG_INT("threads", cfg.threads),
             GMW_LOG_INT("connectionLimit", cfg.connection_limit),
+            GMW_LOG_INT("perIpConnectionLimit", cfg.per_ip_connection_limit),
+            GMW_LOG_INT("headerTimeoutSeconds", cfg.header_timeout_s),
             GMW_LOG_INT("idleTimeoutSeconds", cfg.idle_timeout_s),
             GMW_LOG_INT("maxBodyBytes", cfg.max_body_bytes),
             GMW_LOG_STR("version", GMW_VERSION),
         };
-        gmw_log_fields(GMW_LOG_INFO, "listening", f, 7);
+        gmw_log_fields(GMW_LOG_INFO, "listening", f, 9);
     }
     int wrc = gmw_watch_start(watch);
     if (wrc != 0)
@@ -491,13 +537,12 @@ int gmw_cmd_serve(int argc, char **argv)
     pthread_mutex_lock(&st.reload_lock);
     unsigned grace_s = st.running.shutdown_grace_s;
     pthread_mutex_unlock(&st.reload_lock);
-    /* Stop accepting first, then say so: the log line promises that new connections are
-     * already refused. */
+    /* Not ready first, then say so; the drain stops listening once the server is quiet. */
     gmw_server_quiesce(st.server);
     {
         gmw_log_field f[2] = {GMW_LOG_INT("gracePeriodSeconds", grace_s),
                               GMW_LOG_INT("inFlight", gmw_metrics_in_flight(&st.metrics))};
-        gmw_log_fields(GMW_LOG_INFO, "shutting down: no new connections, finishing requests", f, 2);
+        gmw_log_fields(GMW_LOG_INFO, "shutting down: finishing requests", f, 2);
     }
     int64_t left = gmw_server_drain(st.server, grace_s * 1000u);
     if (left > 0) {

@@ -57,6 +57,8 @@ void gmw_config_defaults(gmw_config *cfg)
     snprintf(cfg->tls_key_file, sizeof cfg->tls_key_file, "%s", "/etc/webhook/tls/tls.key");
     cfg->threads = 0;
     cfg->connection_limit = 1024;
+    cfg->per_ip_connection_limit = 512;
+    cfg->header_timeout_s = 10;
     cfg->idle_timeout_s = 120;
     cfg->request_timeout_s = 10;
     cfg->shutdown_grace_s = 20;
@@ -457,6 +459,8 @@ static const char *const top_keys[] = {
     "tls",
     "threads",
     "connectionLimit",
+    "perIpConnectionLimit",
+    "headerTimeout",
     "idleTimeout",
     "requestTimeout",
     "shutdownGracePeriod",
@@ -502,6 +506,11 @@ static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
         return read_uint(c, key, v, 0, 1024, &cfg->threads);
     if (strcmp(key, "connectionLimit") == 0)
         return read_uint(c, key, v, 1, 1000000, &cfg->connection_limit);
+    if (strcmp(key, "perIpConnectionLimit") == 0)
+        return read_uint(c, key, v, 0, 1000000, &cfg->per_ip_connection_limit);
+    if (strcmp(key, "headerTimeout") == 0)
+        return read_duration(c, key, v, GMW_HEADER_TIMEOUT_MIN_S, GMW_HEADER_TIMEOUT_MAX_S,
+                             &cfg->header_timeout_s);
     if (strcmp(key, "idleTimeout") == 0)
         return read_duration(c, key, v, GMW_IDLE_TIMEOUT_MIN_S, GMW_IDLE_TIMEOUT_MAX_S,
                              &cfg->idle_timeout_s);

@@ -19,6 +19,8 @@
  *   tls: {certFile: /etc/webhook/tls/tls.crt, keyFile: /etc/webhook/tls/tls.key}
  *   threads: 0              # 0 = number of CPUs
  *   connectionLimit: 1024
+ *   perIpConnectionLimit: 512  # 0 = no per-address cap
+ *   headerTimeout: 10s      # accept to the end of the first request's headers
  *   idleTimeout: 120s       # integer seconds or <n>ms/<n>s/<n>m/<n>h (duration.h)
  *   requestTimeout: 10s
  *   shutdownGracePeriod: 20s
@@ -48,6 +50,8 @@ typedef enum { GMW_LOG_DEBUG = 0, GMW_LOG_INFO, GMW_LOG_WARN, GMW_LOG_ERROR } gm
 #define GMW_CONFIG_ERR 512
 
 /* Ranges (seconds) of the duration keys, shared with the `serve` flags. */
+#define GMW_HEADER_TIMEOUT_MIN_S 1u
+#define GMW_HEADER_TIMEOUT_MAX_S 3600u
 #define GMW_IDLE_TIMEOUT_MIN_S 1u
 #define GMW_IDLE_TIMEOUT_MAX_S 86400u
 #define GMW_REQUEST_TIMEOUT_MIN_S 1u
@@ -73,6 +77,8 @@ typedef struct {
     char tls_key_file[GMW_CONFIG_PATH];
     unsigned threads;              /* 0 = CPU count */
     unsigned connection_limit;     /* default 1024 */
+    unsigned per_ip_connection_limit; /* default 512; 0 = none */
+    unsigned header_timeout_s;        /* default 10 */
     unsigned idle_timeout_s;       /* default 120 */
     unsigned request_timeout_s;    /* default 10 */
     unsigned shutdown_grace_s;     /* default 20 */

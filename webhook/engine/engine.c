@@ -176,8 +176,7 @@ static env_var env_inspect(engine_ctx *c, const json_t *env, const char *contain
         ev.state = ENV_EMPTY;
         return ev;
     }
-    const char *own = gmw_status_own_value(c->own_status, container, var);
-    if (own != NULL && !ev.value_from && ev.value != NULL && strcmp(own, ev.value) == 0)
+    if (!ev.value_from && gmw_status_is_own(c->own_status, container, var, ev.value))
         ev.state = ENV_OWN;
     else
         ev.state = ENV_USER;

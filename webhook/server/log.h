@@ -21,6 +21,10 @@
 
 #include "config.h" /* gmw_log_level */
 
+#ifndef GMW_MUST_CHECK
+#define GMW_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
 #define GMW_LOG_LINE_MAX 4096
 
 typedef enum { GMW_LF_STR = 0, GMW_LF_INT, GMW_LF_NUM, GMW_LF_BOOL } gmw_log_field_kind;
@@ -47,7 +51,7 @@ bool gmw_log_enabled(gmw_log_level level);
  * Parse "debug", "info", "warn" (or "warning"), "error" into *level. Returns 0, or
  * -EINVAL for anything else.
  */
-int gmw_log_level_parse(const char *s, gmw_log_level *level);
+GMW_MUST_CHECK int gmw_log_level_parse(const char *s, gmw_log_level *level);
 
 /* Log msg with n fields at level (no-op when below the threshold). */
 void gmw_log_fields(gmw_log_level level, const char *msg, const gmw_log_field *fields, size_t n);

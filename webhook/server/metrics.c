@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PREFIX "gomemlimit_webhook_"
@@ -51,11 +52,14 @@ void gmw_metrics_init(gmw_metrics *m, int64_t start_time, const char *version)
     memcpy(m->version, version, vl);
     m->version[vl] = '\0';
     pthread_mutex_init(&m->containers_lock, NULL);
+    pthread_mutex_init(&m->labels_lock, NULL);
+    m->ns_limit = GMW_METRICS_NAMESPACES_DEFAULT;
 }
 
 void gmw_metrics_destroy(gmw_metrics *m)
 {
     pthread_mutex_destroy(&m->containers_lock);
+    pthread_mutex_destroy(&m->labels_lock);
 }
 
 gmw_metric_op gmw_metrics_op_from_string(const char *op)
@@ -138,6 +142,84 @@ out:
     pthread_mutex_unlock(&m->containers_lock);
 }
 
+static const char *const decision_names[GMW_METRICS_DECISIONS] = {"patched", "allowed", "denied"};
+
+void gmw_metrics_set_namespace_limit(gmw_metrics *m, unsigned limit)
+{
+    pthread_mutex_lock(&m->labels_lock);
+    m->ns_limit = limit > GMW_METRICS_NAMESPACES_MAX ? GMW_METRICS_NAMESPACES_MAX : limit;
+    pthread_mutex_unlock(&m->labels_lock);
+}
+
+void gmw_metrics_injection(gmw_metrics *m, const char *ns, gmw_metric_result result)
+{
+    int d;
+    if (result == GMW_RESULT_PATCHED)
+        d = 0;
+    else if (result == GMW_RESULT_ALLOWED)
+        d = 1;
+    else if (result == GMW_RESULT_DENIED)
+        d = 2;
+    else
+        return;
+    char name[GMW_METRICS_NS_LEN];
+    size_t n = ns != NULL ? strlen(ns) : 0;
+    if (n == 0) {
+        memcpy(name, GMW_METRICS_NS_NONE, sizeof GMW_METRICS_NS_NONE);
+    } else {
+        if (n >= sizeof name)
+            n = sizeof name - 1;
+        memcpy(name, ns, n);
+        name[n] = '\0';
+    }
+    pthread_mutex_lock(&m->labels_lock);
+    for (unsigned i = 0; i < m->ns_series; i++) {
+        if (strcmp(m->ns[i].name, name) == 0) {
+            m->ns[i].count[d]++;
+            goto out;
+        }
+    }
+    if (m->ns_series < m->ns_limit) {
+        gmw_namespace_series *s = &m->ns[m->ns_series++];
+        memcpy(s->name, name, sizeof name);
+        memset(s->count, 0, sizeof s->count);
+        s->count[d] = 1;
+    } else {
+        m->ns_other[d]++;
+    }
+out:
+    pthread_mutex_unlock(&m->labels_lock);
+}
+
+void gmw_metrics_format_ratio(uint32_t ratio_e4, char out[8])
+{
+    if (ratio_e4 >= 10000) {
+        memcpy(out, "1", 2);
+        return;
+    }
+    /* "0." and four digits, then drop trailing zeros (ratio_e4 > 0 keeps one digit). */
+    snprintf(out, 8, "0.%04u", (unsigned)ratio_e4);
+    size_t len = strlen(out);
+    while (len > 2 && out[len - 1] == '0')
+        out[--len] = '\0';
+    if (len == 2)
+        memcpy(out, "0", 2);
+}
+
+void gmw_metrics_set_config(gmw_metrics *m, uint32_t ratio_e4, const char *gogc,
+                            const char *request_policy)
+{
+    char ratio[8];
+    gmw_metrics_format_ratio(ratio_e4, ratio);
+    pthread_mutex_lock(&m->labels_lock);
+    memcpy(m->config_ratio, ratio, sizeof ratio);
+    snprintf(m->config_gogc, sizeof m->config_gogc, "%s", gogc != NULL ? gogc : "");
+    snprintf(m->config_policy, sizeof m->config_policy, "%s",
+             request_policy != NULL ? request_policy : "");
+    m->config_set = true;
+    pthread_mutex_unlock(&m->labels_lock);
+}
+
 void gmw_metrics_http(gmw_metrics *m, gmw_metric_route route, unsigned code)
 {
     if ((unsigned)route >= GMW_ROUTE_COUNT)
@@ -217,6 +299,69 @@ static int series2(gmw_dynbuf *out, const char *name, const char *k1, const char
     }
     if (rc == 0)
         rc = gmw_dynbuf_addf(out, "\"} %llu\n", (unsigned long long)value);
+    return rc;
+}
+
+/* injections_total, config_info and config_ratio from a snapshot taken under labels_lock. */
+static int render_labelled(gmw_metrics *m, gmw_dynbuf *out)
+{
+    gmw_namespace_series *snap = malloc(GMW_METRICS_NAMESPACES_MAX * sizeof *snap);
+    if (snap == NULL)
+        return -ENOMEM;
+    uint64_t other[GMW_METRICS_DECISIONS];
+    char ratio[8], gogc[16], policy[16];
+    pthread_mutex_lock(&m->labels_lock);
+    unsigned nseries = m->ns_series;
+    memcpy(snap, m->ns, nseries * sizeof snap[0]);
+    memcpy(other, m->ns_other, sizeof other);
+    bool config_set = m->config_set;
+    memcpy(ratio, m->config_ratio, sizeof ratio);
+    memcpy(gogc, m->config_gogc, sizeof gogc);
+    memcpy(policy, m->config_policy, sizeof policy);
+    unsigned limit = m->ns_limit;
+    pthread_mutex_unlock(&m->labels_lock);
+
+    char help[256];
+    snprintf(
+        help, sizeof help,
+        "Pod CREATE admissions by namespace and decision (patched = settings injected). "
+        "The first %u namespaces get their own series, later ones count as pod_namespace=\"%s\".",
+        limit, GMW_METRICS_NS_OTHER);
+    int rc = header(out, "injections_total", "counter", help);
+    for (unsigned i = 0; rc == 0 && i < nseries; i++)
+        for (int d = 0; rc == 0 && d < GMW_METRICS_DECISIONS; d++)
+            rc = series2(out, "injections_total", "pod_namespace", snap[i].name, "decision",
+                         decision_names[d], snap[i].count[d]);
+    if (rc == 0 && (other[0] | other[1] | other[2]) != 0)
+        for (int d = 0; rc == 0 && d < GMW_METRICS_DECISIONS; d++)
+            rc = series2(out, "injections_total", "pod_namespace", GMW_METRICS_NS_OTHER, "decision",
+                         decision_names[d], other[d]);
+    if (rc != 0 || !config_set)
+        goto out;
+    rc = header(out, "config_info", "gauge",
+                "The running defaults (defaults.ratio, defaults.gogc, defaults.requestPolicy); "
+                "always 1.");
+    if (rc == 0)
+        rc = gmw_dynbuf_addf(out, PREFIX "config_info{ratio=\"");
+    if (rc == 0)
+        rc = gmw_metrics_escape_label(out, ratio);
+    if (rc == 0)
+        rc = gmw_dynbuf_addf(out, "\",gogc=\"");
+    if (rc == 0)
+        rc = gmw_metrics_escape_label(out, gogc);
+    if (rc == 0)
+        rc = gmw_dynbuf_addf(out, "\",request_policy=\"");
+    if (rc == 0)
+        rc = gmw_metrics_escape_label(out, policy);
+    if (rc == 0)
+        rc = gmw_dynbuf_addf(out, "\"} 1\n");
+    if (rc == 0)
+        rc = header(out, "config_ratio", "gauge",
+                    "defaults.ratio: GOMEMLIMIT = ratio x limits.memory.");
+    if (rc == 0)
+        rc = gmw_dynbuf_addf(out, PREFIX "config_ratio %s\n", ratio);
+out:
+    free(snap);
     return rc;
 }
 
@@ -310,6 +455,8 @@ int gmw_metrics_render(gmw_metrics *m, gmw_dynbuf *out)
                "Requests aborted because the body had not arrived within requestTimeout."));
     TRY(gmw_dynbuf_addf(out, PREFIX "request_timeouts_total %llu\n",
                         (unsigned long long)atomic_load(&m->request_timeouts)));
+
+    TRY(render_labelled(m, out));
 
     TRY(header(out, "build_info", "gauge", "Build information; the value is always 1."));
     TRY(series2(out, "build_info", "version", m->version, NULL, NULL, 1));

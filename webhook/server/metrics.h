@@ -16,6 +16,10 @@
  *   cert_reloads_total{result}                     counter (success|failure)
  *   config_reloads_total{result}                   counter (success|failure)
  *   request_timeouts_total                         counter (bodies not in by requestTimeout)
+ *   injections_total{pod_namespace,decision}       counter (Pod CREATEs reaching the engine;
+ *                                                  bounded: see gmw_metrics_injection)
+ *   config_info{ratio,gogc,request_policy}         gauge, always 1 (the running defaults)
+ *   config_ratio                                   gauge (defaults.ratio)
  *   build_info{version}                            gauge, always 1
  *   process_start_time_seconds                     gauge
  */
@@ -24,6 +28,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dynbuf.h"
@@ -60,12 +65,28 @@ typedef enum {
 #define GMW_METRICS_BUCKETS 14
 #define GMW_METRICS_CONTAINER_SERIES 64
 #define GMW_METRICS_LABEL_MAX 48
+/* Namespaces with their own injections_total series: at most GMW_METRICS_NAMESPACES_MAX,
+ * GMW_METRICS_NAMESPACES_DEFAULT unless gmw_metrics_set_namespace_limit says otherwise. */
+#define GMW_METRICS_NAMESPACES_MAX 256
+#define GMW_METRICS_NAMESPACES_DEFAULT 64
+#define GMW_METRICS_NS_LEN 64 /* a namespace is a DNS label: at most 63 characters */
+/* Label values that no Kubernetes namespace can have (DNS labels have no '_'). */
+#define GMW_METRICS_NS_OTHER "_other" /* namespaces beyond the limit */
+#define GMW_METRICS_NS_NONE "_none"   /* a request without a namespace */
 
 typedef struct {
     char action[GMW_METRICS_LABEL_MAX];
     char reason[GMW_METRICS_LABEL_MAX];
     uint64_t count;
 } gmw_container_series;
+
+/* injections_total decisions, in label order: patched, allowed, denied. */
+#define GMW_METRICS_DECISIONS 3
+
+typedef struct {
+    char name[GMW_METRICS_NS_LEN];
+    uint64_t count[GMW_METRICS_DECISIONS];
+} gmw_namespace_series;
 
 typedef struct {
     atomic_uint_fast64_t admissions[GMW_OP_COUNT][GMW_RESULT_COUNT];
@@ -83,6 +104,15 @@ typedef struct {
     pthread_mutex_t containers_lock;
     gmw_container_series containers[GMW_METRICS_CONTAINER_SERIES];
     unsigned container_series;
+    /* injections_total and config_info: guarded by labels_lock. */
+    pthread_mutex_t labels_lock;
+    unsigned ns_limit, ns_series;
+    gmw_namespace_series ns[GMW_METRICS_NAMESPACES_MAX];
+    uint64_t ns_other[GMW_METRICS_DECISIONS];
+    bool config_set;
+    char config_ratio[8]; /* "0.9", "1", "0.0001" */
+    char config_gogc[16];
+    char config_policy[16];
 } gmw_metrics;
 
 /* Zero everything, record start_time and version (borrowed, copied). */
@@ -100,6 +130,26 @@ void gmw_metrics_admission(gmw_metrics *m, gmw_metric_op op, gmw_metric_result r
 /* Count one container outcome; action/reason are copied (truncated to the label max).
  * When the table is full, new pairs are counted under reason="other". */
 void gmw_metrics_container(gmw_metrics *m, const char *action, const char *reason);
+/*
+ * Count one Pod CREATE the engine decided, in injections_total{pod_namespace,decision}: result
+ * GMW_RESULT_PATCHED, _ALLOWED or _DENIED (others are not counted). ns is copied (NULL or ""
+ * counts as "_none"). The first ns_limit distinct namespaces get their own series, kept for
+ * the life of the process (so every series is a monotonic counter); later namespaces count
+ * under pod_namespace="_other" ("_none" takes a slot like any namespace), so the output has at
+ * most 3 x (limit + 1) series. (The label is not "namespace": Prometheus' target label of
+ * that name would rename it to exported_namespace.)
+ */
+void gmw_metrics_injection(gmw_metrics *m, const char *ns, gmw_metric_result result);
+/* Set the namespace limit (clamped to GMW_METRICS_NAMESPACES_MAX; 0 = every namespace under
+ * "_other"). Call before counting: namespaces already seen keep their series. */
+void gmw_metrics_set_namespace_limit(gmw_metrics *m, unsigned limit);
+/* Record the running defaults for config_info and config_ratio: ratio in 1/10000
+ * (1..10000), gogc ("100", "off") and request policy ("match", ...) copied (truncated). */
+void gmw_metrics_set_config(gmw_metrics *m, uint32_t ratio_e4, const char *gogc,
+                            const char *request_policy);
+/* Format ratio_e4 (1..10000) as the shortest decimal ("0.9", "0.0001", "1") into out[8]. */
+void gmw_metrics_format_ratio(uint32_t ratio_e4, char out[8]);
+
 /* Count one HTTP response. */
 void gmw_metrics_http(gmw_metrics *m, gmw_metric_route route, unsigned code);
 void gmw_metrics_in_flight_add(gmw_metrics *m, int delta);

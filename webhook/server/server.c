@@ -3,11 +3,8 @@
  */
 #include "server.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +18,7 @@
 #include <microhttpd.h>
 
 #include "dynbuf.h"
+#include "listen_socket.h"
 #include "log.h"
 #include "review.h"
 #include "tlsstore.h"
@@ -31,15 +29,34 @@ typedef struct {
     gmw_config cfg;
 } config_snap;
 
+/*
+ * Per-connection state (libmicrohttpd's socket_context), so the drain can tell a
+ * connection on which a request may be arriving from an idle one.
+ */
+typedef struct conn_state {
+    struct conn_state *prev, *next; /* srv->conns, guarded by conns_lock */
+    int fd;
+    bool had_request;            /* worker thread only: headers of a request were complete */
+    atomic_bool active;          /* a request is being read or answered */
+    atomic_int_fast64_t last_ms; /* monotonic ms of the last start, request begin or end */
+} conn_state;
+
 struct gmw_server {
     struct MHD_Daemon *daemon;
     int listen_fd;       /* ours to close only when owns_listen_fd */
     bool owns_listen_fd; /* MHD closes a given socket at stop unless it was quiesced */
+    bool listening;      /* main thread only: MHD still accepts on listen_fd */
     uint16_t port;
-    unsigned idle_timeout_s; /* the connection timeout outside a request body */
+    unsigned idle_timeout_s;   /* the connection timeout between requests */
+    unsigned header_timeout_s; /* the timeout until a connection's first request headers */
     gmw_metrics *metrics;
     atomic_bool shutting_down;
     atomic_int_fast64_t in_flight; /* POST /mutate requests between headers and completion */
+    atomic_int_fast64_t last_event_ms; /* the last connection start, request begin or end */
+    atomic_int untracked;              /* connections without a conn_state (out of memory) */
+    struct timespec drain_start;       /* set by gmw_server_quiesce */
+    pthread_mutex_t conns_lock;
+    conn_state *conns; /* open connections, guarded by conns_lock */
     pthread_mutex_t cfg_lock;
     config_snap *cfg; /* guarded by cfg_lock; holds one reference */
 };
@@ -57,6 +74,9 @@ typedef struct {
     bool timed_out;     /* aborted for requestTimeout (already logged and counted) */
     struct timespec start;
 } mutate_req;
+
+/* After a request body this large, freed memory is handed back to the system. */
+#define GMW_TRIM_AFTER_BODY_BYTES (256 * 1024)
 
 static void snap_release(config_snap *s)
 {
@@ -85,6 +105,8 @@ int gmw_server_set_config(gmw_server *srv, const gmw_config *cfg)
     srv->cfg = s;
     pthread_mutex_unlock(&srv->cfg_lock);
     snap_release(old);
+    gmw_metrics_set_config(srv->metrics, cfg->ratio_e4, cfg->gogc,
+                           gmw_request_policy_name(cfg->request_policy));
     return 0;
 }
 
@@ -93,6 +115,106 @@ static double elapsed_seconds(const struct timespec *start)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* ---- connections -------------------------------------------------------------------- */
+
+static conn_state *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info != NULL ? info->socket_context : NULL;
+}
+
+/* A request starts (its request line arrived) or ends (answered or aborted) on c. */
+static void conn_request_mark(gmw_server *srv, struct MHD_Connection *c, bool active)
+{
+    int64_t now = monotonic_ms();
+    atomic_store(&srv->last_event_ms, now);
+    conn_state *cs = conn_of(c);
+    if (cs == NULL)
+        return;
+    atomic_store(&cs->active, active);
+    atomic_store(&cs->last_ms, now);
+}
+
+/*
+ * The connection's headers are complete. Until the first request's are, the connection
+ * is on headerTimeout (set when it was accepted); from then on idleTimeout applies.
+ */
+static void conn_headers_complete(gmw_server *srv, struct MHD_Connection *c)
+{
+    conn_state *cs = conn_of(c);
+    if (cs == NULL || cs->had_request)
+        return;
+    cs->had_request = true;
+    if (srv->header_timeout_s != srv->idle_timeout_s)
+        (void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, srv->idle_timeout_s);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: keep the list of open connections for the drain. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    gmw_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        atomic_store(&srv->last_event_ms, monotonic_ms());
+        /* Runs after libmicrohttpd linked the connection into its timeout list. */
+        if (srv->header_timeout_s != srv->idle_timeout_s)
+            (void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                                            srv->header_timeout_s);
+        conn_state *cs = calloc(1, sizeof *cs);
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (cs == NULL || info == NULL) {
+            free(cs);
+            atomic_fetch_add(&srv->untracked, 1);
+            *socket_context = NULL;
+            return;
+        }
+        cs->fd = info->connect_fd;
+        atomic_init(&cs->active, false);
+        atomic_init(&cs->last_ms, monotonic_ms());
+        pthread_mutex_lock(&srv->conns_lock);
+        cs->next = srv->conns;
+        if (srv->conns != NULL)
+            srv->conns->prev = cs;
+        srv->conns = cs;
+        pthread_mutex_unlock(&srv->conns_lock);
+        *socket_context = cs;
+        return;
+    }
+    /* MHD_CONNECTION_NOTIFY_CLOSED (before the socket is closed) */
+    conn_state *cs = *socket_context;
+    if (cs == NULL) {
+        atomic_fetch_sub(&srv->untracked, 1);
+        return;
+    }
+    pthread_mutex_lock(&srv->conns_lock);
+    if (cs->prev != NULL)
+        cs->prev->next = cs->next;
+    else
+        srv->conns = cs->next;
+    if (cs->next != NULL)
+        cs->next->prev = cs->prev;
+    pthread_mutex_unlock(&srv->conns_lock);
+    free(cs);
+    *socket_context = NULL;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the first sign of a request (its request line). */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)uri;
+    conn_request_mark(cls, c, true);
+    return NULL; /* the request's con_cls starts empty (on_request's first phase) */
 }
 
 /* ---- requestTimeout ----------------------------------------------------------------- */
@@ -178,17 +300,29 @@ static enum MHD_Result respond_error(gmw_server *srv, struct MHD_Connection *c,
 
 /* ---- routing ------------------------------------------------------------------------ */
 
-static gmw_metric_route route_of(const char *url)
+/* The routes: one line each. GET routes also answer HEAD. */
+typedef enum { ROUTE_GET = 0, ROUTE_POST_REVIEW } route_kind;
+
+typedef struct {
+    const char *path;
+    gmw_metric_route metric;
+    route_kind kind;
+} route_def;
+
+static const route_def routes[] = {
+    {"/mutate", GMW_ROUTE_MUTATE, ROUTE_POST_REVIEW},
+    {"/healthz", GMW_ROUTE_HEALTHZ, ROUTE_GET},
+    {"/readyz", GMW_ROUTE_READYZ, ROUTE_GET},
+    {"/metrics", GMW_ROUTE_METRICS, ROUTE_GET},
+};
+
+/* The route serving url (exact match), or NULL. */
+static const route_def *route_of(const char *url)
 {
-    if (strcmp(url, "/mutate") == 0)
-        return GMW_ROUTE_MUTATE;
-    if (strcmp(url, "/healthz") == 0)
-        return GMW_ROUTE_HEALTHZ;
-    if (strcmp(url, "/readyz") == 0)
-        return GMW_ROUTE_READYZ;
-    if (strcmp(url, "/metrics") == 0)
-        return GMW_ROUTE_METRICS;
-    return GMW_ROUTE_OTHER;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (strcmp(url, routes[i].path) == 0)
+            return &routes[i];
+    return NULL;
 }
 
 /* Is the Content-Type header application/json (case-insensitive, parameters allowed)? */
@@ -246,6 +380,8 @@ static void record_admission(gmw_server *srv, const gmw_review_outcome *o, unsig
     gmw_metric_op op = gmw_metrics_op_from_string(o != NULL ? o->operation : NULL);
     gmw_metric_result res = gmw_metrics_result_from_string(o != NULL ? o->decision : NULL);
     gmw_metrics_admission(srv->metrics, op, res, seconds);
+    if (o != NULL)
+        gmw_metrics_injection(srv->metrics, o->ns, res); /* counts Pod CREATEs only */
     if (o != NULL) {
         size_t n = o->container_count < GMW_MAX_CONTAINER_OUTCOMES ? o->container_count
                                                                    : GMW_MAX_CONTAINER_OUTCOMES;
@@ -342,6 +478,140 @@ static bool is_get_token(const void *p)
     return p >= (const void *)&get_tokens[0] && p < (const void *)&get_tokens[GMW_ROUTE_COUNT];
 }
 
+/*
+ * Check Content-Length against maxBody. Returns 0 to read the body (*discard: read it
+ * only to throw it away and answer 413 at the end), or -EFBIG to answer 413 now.
+ */
+static int check_content_length(struct MHD_Connection *c, int64_t max_body, bool *discard)
+{
+    *discard = false;
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl == NULL)
+        return 0; /* chunked: counted while it arrives */
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    bool continue_expected = expect != NULL && strcasestr(expect, "100-continue") != NULL;
+    /*
+     * Slightly too large and the client is already sending: read and discard
+     * (at most GMW_BODY_DRAIN_MAX) and answer at the end, because closing a
+     * socket with unread data makes the kernel reset the connection and the
+     * client may never see the 413. Far too large, or the client waits for
+     * "100 Continue": answer now without reading the body.
+     */
+    if (errno == 0 && end != cl && n > (unsigned long long)max_body && !continue_expected &&
+        n - (unsigned long long)max_body <= GMW_BODY_DRAIN_MAX)
+        *discard = true;
+    else if (errno != 0 || end == cl || n > (unsigned long long)max_body) {
+        gmw_log_field f[1] = {GMW_LOG_STR("contentLength", cl)};
+        gmw_log_fields(GMW_LOG_WARN, "request body too large", f, 1);
+        return -EFBIG;
+    }
+    return 0;
+}
+
+/* Phase 1 of a POST review: headers checked, per-request state created. */
+static enum MHD_Result begin_review(gmw_server *srv, struct MHD_Connection *c,
+                                    const route_def *route, void **con_cls)
+{
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!is_json_content_type(ct))
+        return respond_error(srv, c, route->metric, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                             "Content-Type must be application/json", NULL, false);
+    config_snap *s = snap_acquire(srv);
+    int64_t max_body = s->cfg.max_body_bytes;
+    unsigned request_timeout = s->cfg.request_timeout_s;
+    snap_release(s);
+    bool discard = false;
+    if (check_content_length(c, max_body, &discard) != 0) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "request body larger than maxBody (%lld bytes)",
+                 (long long)max_body);
+        return respond_error(srv, c, route->metric, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL, true);
+    }
+    mutate_req *req = calloc(1, sizeof *req);
+    if (req == NULL)
+        return MHD_NO;
+    req->srv = srv;
+    req->too_large = discard;
+    req->drain_limit = GMW_BODY_DRAIN_MAX + (discard ? (size_t)max_body : 0);
+    req->request_timeout_s = request_timeout;
+    gmw_dynbuf_init(&req->body, max_body > 0 ? (size_t)max_body : 0);
+    clock_gettime(CLOCK_MONOTONIC, &req->start);
+    (void)arm_body_deadline(srv, c, req);
+    atomic_fetch_add(&srv->in_flight, 1);
+    gmw_metrics_in_flight_add(srv->metrics, 1);
+    *con_cls = req;
+    return MHD_YES;
+}
+
+/* Phase 1: the headers are in. Errors are answered now (the connection then closes). */
+static enum MHD_Result begin_request(gmw_server *srv, struct MHD_Connection *c, const char *url,
+                                     const char *method, void **con_cls)
+{
+    conn_headers_complete(srv, c);
+    if (gmw_log_enabled(GMW_LOG_DEBUG)) {
+        gmw_log_field f[2] = {GMW_LOG_STR("method", method), GMW_LOG_STR("path", url)};
+        gmw_log_fields(GMW_LOG_DEBUG, "request", f, 2);
+    }
+    const route_def *route = route_of(url);
+    if (route == NULL)
+        return respond_error(srv, c, GMW_ROUTE_OTHER, MHD_HTTP_NOT_FOUND, "no such path", NULL,
+                             false);
+    if (route->kind == ROUTE_GET) {
+        if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+            return respond_error(srv, c, route->metric, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                 "method not allowed", "GET, HEAD", false);
+        *con_cls = (void *)&get_tokens[route->metric];
+        return MHD_YES;
+    }
+    if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+        return respond_error(srv, c, route->metric, MHD_HTTP_METHOD_NOT_ALLOWED,
+                             "method not allowed; use POST", "POST", false);
+    return begin_review(srv, c, route, con_cls);
+}
+
+/* Phase 2: a piece of the body. No response may be queued here. */
+static enum MHD_Result receive_body(gmw_server *srv, struct MHD_Connection *c, mutate_req *req,
+                                    const char *upload, size_t *upload_size)
+{
+    req->received += *upload_size;
+    if (!arm_body_deadline(srv, c, req)) {
+        record_request_timeout(srv, req);
+        return MHD_NO; /* closes the connection */
+    }
+    if (!req->too_large) {
+        int rc = gmw_dynbuf_add(&req->body, upload, *upload_size);
+        if (rc == -E2BIG) {
+            req->too_large = true;
+            req->discarded = *upload_size;
+        } else if (rc != 0) {
+            return MHD_NO;
+        }
+    } else {
+        req->discarded += *upload_size;
+        if (req->discarded > req->drain_limit) {
+            gmw_log_fields(GMW_LOG_WARN, "request body far over maxBody: closing the connection",
+                           NULL, 0);
+            gmw_metrics_http(srv->metrics, GMW_ROUTE_MUTATE, MHD_HTTP_CONTENT_TOO_LARGE);
+            return MHD_NO;
+        }
+    }
+    *upload_size = 0;
+    return MHD_YES;
+}
+
+/* Phase 3: the whole body is here; back to the idle timeout for keep-alive. */
+static enum MHD_Result complete_body(gmw_server *srv, struct MHD_Connection *c, mutate_req *req)
+{
+    req->body_complete = true;
+    if (req->request_timeout_s != 0)
+        (void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, srv->idle_timeout_s);
+    return finish_mutate(srv, c, req);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -356,119 +626,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return serve_get(srv, c, (gmw_metric_route)((const char *)*con_cls - get_tokens));
     }
     mutate_req *req = *con_cls;
-    if (req == NULL) {
-        /* Phase 1: headers only. Errors are answered now (the connection then closes). */
-        gmw_metric_route route = route_of(url);
-        bool is_get =
-            strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-        if (gmw_log_enabled(GMW_LOG_DEBUG)) {
-            gmw_log_field f[2] = {GMW_LOG_STR("method", method), GMW_LOG_STR("path", url)};
-            gmw_log_fields(GMW_LOG_DEBUG, "request", f, 2);
-        }
-        if (route == GMW_ROUTE_OTHER)
-            return respond_error(srv, c, route, MHD_HTTP_NOT_FOUND, "no such path", NULL, false);
-        if (route != GMW_ROUTE_MUTATE) {
-            if (!is_get)
-                return respond_error(srv, c, route, MHD_HTTP_METHOD_NOT_ALLOWED,
-                                     "method not allowed", "GET, HEAD", false);
-            *con_cls = (void *)&get_tokens[route];
-            return MHD_YES;
-        }
-        if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-            return respond_error(srv, c, route, MHD_HTTP_METHOD_NOT_ALLOWED,
-                                 "method not allowed; use POST", "POST", false);
-        const char *ct =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (!is_json_content_type(ct))
-            return respond_error(srv, c, route, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                 "Content-Type must be application/json", NULL, false);
-        config_snap *s = snap_acquire(srv);
-        int64_t max_body = s->cfg.max_body_bytes;
-        unsigned request_timeout = s->cfg.request_timeout_s;
-        snap_release(s);
-        const char *cl =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        bool discard = false;
-        if (cl != NULL) {
-            char *end = NULL;
-            errno = 0;
-            unsigned long long n = strtoull(cl, &end, 10);
-            const char *expect =
-                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-            bool continue_expected = expect != NULL && strcasestr(expect, "100-continue") != NULL;
-            /*
-             * Slightly too large and the client is already sending: read and discard
-             * (at most GMW_BODY_DRAIN_MAX) and answer at the end, because closing a
-             * socket with unread data makes the kernel reset the connection and the
-             * client may never see the 413. Far too large, or the client waits for
-             * "100 Continue": answer now without reading the body.
-             */
-            if (errno == 0 && end != cl && n > (unsigned long long)max_body && !continue_expected &&
-                n - (unsigned long long)max_body <= GMW_BODY_DRAIN_MAX)
-                discard = true;
-            else if (errno != 0 || end == cl || n > (unsigned long long)max_body) {
-                char msg[128];
-                snprintf(msg, sizeof msg, "request body larger than maxBody (%lld bytes)",
-                         (long long)max_body);
-                gmw_log_field f[1] = {GMW_LOG_STR("contentLength", cl)};
-                gmw_log_fields(GMW_LOG_WARN, "request body too large", f, 1);
-                return respond_error(srv, c, route, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL, true);
-            }
-        }
-        req = calloc(1, sizeof *req);
-        if (req == NULL)
-            return MHD_NO;
-        req->srv = srv;
-        req->too_large = discard;
-        req->drain_limit = GMW_BODY_DRAIN_MAX + (discard ? (size_t)max_body : 0);
-        req->request_timeout_s = request_timeout;
-        gmw_dynbuf_init(&req->body, max_body > 0 ? (size_t)max_body : 0);
-        clock_gettime(CLOCK_MONOTONIC, &req->start);
-        (void)arm_body_deadline(srv, c, req);
-        atomic_fetch_add(&srv->in_flight, 1);
-        gmw_metrics_in_flight_add(srv->metrics, 1);
-        *con_cls = req;
-        return MHD_YES;
-    }
-    if (*upload_size != 0) {
-        /* Phase 2: body bytes. No response may be queued here. */
-        req->received += *upload_size;
-        if (!arm_body_deadline(srv, c, req)) {
-            record_request_timeout(srv, req);
-            return MHD_NO; /* closes the connection */
-        }
-        if (!req->too_large) {
-            int rc = gmw_dynbuf_add(&req->body, upload, *upload_size);
-            if (rc == -E2BIG) {
-                req->too_large = true;
-                req->discarded = *upload_size;
-            } else if (rc != 0) {
-                return MHD_NO;
-            }
-        } else {
-            req->discarded += *upload_size;
-            if (req->discarded > req->drain_limit) {
-                gmw_log_fields(GMW_LOG_WARN,
-                               "request body far over maxBody: closing the connection", NULL, 0);
-                gmw_metrics_http(srv->metrics, GMW_ROUTE_MUTATE, MHD_HTTP_CONTENT_TOO_LARGE);
-                return MHD_NO;
-            }
-        }
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    /* Phase 3: the whole body is here; back to the idle timeout for keep-alive. */
-    req->body_complete = true;
-    if (req->request_timeout_s != 0)
-        (void)MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, srv->idle_timeout_s);
-    return finish_mutate(srv, c, req);
+    if (req == NULL)
+        return begin_request(srv, c, url, method, con_cls);
+    if (*upload_size != 0)
+        return receive_body(srv, c, req, upload, upload_size);
+    return complete_body(srv, c, req);
+}
+
+/* Hand freed memory back to the system after an outsized request (glibc keeps it). */
+static void trim_after(size_t body_bytes)
+{
+#ifdef __GLIBC__
+    if (body_bytes >= GMW_TRIM_AFTER_BODY_BYTES)
+        (void)malloc_trim(0); /* returns whether memory was released: nothing to handle */
+#else
+    (void)body_bytes;
+#endif
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     gmw_server *srv = cls;
-    (void)c;
+    conn_request_mark(srv, c, false);
     if (is_get_token(*con_cls)) {
         *con_cls = NULL;
         return;
@@ -486,11 +666,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         gmw_log_field f[1] = {GMW_LOG_INT("terminationCode", (int)toe)};
         gmw_log_fields(GMW_LOG_DEBUG, "request ended early", f, 1);
     }
+    size_t received = req->received;
     gmw_dynbuf_free(&req->body);
     free(req);
     *con_cls = NULL;
     gmw_metrics_in_flight_add(srv->metrics, -1);
     atomic_fetch_sub(&srv->in_flight, 1);
+    trim_after(received);
 }
 
 /* MHD's own messages (TLS handshake failures, bind errors...) as warn log lines. */
@@ -506,119 +688,80 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     gmw_log_fields(GMW_LOG_WARN, msg, f, 1);
 }
 
-/* ---- listen socket ------------------------------------------------------------------ */
+/* ---- lifecycle ---------------------------------------------------------------------- */
 
-/* Create, bind and listen; returns the fd or -1 with err set. */
-static int open_listener(const char *listen_addr, uint16_t *bound_port, char *err, size_t errcap)
+/*
+ * glibc raises its mmap threshold after a large block is freed (up to 32 MiB), so the
+ * buffers of one outsized review would afterwards come from the heap and stay there.
+ * A fixed threshold keeps large buffers in their own mappings, returned when freed.
+ */
+static void tune_allocator(void)
 {
-    char host[256];
-    uint16_t port;
-    const char *why = NULL;
-    if (gmw_listen_parse(listen_addr, host, sizeof host, &port, &why) != 0) {
-        snprintf(err, errcap, "invalid listen address '%s': %s", listen_addr, why);
-        return -1;
-    }
-    char portstr[8];
-    snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
-    struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    hints.ai_family = host[0] == '\0' ? AF_INET6 : AF_UNSPEC;
-    int last_errno = 0;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (attempt == 1) {
-            if (host[0] != '\0')
-                break;
-            hints.ai_family = AF_INET; /* no IPv6 here: all IPv4 interfaces */
-        }
-        struct addrinfo *res = NULL;
-        int gai = getaddrinfo(host[0] != '\0' ? host : NULL, portstr, &hints, &res);
-        if (gai != 0) {
-            if (attempt == 0 && host[0] == '\0')
-                continue;
-            snprintf(err, errcap, "listen %s: %s", listen_addr, gai_strerror(gai));
-            return -1;
-        }
-        for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-            int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                            ai->ai_protocol);
-            if (fd == -1) {
-                last_errno = errno;
-                continue;
-            }
-            int one = 1, zero = 0;
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-            if (ai->ai_family == AF_INET6 && host[0] == '\0')
-                setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-            if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, 511) == -1) {
-                last_errno = errno;
-                close(fd);
-                continue;
-            }
-            struct sockaddr_storage ss;
-            memset(&ss, 0, sizeof ss);
-            socklen_t sl = sizeof ss;
-            *bound_port = port;
-            if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-                if (ss.ss_family == AF_INET)
-                    *bound_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-                else if (ss.ss_family == AF_INET6)
-                    *bound_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-            }
-            freeaddrinfo(res);
-            return fd;
-        }
-        freeaddrinfo(res);
-    }
-    snprintf(err, errcap, "listen %s: %s", listen_addr,
-             last_errno != 0 ? strerror(last_errno) : "no usable address");
-    return -1;
+#ifdef __GLIBC__
+    if (mallopt(M_MMAP_THRESHOLD, 128 * 1024) != 1)
+        gmw_log(GMW_LOG_WARN, "mallopt(M_MMAP_THRESHOLD) failed: memory may not be returned");
+#endif
 }
 
-/* ---- lifecycle ---------------------------------------------------------------------- */
+static struct MHD_Daemon *start_daemon(gmw_server *srv, const gmw_server_options *opt)
+{
+    unsigned threads = opt->threads < 1 ? 1 : opt->threads;
+    unsigned limit = opt->connection_limit < threads ? threads : opt->connection_limit;
+    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* Options are passed as varargs: 0.9.75 does not accept the certificate callback
+     * inside MHD_OPTION_ARRAY. A pool size of 1 means no pool, so it is always given.
+     * A per-IP limit of 0 means none. */
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd, MHD_OPTION_HTTPS_CERT_CALLBACK2,
+        gmw_tlsstore_retrieve, MHD_OPTION_HTTPS_PRIORITIES, GMW_TLS_PRIORITIES,
+        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        opt->per_ip_connection_limit, MHD_OPTION_CONNECTION_TIMEOUT, opt->idle_timeout_s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_URI_LOG_CALLBACK,
+        on_request_line, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
+}
 
 int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_server **out,
                      char *err, size_t errcap)
 {
+    int rc;
     gmw_server *srv = calloc(1, sizeof *srv);
     if (srv == NULL) {
         snprintf(err, errcap, "out of memory");
-        return -1;
+        return -ENOMEM;
     }
     srv->listen_fd = -1;
+    srv->owns_listen_fd = true;
     srv->metrics = opt->metrics;
     srv->idle_timeout_s = opt->idle_timeout_s;
+    srv->header_timeout_s =
+        opt->header_timeout_s != 0 ? opt->header_timeout_s : opt->idle_timeout_s;
     atomic_init(&srv->shutting_down, false);
     atomic_init(&srv->in_flight, 0);
+    atomic_init(&srv->last_event_ms, monotonic_ms());
+    atomic_init(&srv->untracked, 0);
+    pthread_mutex_init(&srv->conns_lock, NULL);
     pthread_mutex_init(&srv->cfg_lock, NULL);
-    if (gmw_server_set_config(srv, cfg) != 0) {
+    rc = gmw_server_set_config(srv, cfg);
+    if (rc != 0) {
         snprintf(err, errcap, "out of memory");
         goto fail;
     }
-    srv->listen_fd = open_listener(opt->listen, &srv->port, err, errcap);
-    if (srv->listen_fd == -1)
+    tune_allocator();
+    rc = gmw_listen_socket_open(opt->listen, &srv->listen_fd, &srv->port, err, errcap);
+    if (rc != 0)
         goto fail;
-    srv->owns_listen_fd = true;
-    unsigned threads = opt->threads < 1 ? 1 : opt->threads;
-    unsigned limit = opt->connection_limit < threads ? threads : opt->connection_limit;
-    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    /* From here MHD may own the socket (it closes it on stop, maybe on failure too). */
+    /* From here MHD owns the socket (it closes it on stop, maybe on failure too). */
     srv->owns_listen_fd = false;
-    /* Options are passed as varargs: 0.9.75 does not accept the certificate callback
-     * inside MHD_OPTION_ARRAY. A pool size of 1 means no pool, so it is always given. */
-    srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd, MHD_OPTION_HTTPS_CERT_CALLBACK2,
-        gmw_tlsstore_retrieve, MHD_OPTION_HTTPS_PRIORITIES, GMW_TLS_PRIORITIES,
-        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT, opt->idle_timeout_s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_END);
+    srv->daemon = start_daemon(srv, opt);
     if (srv->daemon == NULL) {
         snprintf(err, errcap, "libmicrohttpd failed to start on %s (see the log above)",
                  opt->listen);
+        rc = -EIO;
         goto fail;
     }
+    srv->listening = true;
     *out = srv;
     return 0;
 fail:
@@ -626,8 +769,9 @@ fail:
         close(srv->listen_fd);
     snap_release(srv->cfg);
     pthread_mutex_destroy(&srv->cfg_lock);
+    pthread_mutex_destroy(&srv->conns_lock);
     free(srv);
-    return -1;
+    return rc;
 }
 
 uint16_t gmw_server_port(const gmw_server *srv)
@@ -639,29 +783,110 @@ void gmw_server_quiesce(gmw_server *srv)
 {
     if (atomic_exchange(&srv->shutting_down, true))
         return;
+    clock_gettime(CLOCK_MONOTONIC, &srv->drain_start);
+}
+
+/* ---- drain -------------------------------------------------------------------------- */
+
+/*
+ * Could a request be arriving on connection cs at time now? It could while a request
+ * is being read or answered, while unread bytes wait in the socket, and until the
+ * connection has been quiet for GMW_DRAIN_IDLE_MS (bytes the worker has read but not
+ * yet parsed).
+ */
+static bool conn_busy(const conn_state *cs, int64_t now)
+{
+    if (atomic_load(&cs->active))
+        return true;
+    if (now - atomic_load(&cs->last_ms) < GMW_DRAIN_IDLE_MS)
+        return true;
+    size_t unread = 0;
+    if (gmw_socket_unread(cs->fd, &unread) != 0)
+        return true; /* cannot tell: assume so */
+    return unread > 0;
+}
+
+/* The number of connections on which a request could be arriving. */
+static int64_t busy_connections(gmw_server *srv)
+{
+    int64_t now = monotonic_ms();
+    int64_t busy = atomic_load(&srv->untracked);
+    pthread_mutex_lock(&srv->conns_lock);
+    for (const conn_state *cs = srv->conns; cs != NULL; cs = cs->next)
+        if (conn_busy(cs, now))
+            busy++;
+    pthread_mutex_unlock(&srv->conns_lock);
+    return busy;
+}
+
+/* Nothing is arriving and nothing started or ended for GMW_DRAIN_IDLE_MS. */
+static bool server_quiet(gmw_server *srv)
+{
+    if (monotonic_ms() - atomic_load(&srv->last_event_ms) < GMW_DRAIN_IDLE_MS)
+        return false;
+    return atomic_load(&srv->in_flight) == 0 && busy_connections(srv) == 0;
+}
+
+/*
+ * Stop listening: libmicrohttpd stops accepting, the connections already waiting in
+ * the backlog are accepted here and handed to it, then the socket refuses new ones
+ * (shutdown, not close: libmicrohttpd's threads may still hold the descriptor).
+ */
+static void stop_listening(gmw_server *srv)
+{
+    srv->listening = false;
     MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
     if (fd == MHD_INVALID_SOCKET) {
         gmw_log(GMW_LOG_WARN, "could not stop accepting connections");
         return;
     }
-    /* Now ours (MHD will not close it). Close it at once so new connections are refused
-     * instead of waiting in the backlog until the drain ends. */
-    close(fd);
-    srv->listen_fd = -1;
+    srv->owns_listen_fd = true; /* ours now: closed after the daemon stopped */
+    srv->listen_fd = fd;
+    int handed = 0;
+    for (;;) {
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        int cfd = -1;
+        int rc = gmw_listen_socket_accept(fd, &cfd, (struct sockaddr *)&addr, &len);
+        if (rc == -EAGAIN || rc == -ECONNABORTED)
+            break;
+        if (rc != 0) {
+            gmw_log(GMW_LOG_WARN, "accepting the backlog at shutdown: %s", strerror(-rc));
+            break;
+        }
+        /* MHD closes cfd when it cannot take it. */
+        if (MHD_add_connection(srv->daemon, cfd, (struct sockaddr *)&addr, len) == MHD_YES)
+            handed++;
+    }
+    int rc = gmw_listen_socket_refuse(fd);
+    if (rc != 0)
+        gmw_log(GMW_LOG_WARN, "could not refuse new connections: %s", strerror(-rc));
+    gmw_log_field f[1] = {GMW_LOG_INT("acceptedFromBacklog", handed)};
+    gmw_log_fields(GMW_LOG_INFO, "stopped listening: new connections are refused", f, 1);
 }
 
 int64_t gmw_server_drain(gmw_server *srv, unsigned grace_ms)
 {
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    const struct timespec tick = {0, 10 * 1000 * 1000};
+    double idle_since = -1.0; /* ms since drain_start when no connection was last busy */
     for (;;) {
-        int64_t n = (int64_t)atomic_load(&srv->in_flight);
-        if (n <= 0)
-            return 0;
-        if (elapsed_seconds(&start) * 1000.0 >= (double)grace_ms)
-            return n;
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        double ms = elapsed_seconds(&srv->drain_start) * 1000.0;
+        if (srv->listening && (ms >= (double)grace_ms / 2.0 || server_quiet(srv)))
+            stop_listening(srv);
+        if (!srv->listening) {
+            int64_t busy = busy_connections(srv);
+            if (busy != 0)
+                idle_since = -1.0;
+            else if (idle_since < 0.0)
+                idle_since = ms;
+            /* Idle on every look for a while: a worker that had read a request but was
+             * descheduled before parsing it has had time to mark its connection. */
+            if (busy == 0 && (ms - idle_since >= GMW_DRAIN_SETTLE_MS || ms >= (double)grace_ms))
+                return 0;
+            if (ms >= (double)grace_ms)
+                return busy;
+        }
+        nanosleep(&tick, NULL);
     }
 }
 
@@ -675,5 +900,6 @@ void gmw_server_stop(gmw_server *srv)
         close(srv->listen_fd);
     snap_release(srv->cfg);
     pthread_mutex_destroy(&srv->cfg_lock);
+    pthread_mutex_destroy(&srv->conns_lock);
     free(srv);
 }

@@ -58,13 +58,13 @@ static int import_pair(const gnutls_datum_t *cert, const gnutls_datum_t *key,
     gnutls_privkey_t pk = NULL;
     if (pcerts == NULL) {
         snprintf(err, errcap, "out of memory");
-        return -1;
+        return -ENOMEM;
     }
     int r = gnutls_pcert_list_import_x509_raw(pcerts, &n, cert, GNUTLS_X509_FMT_PEM, 0);
     if (r < 0) {
         snprintf(err, errcap, "GnuTLS cannot import the certificate: %s", gnutls_strerror(r));
         gnutls_free(pcerts);
-        return -1;
+        return r == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : -EINVAL;
     }
     r = gnutls_privkey_init(&pk);
     if (r >= 0)
@@ -76,7 +76,7 @@ static int import_pair(const gnutls_datum_t *cert, const gnutls_datum_t *key,
         for (unsigned i = 0; i < n; i++)
             gnutls_pcert_deinit(&pcerts[i]);
         gnutls_free(pcerts);
-        return -1;
+        return r == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : -EINVAL;
     }
     *pcerts_out = pcerts;
     *n_out = n;
@@ -96,7 +96,7 @@ static int dup_datum(gnutls_datum_t *d, const char *data, size_t len)
 {
     d->data = malloc(len + 1);
     if (d->data == NULL)
-        return -1;
+        return -ENOMEM;
     memcpy(d->data, data, len);
     d->data[len] = '\0';
     d->size = (unsigned)len;
@@ -112,11 +112,12 @@ int gmw_tlsstore_set(const char *cert_pem, size_t cert_len, const char *key_pem,
         info = &local;
     if (cert_len > GMW_TLS_FILE_MAX || key_len > GMW_TLS_FILE_MAX) {
         snprintf(err, errcap, "certificate or key larger than %d bytes", GMW_TLS_FILE_MAX);
-        return -1;
+        return -EFBIG;
     }
     if (gmw_certs_check(cert_pem, cert_len, key_pem, key_len, NULL, 0, NULL, time(NULL), info, err,
                         errcap) != 0)
-        return -1;
+        return -EINVAL; /* certs.h: -1 and the reason (a bad pair, or OpenSSL out of memory) */
+    int rc = -ENOMEM;
     g = calloc(1, sizeof *g);
     if (g == NULL || dup_datum(&g->cert, cert_pem, cert_len) != 0 ||
         dup_datum(&g->key, key_pem, key_len) != 0) {
@@ -127,7 +128,8 @@ int gmw_tlsstore_set(const char *cert_pem, size_t cert_len, const char *key_pem,
     gnutls_pcert_st *pcerts = NULL;
     unsigned n = 0;
     gnutls_privkey_t pk = NULL;
-    if (import_pair(&g->cert, &g->key, &pcerts, &n, &pk, err, errcap) != 0)
+    rc = import_pair(&g->cert, &g->key, &pcerts, &n, &pk, err, errcap);
+    if (rc != 0)
         goto fail;
     free_imported(pcerts, n, pk);
 
@@ -143,7 +145,7 @@ fail:
         free(g->key.data);
         free(g);
     }
-    return -1;
+    return rc;
 }
 
 int gmw_tlsstore_load(const char *cert_path, const char *key_path, gmw_cert_info *info, char *err,
@@ -153,13 +155,13 @@ int gmw_tlsstore_load(const char *cert_path, const char *key_path, gmw_cert_info
     int rc = gmw_certs_read_file(cert_path, GMW_TLS_FILE_MAX, &cert);
     if (rc != 0) {
         snprintf(err, errcap, "%s: %s", cert_path, strerror(-rc));
-        return -1;
+        return rc;
     }
     rc = gmw_certs_read_file(key_path, GMW_TLS_FILE_MAX, &key);
     if (rc != 0) {
         snprintf(err, errcap, "%s: %s", key_path, strerror(-rc));
         gmw_pem_free(&cert);
-        return -1;
+        return rc;
     }
     rc = gmw_tlsstore_set(cert.data, cert.len, key.data, key.len, info, err, errcap);
     if (key.data != NULL)

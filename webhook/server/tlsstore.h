@@ -20,20 +20,25 @@
 
 #include "certs.h"
 
+#ifndef GMW_MUST_CHECK
+#define GMW_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
 #define GMW_TLS_FILE_MAX (1024 * 1024) /* largest certificate or key file accepted */
 
 /*
  * Read cert_path and key_path, check the pair (gmw_certs_check: key matches, valid
  * now, has SANs; and GnuTLS can import both), and if good make it the served pair.
- * Returns 0 and fills *info (if not NULL); on any failure returns -1 with a reason
- * in err and the previously served pair (if any) stays in place.
+ * Returns 0 and fills *info (if not NULL); on any failure returns -errno with a reason
+ * in err and the previously served pair (if any) stays in place: the file's errno
+ * (-ENOENT, -EACCES, -EFBIG over GMW_TLS_FILE_MAX...), -EINVAL for a bad pair, -ENOMEM.
  */
-int gmw_tlsstore_load(const char *cert_path, const char *key_path, gmw_cert_info *info, char *err,
-                      size_t errcap);
+GMW_MUST_CHECK int gmw_tlsstore_load(const char *cert_path, const char *key_path,
+                                     gmw_cert_info *info, char *err, size_t errcap);
 
 /* Same as gmw_tlsstore_load for PEM bytes already in memory (copied). */
-int gmw_tlsstore_set(const char *cert_pem, size_t cert_len, const char *key_pem, size_t key_len,
-                     gmw_cert_info *info, char *err, size_t errcap);
+GMW_MUST_CHECK int gmw_tlsstore_set(const char *cert_pem, size_t cert_len, const char *key_pem,
+                                    size_t key_len, gmw_cert_info *info, char *err, size_t errcap);
 
 /* Is a pair loaded? */
 bool gmw_tlsstore_loaded(void);
@@ -41,7 +46,10 @@ bool gmw_tlsstore_loaded(void);
 /* Drop the served pair (at exit, after the daemon has stopped). */
 void gmw_tlsstore_clear(void);
 
-/* The gnutls_certificate_retrieve_function3 for MHD_OPTION_HTTPS_CERT_CALLBACK2. */
+/*
+ * The gnutls_certificate_retrieve_function3 for MHD_OPTION_HTTPS_CERT_CALLBACK2: GnuTLS's
+ * contract (0, or -1 to fail the handshake), not ours.
+ */
 int gmw_tlsstore_retrieve(gnutls_session_t session, const struct gnutls_cert_retr_st *info,
                           gnutls_pcert_st **certs, unsigned int *certs_length,
                           gnutls_ocsp_data_st **ocsp, unsigned int *ocsp_length,

@@ -67,16 +67,17 @@ static bool sig_equal(const gmw_file_sig *a, const gmw_file_sig *b, size_t n)
     return true;
 }
 
-gmw_watch *gmw_watch_new(unsigned interval_ms, unsigned settle_ms)
+int gmw_watch_new(unsigned interval_ms, unsigned settle_ms, gmw_watch **out)
 {
     gmw_watch *w = calloc(1, sizeof *w);
     if (w == NULL)
-        return NULL;
+        return -ENOMEM;
     w->interval_ms = interval_ms < 10 ? 10 : interval_ms;
     w->settle_ms = settle_ms;
     w->inotify_fd = -1;
     w->stop_fd = -1;
-    return w;
+    *out = w;
+    return 0;
 }
 
 /* Add an inotify watch on the directory holding path (best effort). */

@@ -23,6 +23,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#ifndef GMW_MUST_CHECK
+#define GMW_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
 #define GMW_WATCH_MAX_FILES 4
 #define GMW_WATCH_MAX_GROUPS 4
 
@@ -44,20 +48,22 @@ void gmw_file_signature(const char *path, gmw_file_sig *sig);
 typedef struct gmw_watch gmw_watch;
 
 /*
- * Create a watcher that polls every interval_ms (>= 10) and waits settle_ms of
- * stability before firing. Returns NULL when out of memory.
+ * Create a watcher that polls every interval_ms (at least 10; less is raised to 10) and
+ * waits settle_ms of stability before firing. Returns 0 with *out (free with
+ * gmw_watch_free), or -ENOMEM.
  */
-gmw_watch *gmw_watch_new(unsigned interval_ms, unsigned settle_ms);
+GMW_MUST_CHECK int gmw_watch_new(unsigned interval_ms, unsigned settle_ms, gmw_watch **out);
 
 /*
  * Add a group of n (1..GMW_WATCH_MAX_FILES) paths (copied) whose change calls cb(arg).
  * Their current signature is taken now, so only later changes fire. Must be called
  * before gmw_watch_start. Returns 0, -E2BIG (too many groups/files) or -ENAMETOOLONG.
  */
-int gmw_watch_add(gmw_watch *w, const char *const *paths, size_t n, gmw_watch_cb cb, void *arg);
+GMW_MUST_CHECK int gmw_watch_add(gmw_watch *w, const char *const *paths, size_t n, gmw_watch_cb cb,
+                                 void *arg);
 
 /* Start the watcher thread. Returns 0 or -errno. */
-int gmw_watch_start(gmw_watch *w);
+GMW_MUST_CHECK int gmw_watch_start(gmw_watch *w);
 
 /* Stop the thread (if started), wait for it, and free w. Safe with NULL. */
 void gmw_watch_free(gmw_watch *w);

@@ -90,6 +90,8 @@ tls:
   keyFile: {{ include "gmw.tlsDir" . }}/tls.key
 threads: {{ int .Values.server.threads }}
 connectionLimit: {{ int .Values.server.connectionLimit }}
+perIpConnectionLimit: {{ int .Values.server.perIpConnectionLimit }}
+headerTimeout: {{ .Values.server.headerTimeout | quote }}
 idleTimeout: {{ .Values.server.idleTimeout | quote }}
 {{- end }}
 

@@ -153,6 +153,16 @@ static void test_value_forms(void **state)
     assert_int_equal(parse("idleTimeout: 24h\nrequestTimeout: 1h\n", &cfg, err), 0);
     assert_int_equal(cfg.idle_timeout_s, 86400);
     assert_int_equal(cfg.request_timeout_s, 3600);
+    /* the slow-client bounds: headerTimeout and the per-address connection cap */
+    gmw_config_defaults(&cfg);
+    assert_int_equal(cfg.header_timeout_s, 10);
+    assert_int_equal(cfg.per_ip_connection_limit, 512);
+    assert_int_equal(parse("headerTimeout: 3s\nperIpConnectionLimit: 0\n", &cfg, err), 0);
+    assert_int_equal(cfg.header_timeout_s, 3);
+    assert_int_equal(cfg.per_ip_connection_limit, 0);
+    assert_int_equal(parse("headerTimeout: 1h\nperIpConnectionLimit: 1000000\n", &cfg, err), 0);
+    assert_int_equal(cfg.header_timeout_s, 3600);
+    assert_int_equal(cfg.per_ip_connection_limit, 1000000);
     /* listen addresses: every form the server binds */
     static const char *const listens[] = {"\":8443\"", "\"127.0.0.1:0\"", "\"[::1]:65535\"",
                                           "localhost:443", "\"[::]:8443\"", "0.0.0.0:8443"};
@@ -210,7 +220,8 @@ static const error_case exact_errors[] = {
     {"defaults:\n  ratio: 0.9\nratoi: 1\n",
      "t.yaml:3:1: unknown key 'ratoi' in the top level (allowed: defaults, minLimit, "
      "excludeNamespaces, invalidAnnotations, shim, listen, tls, threads, connectionLimit, "
-     "idleTimeout, requestTimeout, shutdownGracePeriod, maxBody, logLevel)"},
+     "perIpConnectionLimit, headerTimeout, idleTimeout, requestTimeout, shutdownGracePeriod, "
+     "maxBody, logLevel)"},
     {"defaults:\n  ratio: 0.9\n  gogcc: 50\n",
      "t.yaml:3:3: unknown key 'gogcc' in defaults (allowed: ratio, gogc, requestPolicy)"},
     {"minLimit: 16Mi\nlogLevel: info\nminLimit: 32Mi\n",
@@ -243,6 +254,11 @@ static const error_case exact_errors[] = {
     {"idleTimeout: 2d\n",
      "t.yaml:1:14: idleTimeout: expected a duration from 1s to 86400s (integer seconds or <n>ms, "
      "<n>s, <n>m, <n>h, whole seconds), got '2d'"},
+    {"headerTimeout: 0s\n",
+     "t.yaml:1:16: headerTimeout: expected a duration from 1s to 3600s (integer seconds or <n>ms, "
+     "<n>s, <n>m, <n>h, whole seconds), got '0s'"},
+    {"perIpConnectionLimit: -1\n",
+     "t.yaml:1:23: perIpConnectionLimit: expected an integer from 0 to 1000000, got '-1'"},
     {"idleTimeout: 25h\n",
      "t.yaml:1:14: idleTimeout: expected a duration from 1s to 86400s (integer seconds or <n>ms, "
      "<n>s, <n>m, <n>h, whole seconds), got '25h'"},

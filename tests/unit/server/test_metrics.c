@@ -165,6 +165,194 @@ static void test_gauges_http_reloads(void **state)
     assert_line(t, "gomemlimit_webhook_request_timeouts_total 2");
 }
 
+/* Render into a larger buffer (256 namespaces x 3 decisions). */
+static char *render_big(gmw_metrics *m)
+{
+    static char text[1 << 20];
+    gmw_dynbuf out;
+    gmw_dynbuf_init(&out, sizeof text - 1);
+    assert_int_equal(gmw_metrics_render(m, &out), 0);
+    memcpy(text, gmw_dynbuf_ptr(&out), gmw_dynbuf_len(&out) + 1);
+    gmw_dynbuf_free(&out);
+    return text;
+}
+
+/* Lines starting with prefix. */
+static unsigned count_lines(const char *text, const char *prefix)
+{
+    unsigned n = 0;
+    size_t len = strlen(prefix);
+    for (const char *p = text; *p != '\0';) {
+        if (strncmp(p, prefix, len) == 0)
+            n++;
+        const char *nl = strchr(p, '\n');
+        if (nl == NULL)
+            break;
+        p = nl + 1;
+    }
+    return n;
+}
+
+static void test_injections_by_namespace(void **state)
+{
+    gmw_metrics *m = *state;
+    gmw_metrics_injection(m, "apps", GMW_RESULT_PATCHED);
+    gmw_metrics_injection(m, "apps", GMW_RESULT_PATCHED);
+    gmw_metrics_injection(m, "apps", GMW_RESULT_DENIED);
+    gmw_metrics_injection(m, "batch", GMW_RESULT_ALLOWED);
+    /* Not Pod CREATEs the engine decided: not counted, no series. */
+    gmw_metrics_injection(m, "ignored-ns", GMW_RESULT_IGNORED);
+    gmw_metrics_injection(m, "error-ns", GMW_RESULT_ERROR);
+    gmw_metrics_injection(m, "", GMW_RESULT_ALLOWED);
+    gmw_metrics_injection(m, NULL, GMW_RESULT_ALLOWED);
+    const char *t = render(m);
+    assert_line(t, "# TYPE gomemlimit_webhook_injections_total counter");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"apps\",decision=\"patched\"} 2");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"apps\",decision=\"allowed\"} 0");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"apps\",decision=\"denied\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"batch\",decision=\"patched\"} 0");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"batch\",decision=\"allowed\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"_none\",decision=\"allowed\"} 2");
+    assert_null(strstr(t, "ignored-ns"));
+    assert_null(strstr(t, "error-ns"));
+    assert_null(strstr(t, "injections_total{pod_namespace=\"_other\""));
+    assert_int_equal(count_lines(t, "gomemlimit_webhook_injections_total{"), 9);
+}
+
+static void test_injections_namespace_escaping(void **state)
+{
+    gmw_metrics *m = *state;
+    /* Request data is untrusted: escaped, and cut at 63 bytes. */
+    gmw_metrics_injection(m, "a\"b\\c\nd", GMW_RESULT_PATCHED);
+    char long_ns[200];
+    memset(long_ns, 'x', sizeof long_ns - 1);
+    long_ns[sizeof long_ns - 1] = '\0';
+    gmw_metrics_injection(m, long_ns, GMW_RESULT_PATCHED);
+    const char *t = render(m);
+    assert_line(t, "gomemlimit_webhook_injections_total{pod_namespace=\"a\\\"b\\\\c\\nd\","
+                   "decision=\"patched\"} 1");
+    char want[256];
+    snprintf(want, sizeof want,
+             "gomemlimit_webhook_injections_total{pod_namespace=\"%.63s\",decision=\"patched\"} 1",
+             long_ns);
+    assert_line(t, want);
+}
+
+static void test_injections_namespace_limit(void **state)
+{
+    gmw_metrics *m = *state;
+    gmw_metrics_set_namespace_limit(m, 2);
+    gmw_metrics_injection(m, "one", GMW_RESULT_PATCHED);
+    gmw_metrics_injection(m, "two", GMW_RESULT_PATCHED);
+    gmw_metrics_injection(m, "three", GMW_RESULT_PATCHED);
+    gmw_metrics_injection(m, "four", GMW_RESULT_DENIED);
+    gmw_metrics_injection(m, "one", GMW_RESULT_PATCHED); /* keeps its own series */
+    const char *t = render(m);
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"one\",decision=\"patched\"} 2");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"two\",decision=\"patched\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"patched\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"denied\"} 1");
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"allowed\"} 0");
+    assert_null(strstr(t, "pod_namespace=\"three\""));
+    assert_null(strstr(t, "namespace=\"four\""));
+    assert_non_null(strstr(t, "The first 2 namespaces get their own series"));
+}
+
+static void test_injections_limit_zero_and_max(void **state)
+{
+    gmw_metrics *m = *state;
+    gmw_metrics_set_namespace_limit(m, 0);
+    gmw_metrics_injection(m, "apps", GMW_RESULT_ALLOWED);
+    const char *t = render(m);
+    assert_line(
+        t, "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"allowed\"} 1");
+    assert_null(strstr(t, "namespace=\"apps\""));
+
+    gmw_metrics fresh;
+    gmw_metrics_init(&fresh, 1, "v");
+    gmw_metrics_set_namespace_limit(&fresh, 100000); /* clamped */
+    char ns[32];
+    for (unsigned i = 0; i < GMW_METRICS_NAMESPACES_MAX + 44; i++) {
+        snprintf(ns, sizeof ns, "ns-%u", i);
+        gmw_metrics_injection(&fresh, ns, GMW_RESULT_PATCHED);
+    }
+    const char *big = render_big(&fresh);
+    assert_int_equal(count_lines(big, "gomemlimit_webhook_injections_total{"),
+                     3 * (GMW_METRICS_NAMESPACES_MAX + 1));
+    assert_line(
+        big,
+        "gomemlimit_webhook_injections_total{pod_namespace=\"ns-255\",decision=\"patched\"} 1");
+    assert_line(
+        big,
+        "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"patched\"} 44");
+    assert_null(strstr(big, "namespace=\"ns-256\""));
+    gmw_metrics_destroy(&fresh);
+
+    /* The default limit. */
+    gmw_metrics_init(&fresh, 1, "v");
+    for (unsigned i = 0; i < GMW_METRICS_NAMESPACES_DEFAULT + 1; i++) {
+        snprintf(ns, sizeof ns, "ns-%u", i);
+        gmw_metrics_injection(&fresh, ns, GMW_RESULT_PATCHED);
+    }
+    big = render_big(&fresh);
+    assert_line(
+        big,
+        "gomemlimit_webhook_injections_total{pod_namespace=\"_other\",decision=\"patched\"} 1");
+    assert_int_equal(count_lines(big, "gomemlimit_webhook_injections_total{"),
+                     3 * (GMW_METRICS_NAMESPACES_DEFAULT + 1));
+    gmw_metrics_destroy(&fresh);
+}
+
+static void test_config_info(void **state)
+{
+    gmw_metrics *m = *state;
+    const char *t = render(m);
+    assert_null(strstr(t, "config_info"));
+    assert_null(strstr(t, "config_ratio"));
+    gmw_metrics_set_config(m, 9000, "100", "match");
+    t = render(m);
+    assert_line(t, "# TYPE gomemlimit_webhook_config_info gauge");
+    assert_line(
+        t, "gomemlimit_webhook_config_info{ratio=\"0.9\",gogc=\"100\",request_policy=\"match\"} 1");
+    assert_line(t, "# TYPE gomemlimit_webhook_config_ratio gauge");
+    assert_line(t, "gomemlimit_webhook_config_ratio 0.9");
+    /* A live reload replaces the series. */
+    gmw_metrics_set_config(m, 8050, "off", "keep");
+    t = render(m);
+    assert_line(
+        t,
+        "gomemlimit_webhook_config_info{ratio=\"0.805\",gogc=\"off\",request_policy=\"keep\"} 1");
+    assert_line(t, "gomemlimit_webhook_config_ratio 0.805");
+    assert_int_equal(count_lines(t, "gomemlimit_webhook_config_info{"), 1);
+    assert_null(strstr(t, "ratio=\"0.9\""));
+}
+
+static void test_format_ratio(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t e4;
+        const char *want;
+    } cases[] = {{10000, "1"},     {9000, "0.9"}, {8500, "0.85"}, {8050, "0.805"}, {1, "0.0001"},
+                 {1234, "0.1234"}, {100, "0.01"}, {12000, "1"},   {0, "0"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[8];
+        gmw_metrics_format_ratio(cases[i].e4, out);
+        assert_string_equal(out, cases[i].want);
+    }
+}
+
 static void test_render_cap(void **state)
 {
     gmw_dynbuf out;
@@ -183,6 +371,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_container_table_overflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gauges_http_reloads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_injections_by_namespace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_injections_namespace_escaping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_injections_namespace_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_injections_limit_zero_and_max, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_info, setup, teardown),
+        cmocka_unit_test(test_format_ratio),
     };
     return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
 }

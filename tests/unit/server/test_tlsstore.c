@@ -1,6 +1,7 @@
 /* test_tlsstore.c - the served pair: a good pair is served through the GnuTLS callback,
  * a bad replacement is refused and the previous pair stays, every handshake gets fresh
  * objects that GnuTLS is told to free. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -115,15 +116,16 @@ static void test_good_pair_then_bad_replacement_keeps_old(void **state)
     assert_string_equal(norm(serial), norm(want_a));
 
     /* Mismatched key, garbage, truncated: each refused, A still served. */
-    assert_int_not_equal(gmw_tlsstore_set(p->b_crt.data, p->b_crt.len, p->a_key.data, p->a_key.len,
-                                          NULL, err, sizeof err),
-                         0);
+    assert_int_equal(gmw_tlsstore_set(p->b_crt.data, p->b_crt.len, p->a_key.data, p->a_key.len,
+                                      NULL, err, sizeof err),
+                     -EINVAL);
     assert_non_null(strstr(err, "does not match"));
-    assert_int_not_equal(
-        gmw_tlsstore_set("garbage", 7, p->b_key.data, p->b_key.len, NULL, err, sizeof err), 0);
-    assert_int_not_equal(gmw_tlsstore_set(p->b_crt.data, p->b_crt.len / 2, p->b_key.data,
-                                          p->b_key.len, NULL, err, sizeof err),
-                         0);
+    assert_int_equal(
+        gmw_tlsstore_set("garbage", 7, p->b_key.data, p->b_key.len, NULL, err, sizeof err),
+        -EINVAL);
+    assert_int_equal(gmw_tlsstore_set(p->b_crt.data, p->b_crt.len / 2, p->b_key.data, p->b_key.len,
+                                      NULL, err, sizeof err),
+                     -EINVAL);
     served_serial(serial, sizeof serial);
     assert_string_equal(norm(serial), norm(want_a));
 
@@ -143,9 +145,9 @@ static void test_load_missing_files(void **state)
     assert_int_equal(gmw_tlsstore_set(p->a_crt.data, p->a_crt.len, p->a_key.data, p->a_key.len,
                                       NULL, err, sizeof err),
                      0);
-    assert_int_not_equal(
+    assert_int_equal(
         gmw_tlsstore_load("/nonexistent/tls.crt", "/nonexistent/tls.key", NULL, err, sizeof err),
-        0);
+        -ENOENT);
     assert_non_null(strstr(err, "/nonexistent/tls.crt"));
     assert_true(gmw_tlsstore_loaded());
 }

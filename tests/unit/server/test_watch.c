@@ -130,7 +130,8 @@ static void test_watcher_fires_on_swap_and_rewrite(void **state)
     make_tree(&t);
     atomic_store(&fired, 0);
     /* Long poll interval: detection must come from inotify on the directory. */
-    gmw_watch *w = gmw_watch_new(60000, 50);
+    gmw_watch *w = NULL;
+    assert_int_equal(gmw_watch_new(60000, 50, &w), 0);
     assert_non_null(w);
     const char *paths[1] = {t.file};
     assert_int_equal(gmw_watch_add(w, paths, 1, on_change, NULL), 0);
@@ -167,7 +168,8 @@ static void test_watcher_polls_without_events(void **state)
     assert_int_equal(symlink(t.root, link), 0);
     char via_link[200];
     snprintf(via_link, sizeof via_link, "%s/tls.crt", link);
-    gmw_watch *w = gmw_watch_new(100, 20);
+    gmw_watch *w = NULL;
+    assert_int_equal(gmw_watch_new(100, 20, &w), 0);
     const char *paths[1] = {via_link};
     assert_int_equal(gmw_watch_add(w, paths, 1, on_change, NULL), 0);
     assert_int_equal(gmw_watch_start(w), 0);
@@ -182,7 +184,8 @@ static void test_watcher_polls_without_events(void **state)
 static void test_add_limits(void **state)
 {
     (void)state;
-    gmw_watch *w = gmw_watch_new(1000, 0);
+    gmw_watch *w = NULL;
+    assert_int_equal(gmw_watch_new(1000, 0, &w), 0);
     const char *p[GMW_WATCH_MAX_FILES + 1] = {"/a", "/b", "/c", "/d", "/e"};
     assert_int_equal(gmw_watch_add(w, p, GMW_WATCH_MAX_FILES + 1, on_change, NULL), -E2BIG);
     assert_int_equal(gmw_watch_add(w, p, 0, on_change, NULL), -E2BIG);
