@@ -51,8 +51,8 @@ static int wrap_list(json_t *patch, json_t *statuses, const json_t *spec, const 
         if (gmw_pointer_append(path, sizeof(path), list) != 0 ||
             gmw_pointer_append(path, sizeof(path), idx) != 0)
             return -1;
-        int st = gmw_shim_patch_container(patch, c, path, ratio_e4, force != 0);
-        if (st < 0)
+        gmw_shim_container_status st = GMW_SHIM_WRAPPED;
+        if (gmw_shim_patch_container(patch, c, path, ratio_e4, force != 0, &st) != 0)
             return -1;
         json_object_set_new(statuses, path, json_string(status_name(st)));
         if (st == GMW_SHIM_WRAPPED || st == GMW_SHIM_ALREADY)

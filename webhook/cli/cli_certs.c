@@ -16,6 +16,7 @@
 #include "base64.h"
 #include "certs.h"
 #include "cli.h"
+#include "intparse.h"
 #include "log.h"
 
 #define BACKDATE_SECONDS 300 /* tolerate clock skew between nodes */
@@ -51,15 +52,15 @@ static void usage(FILE *out)
           out);
 }
 
+/* --days / --ca-days: a whole number of days, 1..36500 (intparse.h's grammar). */
 static int parse_days(const char *s, long *out)
 {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 36500)
-        return -EINVAL;
-    *out = v;
-    return 0;
+    uint64_t v = 0;
+    int rc = gmw_parse_uint(s, 1, 36500, &v);
+
+    if (rc == 0)
+        *out = (long)v;
+    return rc;
 }
 
 static void print_json_string(FILE *out, const char *s)

@@ -17,10 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
+#include "config_file.h"
 #include "manifest.h"
+#include "readfile.h"
 #include "review.h"
 #include "workload.h"
 
@@ -72,75 +75,19 @@ static int usage_error(void)
 
 /*
  * Read all of `path` ("-" = stdin) into a malloc'd NUL-terminated buffer of at most
- * `cap` bytes. Returns 0 with *buf (caller frees) and *len, or -errno with a one-line
- * message in err: -EFBIG when the input exceeds cap.
+ * `cap` bytes (readfile.h). Returns 0 with *buf (caller frees) and *len, or -errno with a
+ * one-line message in err: -EFBIG when the input exceeds cap.
  */
 static int read_input(const char *path, size_t cap, char **buf, size_t *len, char *err,
                       size_t errcap)
 {
-    FILE *fp = NULL;
-    char *data = NULL;
-    size_t used = 0, alloc = 0;
-    int rc = 0;
-    int is_stdin = strcmp(path, "-") == 0;
+    bool is_stdin = strcmp(path, "-") == 0;
     const char *shown = is_stdin ? "<stdin>" : path;
+    int rc = is_stdin ? gmw_read_fd(STDIN_FILENO, shown, cap, buf, len, err, errcap)
+                      : gmw_read_file(path, cap, buf, len, err, errcap);
 
-    *buf = NULL;
-    *len = 0;
-    fp = is_stdin ? stdin : fopen(path, "rb");
-    if (fp == NULL) {
-        rc = -errno;
-        snprintf(err, errcap, "%s: %s", shown, strerror(errno));
-        goto fail;
-    }
-    for (;;) {
-        if (alloc - used < 2) {
-            size_t next = alloc == 0 ? 65536 : alloc * 2;
-            if (next > cap + 2)
-                next = cap + 2;
-            char *grown = realloc(data, next);
-            if (grown == NULL) {
-                rc = -ENOMEM;
-                snprintf(err, errcap, "%s: out of memory", shown);
-                goto fail;
-            }
-            data = grown;
-            alloc = next;
-        }
-        size_t n = fread(data + used, 1, alloc - used - 1, fp);
-        used += n;
-        if (used > cap) {
-            rc = -EFBIG;
-            snprintf(err, errcap, "%s: input larger than %zu bytes", shown, cap);
-            goto fail;
-        }
-        if (n == 0) {
-            if (ferror(fp)) {
-                rc = errno != 0 ? -errno : -EIO;
-                snprintf(err, errcap, "%s: read error: %s", shown, strerror(-rc));
-                goto fail;
-            }
-            break;
-        }
-    }
-    if (data == NULL) {
-        data = malloc(1);
-        if (data == NULL) {
-            rc = -ENOMEM;
-            snprintf(err, errcap, "%s: out of memory", shown);
-            goto fail;
-        }
-    }
-    data[used] = '\0';
-    if (!is_stdin)
-        (void)fclose(fp); /* read-only: nothing is lost on close */
-    *buf = data;
-    *len = used;
-    return 0;
-fail:
-    if (fp != NULL && !is_stdin)
-        (void)fclose(fp);
-    free(data);
+    if (rc == -EFBIG)
+        snprintf(err, errcap, "%s: input larger than %zu bytes", shown, cap);
     return rc;
 }
 
@@ -306,19 +253,21 @@ static int write_documents(const json_t *docs, bool as_json)
     size_t len = 0;
     json_t *list = NULL;
 
+    int rc = -ENOMEM;
+
     if (!as_json) {
-        text = gmw_yaml_emit(docs, &len, err, sizeof(err));
+        rc = gmw_yaml_emit(docs, &text, &len, err, sizeof(err));
     } else if (json_array_size(docs) == 1) {
-        text = gmw_json_emit(json_array_get(docs, 0), &len, err, sizeof(err));
+        rc = gmw_json_emit(json_array_get(docs, 0), &text, &len, err, sizeof(err));
     } else {
         list = json_pack("{s:s, s:s, s:O}", "apiVersion", "v1", "kind", "List", "items", docs);
         if (list == NULL)
             snprintf(err, sizeof(err), "out of memory");
         else
-            text = gmw_json_emit(list, &len, err, sizeof(err));
+            rc = gmw_json_emit(list, &text, &len, err, sizeof(err));
     }
     json_decref(list);
-    if (text == NULL) {
+    if (rc != 0) {
         fprintf(stderr, "gomemlimit-webhook mutate: cannot write the result: %s\n", err);
         return -1;
     }
@@ -349,8 +298,7 @@ static int mutate_manifests(const gmw_config *cfg, const char *path, const char 
         fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
         goto out;
     }
-    docs = gmw_manifest_parse(buf, len, shown, NULL, err, sizeof(err));
-    if (docs == NULL) {
+    if (gmw_manifest_parse(buf, len, shown, NULL, &docs, err, sizeof(err)) != 0) {
         fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
         goto out;
     }

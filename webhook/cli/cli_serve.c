@@ -22,7 +22,9 @@
 #include "certs.h"
 #include "cli.h"
 #include "config.h"
+#include "config_file.h"
 #include "duration.h"
+#include "intparse.h"
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
@@ -96,19 +98,6 @@ static void usage(FILE *out)
           "ConfigMap volume updates included) and reloaded live; SIGHUP reloads at once.\n"
           "SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit 0.\n",
           out);
-}
-
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-    char *end = NULL;
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > max)
-        return -EINVAL;
-    *out = (unsigned)v;
-    return 0;
 }
 
 /* Write the flags that were given over the config keys. */
@@ -332,12 +321,12 @@ static int parse_args(int argc, char **argv, serve_flags *f)
             f->key = optarg;
             break;
         case OPT_THREADS:
-            if (parse_uint(optarg, 1024, &f->threads) != 0)
+            if (gmw_parse_unsigned(optarg, 0, 1024, &f->threads) != 0)
                 bad = "--threads wants an integer 0..1024";
             f->threads_set = true;
             break;
         case OPT_LIMIT:
-            if (parse_uint(optarg, 1000000, &f->limit) != 0 || f->limit == 0)
+            if (gmw_parse_unsigned(optarg, 1, 1000000, &f->limit) != 0)
                 bad = "--connection-limit wants an integer 1..1000000";
             f->limit_set = true;
             break;
@@ -348,7 +337,7 @@ static int parse_args(int argc, char **argv, serve_flags *f)
             f->header_set = true;
             break;
         case OPT_PER_IP:
-            if (parse_uint(optarg, 1000000, &f->per_ip) != 0)
+            if (gmw_parse_unsigned(optarg, 0, 1000000, &f->per_ip) != 0)
                 bad = "--per-ip-connection-limit wants an integer 0..1000000";
             f->per_ip_set = true;
             break;
@@ -389,7 +378,8 @@ static int parse_args(int argc, char **argv, serve_flags *f)
                 f->reload_interval_ms = (unsigned)ms;
             break;
         case OPT_METRICS_NS:
-            if (parse_uint(optarg, GMW_METRICS_NAMESPACES_MAX, &f->metrics_namespaces) != 0)
+            if (gmw_parse_unsigned(optarg, 0, GMW_METRICS_NAMESPACES_MAX, &f->metrics_namespaces) !=
+                0)
                 bad = "--metrics-namespaces wants a number from 0 to 256";
             break;
         case 'h':

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
+
 /* Length of the encoding of n bytes, without the NUL (4 * ceil(n / 3)). */
 size_t gmw_base64_encoded_len(size_t n);
 
@@ -16,6 +18,6 @@ size_t gmw_base64_encoded_len(size_t n);
  * Encode src[0..n) into a malloc'd NUL-terminated string (caller frees with free()).
  * Returns NULL when out of memory or when the length would overflow size_t.
  */
-char *gmw_base64_encode(const void *src, size_t n);
+GMW_MUST_CHECK char *gmw_base64_encode(const void *src, size_t n);
 
 #endif

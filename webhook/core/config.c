@@ -7,64 +7,34 @@
  *      documents at the place they occur;
  *   2. the document loader, whose nodes carry marks for "FILE:LINE:COL" messages.
  * libyaml resolves no types (every plain scalar is a string) and does not detect
- * duplicate keys, so both are done here, by a small schema walk. The result is built
- * in a local copy and only stored in *cfg when the whole file is valid.
+ * duplicate keys, so both are done here, by a walk driven by one schema table (each key:
+ * its kind, field, bounds and default; the defaults come from the same table). The result
+ * is built in a local copy and only stored in *cfg when the whole file is valid. No I/O:
+ * the file loader is webhook/server/config_file.c.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "duration.h"
 #include "imageref.h"
+#include "intparse.h"
 #include "k8sname.h"
 #include "listen.h"
 #include "memlimit.h"
 #include "quantity.h"
+#include "sanitize.h"
+#include "yamlerr.h"
 
 #ifndef GMW_VERSION
 #define GMW_VERSION "0.0.0"
 #endif
-
-#define CONFIG_FILE_MAX ((size_t)1 << 20)
-
-void gmw_config_defaults(gmw_config *cfg)
-{
-    static const char *const default_excludes[] = {"kube-system", "kube-public", "kube-node-lease"};
-
-    memset(cfg, 0, sizeof *cfg);
-    cfg->ratio_e4 = 9000;
-    snprintf(cfg->gogc, sizeof cfg->gogc, "%s", "100");
-    cfg->request_policy = GMW_REQUEST_MATCH;
-    cfg->min_limit_bytes = 16 * GMW_MIB;
-    for (size_t i = 0; i < sizeof default_excludes / sizeof default_excludes[0]; i++)
-        snprintf(cfg->exclude_namespaces[i], sizeof cfg->exclude_namespaces[i], "%s",
-                 default_excludes[i]);
-    cfg->exclude_count = sizeof default_excludes / sizeof default_excludes[0];
-    cfg->invalid_annotations = GMW_INVALID_DENY;
-    cfg->shim_enabled = false;
-    snprintf(cfg->shim_image, sizeof cfg->shim_image, "%s", "gomemlimit-webhook:" GMW_VERSION);
-    snprintf(cfg->shim_pull_policy, sizeof cfg->shim_pull_policy, "%s", "IfNotPresent");
-    snprintf(cfg->listen, sizeof cfg->listen, "%s", ":8443");
-    snprintf(cfg->tls_cert_file, sizeof cfg->tls_cert_file, "%s", "/etc/webhook/tls/tls.crt");
-    snprintf(cfg->tls_key_file, sizeof cfg->tls_key_file, "%s", "/etc/webhook/tls/tls.key");
-    cfg->threads = 0;
-    cfg->connection_limit = 1024;
-    cfg->per_ip_connection_limit = 512;
-    cfg->header_timeout_s = 10;
-    cfg->idle_timeout_s = 120;
-    cfg->request_timeout_s = 10;
-    cfg->shutdown_grace_s = 20;
-    cfg->max_body_bytes = 8 * GMW_MIB;
-    cfg->log_level = GMW_LOG_INFO;
-}
 
 /* ---- error reporting ------------------------------------------------------- */
 
@@ -79,35 +49,26 @@ typedef struct {
 static int error_at(cfg_ctx *c, size_t line0, size_t col0, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Write "FILE:LINE:COL: message" (1-based) into the caller's buffer; returns -1. */
+/* Write "FILE:LINE:COL: message" (1-based) into the caller's buffer; returns -EINVAL. */
 static int error_at(cfg_ctx *c, size_t line0, size_t col0, const char *fmt, ...)
 {
     char msg[GMW_CONFIG_ERR];
     va_list ap;
 
     if (c->err == NULL || c->errcap == 0)
-        return -1;
+        return -EINVAL;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     snprintf(c->err, c->errcap, "%s:%zu:%zu: %s", c->filename, line0 + 1, col0 + 1, msg);
-    return -1;
+    return -EINVAL;
 }
 
 /* A short printable rendering of a scalar for messages: at most 48 characters. */
 static const char *show(const yaml_node_t *n, char *buf, size_t cap)
 {
-    const unsigned char *s = n->data.scalar.value;
-    size_t len = n->data.scalar.length;
-    size_t w = 0;
-    for (size_t i = 0; i < len && w + 4 < cap && i < 48; i++)
-        buf[w++] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
-    if (len > 48 && w + 4 < cap) {
-        memcpy(buf + w, "...", 3);
-        w += 3;
-    }
-    buf[w] = '\0';
-    return buf;
+    return gmw_sanitize_prefix(buf, cap, (const char *)n->data.scalar.value, n->data.scalar.length,
+                               48);
 }
 
 static const char *node_kind(const yaml_node_t *n)
@@ -130,12 +91,17 @@ static const char *node_kind(const yaml_node_t *n)
 static int want_scalar(cfg_ctx *c, const char *key, const yaml_node_t *n, const char *what,
                        const char **out)
 {
-    if (n->type != YAML_SCALAR_NODE)
-        return error_at(c, n->start_mark.line, n->start_mark.column, "%s: expected %s, found %s",
-                        key, what, node_kind(n));
-    if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
-        return error_at(c, n->start_mark.line, n->start_mark.column,
-                        "%s: value contains a NUL character", key);
+    /* error_at always fails; `return -EINVAL` says so to the analyzers */
+    if (n->type != YAML_SCALAR_NODE) {
+        error_at(c, n->start_mark.line, n->start_mark.column, "%s: expected %s, found %s", key,
+                 what, node_kind(n));
+        return -EINVAL;
+    }
+    if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length) {
+        error_at(c, n->start_mark.line, n->start_mark.column, "%s: value contains a NUL character",
+                 key);
+        return -EINVAL;
+    }
     *out = (const char *)n->data.scalar.value;
     return 0;
 }
@@ -144,7 +110,7 @@ static int read_string(cfg_ctx *c, const char *key, const yaml_node_t *n, char *
 {
     const char *s = NULL;
     if (want_scalar(c, key, n, "a string", &s) != 0)
-        return -1;
+        return -EINVAL;
     if (s[0] == '\0')
         return error_at(c, n->start_mark.line, n->start_mark.column, "%s: must not be empty", key);
     if (strlen(s) >= cap)
@@ -165,7 +131,7 @@ static int read_bool(cfg_ctx *c, const char *key, const yaml_node_t *n, bool *ds
     const char *s = NULL;
     char shown[64];
     if (want_scalar(c, key, n, "true or false", &s) != 0)
-        return -1;
+        return -EINVAL;
     /* want_scalar set s (it returns 0 only then); the analyzer does not follow the
      * variadic error_at's constant -1. */
     // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
@@ -182,36 +148,17 @@ static int read_bool(cfg_ctx *c, const char *key, const yaml_node_t *n, bool *ds
                     show(n, shown, sizeof shown));
 }
 
-/* Decimal digits only, within [min, max]. */
-static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (*s == '\0')
-        return false;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10u + (uint64_t)(*s - '0');
-        if (v > max)
-            return false;
-    }
-    *out = v;
-    return true;
-}
-
 static int read_uint(cfg_ctx *c, const char *key, const yaml_node_t *n, unsigned min, unsigned max,
                      unsigned *dst)
 {
     const char *s = NULL;
     char shown[64];
-    uint64_t v = 0;
     if (want_scalar(c, key, n, "an integer", &s) != 0)
-        return -1;
-    if (!parse_uint(s, max, &v) || v < min)
+        return -EINVAL;
+    if (gmw_parse_unsigned(s, min, max, dst) != 0)
         return error_at(c, n->start_mark.line, n->start_mark.column,
                         "%s: expected an integer from %u to %u, got '%s'", key, min, max,
                         show(n, shown, sizeof shown));
-    *dst = (unsigned)v;
     return 0;
 }
 
@@ -222,7 +169,7 @@ static int read_duration(cfg_ctx *c, const char *key, const yaml_node_t *n, unsi
     const char *s = NULL;
     char shown[64];
     if (want_scalar(c, key, n, "a duration", &s) != 0)
-        return -1;
+        return -EINVAL;
     // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): set when want_scalar returns 0
     if (gmw_duration_parse_seconds(s, min, max, dst) != 0)
         return error_at(c, n->start_mark.line, n->start_mark.column,
@@ -239,7 +186,7 @@ static int read_quantity(cfg_ctx *c, const char *key, const yaml_node_t *n, int6
     char shown[64];
     int64_t v = 0;
     if (want_scalar(c, key, n, "a Kubernetes quantity", &s) != 0)
-        return -1;
+        return -EINVAL;
     gmw_qty_status st = gmw_quantity_parse_cstr(s, &v);
     if (st != GMW_QTY_OK)
         return error_at(c, n->start_mark.line, n->start_mark.column,
@@ -261,7 +208,7 @@ static int read_enum(cfg_ctx *c, const char *key, const yaml_node_t *n, const ch
     char shown[64];
     char allowed[128] = "";
     if (want_scalar(c, key, n, "a word", &s) != 0)
-        return -1;
+        return -EINVAL;
     for (size_t i = 0; i < nwords; i++) {
         if (strcmp(s, words[i]) == 0) {
             *dst = (int)i;
@@ -295,7 +242,7 @@ static int read_namespaces(cfg_ctx *c, const char *key, const yaml_node_t *n)
         if (item == NULL)
             continue;
         if (want_scalar(c, key, item, "a namespace name", &s) != 0)
-            return -1;
+            return -EINVAL;
         if (cfg->exclude_count == GMW_CONFIG_MAX_EXCLUDES)
             return error_at(c, item->start_mark.line, item->start_mark.column,
                             "%s: too many namespaces (at most %d)", key, GMW_CONFIG_MAX_EXCLUDES);
@@ -311,16 +258,390 @@ static int read_namespaces(cfg_ctx *c, const char *key, const yaml_node_t *n)
     return 0;
 }
 
+/* ---- the schema: one table ------------------------------------------------- */
+
+#define COUNT(a) (sizeof(a) / sizeof(a)[0])
+
+static const char *const request_policy_words[] = {"match", "limit", "keep"};
+static const char *const invalid_mode_words[] = {"deny", "warn"};
+static const char *const log_level_words[] = {"debug", "info", "warn", "error"};
+static const char *const pull_policy_words[] = {"Always", "IfNotPresent", "Never"};
+static const char *const default_excludes[] = {"kube-system", "kube-public", "kube-node-lease"};
+
+typedef enum {
+    KEY_MAP,        /* a nested mapping: the keys of `section` */
+    KEY_STRING,     /* char[size]; then `check` (when set) on the value */
+    KEY_BOOL,       /* bool */
+    KEY_UINT,       /* unsigned in [min, max] (intparse.h) */
+    KEY_DURATION,   /* unsigned seconds in [min, max] (duration.h) */
+    KEY_QUANTITY,   /* int64_t bytes in [min, max] (quantity.h) */
+    KEY_ENUM,       /* an enum field: the index of the word in `words` */
+    KEY_WORD,       /* char[size]: one of `words`, stored as written */
+    KEY_RATIO,      /* uint32_t ratio x 10^4 (memlimit.h) */
+    KEY_GOGC,       /* char[size]: a GOGC value (memlimit.h) */
+    KEY_NAMESPACES, /* excludeNamespaces: the list replaces the defaults */
+} key_kind;
+
+typedef struct cfg_key cfg_key;
+
+/* Extra validation of a KEY_STRING once stored (value is the stored text). */
+typedef int (*key_check)(cfg_ctx *c, const cfg_key *k, const yaml_node_t *n, const char *value);
+
+struct cfg_key {
+    const char *name; /* the key as written in its mapping */
+    const char *path; /* its name in messages: "defaults.ratio", "minLimit" */
+    key_kind kind;
+    size_t offset;            /* offsetof(gmw_config, field); unused for KEY_MAP */
+    size_t size;              /* sizeof the field (KEY_STRING, KEY_WORD, KEY_GOGC) */
+    int64_t min, max;         /* bounds of KEY_UINT, KEY_DURATION, KEY_QUANTITY */
+    const char *const *words; /* KEY_ENUM, KEY_WORD */
+    size_t nwords;
+    const char *example;    /* KEY_QUANTITY: shown in errors */
+    key_check check;        /* KEY_STRING: NULL or a validator */
+    int64_t def;            /* default of a number, bool or enum index */
+    const char *def_text;   /* default of a text field */
+    const cfg_key *section; /* KEY_MAP: its keys */
+    size_t nsection;
+};
+
+static int check_image(cfg_ctx *c, const cfg_key *k, const yaml_node_t *n, const char *value);
+static int check_listen(cfg_ctx *c, const cfg_key *k, const yaml_node_t *n, const char *value);
+
+#define FIELD(f) offsetof(gmw_config, f), sizeof((gmw_config *)0)->f
+#define WORDS(w) (w), COUNT(w)
+
+static const cfg_key defaults_section[] = {
+    {.name = "ratio", .path = "defaults.ratio", .kind = KEY_RATIO, FIELD(ratio_e4), .def = 9000},
+    {.name = "gogc", .path = "defaults.gogc", .kind = KEY_GOGC, FIELD(gogc), .def_text = "100"},
+    {.name = "requestPolicy",
+     .path = "defaults.requestPolicy",
+     .kind = KEY_ENUM,
+     FIELD(request_policy),
+     .words = WORDS(request_policy_words),
+     .def = GMW_REQUEST_MATCH},
+};
+
+static const cfg_key shim_section[] = {
+    {.name = "enabled", .path = "shim.enabled", .kind = KEY_BOOL, FIELD(shim_enabled), .def = 0},
+    {.name = "image",
+     .path = "shim.image",
+     .kind = KEY_STRING,
+     FIELD(shim_image),
+     .check = check_image,
+     .def_text = "gomemlimit-webhook:" GMW_VERSION},
+    {.name = "imagePullPolicy",
+     .path = "shim.imagePullPolicy",
+     .kind = KEY_WORD,
+     FIELD(shim_pull_policy),
+     .words = WORDS(pull_policy_words),
+     .def_text = "IfNotPresent"},
+};
+
+static const cfg_key tls_section[] = {
+    {.name = "certFile",
+     .path = "tls.certFile",
+     .kind = KEY_STRING,
+     FIELD(tls_cert_file),
+     .def_text = "/etc/webhook/tls/tls.crt"},
+    {.name = "keyFile",
+     .path = "tls.keyFile",
+     .kind = KEY_STRING,
+     FIELD(tls_key_file),
+     .def_text = "/etc/webhook/tls/tls.key"},
+};
+
+/* The top level, in the order "allowed: ..." lists the keys. */
+static const cfg_key top_section[] = {
+    {.name = "defaults",
+     .path = "defaults",
+     .kind = KEY_MAP,
+     .section = defaults_section,
+     .nsection = COUNT(defaults_section)},
+    {.name = "minLimit",
+     .path = "minLimit",
+     .kind = KEY_QUANTITY,
+     FIELD(min_limit_bytes),
+     .min = 0,
+     .max = INT64_MAX,
+     .example = "16Mi",
+     .def = 16 * GMW_MIB},
+    {.name = "excludeNamespaces", .path = "excludeNamespaces", .kind = KEY_NAMESPACES},
+    {.name = "invalidAnnotations",
+     .path = "invalidAnnotations",
+     .kind = KEY_ENUM,
+     FIELD(invalid_annotations),
+     .words = WORDS(invalid_mode_words),
+     .def = GMW_INVALID_DENY},
+    {.name = "shim",
+     .path = "shim",
+     .kind = KEY_MAP,
+     .section = shim_section,
+     .nsection = COUNT(shim_section)},
+    {.name = "listen",
+     .path = "listen",
+     .kind = KEY_STRING,
+     FIELD(listen),
+     .check = check_listen,
+     .def_text = ":8443"},
+    {.name = "tls",
+     .path = "tls",
+     .kind = KEY_MAP,
+     .section = tls_section,
+     .nsection = COUNT(tls_section)},
+    {.name = "threads",
+     .path = "threads",
+     .kind = KEY_UINT,
+     FIELD(threads),
+     .min = 0,
+     .max = 1024,
+     .def = 0},
+    {.name = "connectionLimit",
+     .path = "connectionLimit",
+     .kind = KEY_UINT,
+     FIELD(connection_limit),
+     .min = 1,
+     .max = 1000000,
+     .def = 1024},
+    {.name = "perIpConnectionLimit",
+     .path = "perIpConnectionLimit",
+     .kind = KEY_UINT,
+     FIELD(per_ip_connection_limit),
+     .min = 0,
+     .max = 1000000,
+     .def = 512},
+    {.name = "headerTimeout",
+     .path = "headerTimeout",
+     .kind = KEY_DURATION,
+     FIELD(header_timeout_s),
+     .min = GMW_HEADER_TIMEOUT_MIN_S,
+     .max = GMW_HEADER_TIMEOUT_MAX_S,
+     .def = 10},
+    {.name = "idleTimeout",
+     .path = "idleTimeout",
+     .kind = KEY_DURATION,
+     FIELD(idle_timeout_s),
+     .min = GMW_IDLE_TIMEOUT_MIN_S,
+     .max = GMW_IDLE_TIMEOUT_MAX_S,
+     .def = 120},
+    {.name = "requestTimeout",
+     .path = "requestTimeout",
+     .kind = KEY_DURATION,
+     FIELD(request_timeout_s),
+     .min = GMW_REQUEST_TIMEOUT_MIN_S,
+     .max = GMW_REQUEST_TIMEOUT_MAX_S,
+     .def = 10},
+    {.name = "shutdownGracePeriod",
+     .path = "shutdownGracePeriod",
+     .kind = KEY_DURATION,
+     FIELD(shutdown_grace_s),
+     .min = GMW_SHUTDOWN_GRACE_MIN_S,
+     .max = GMW_SHUTDOWN_GRACE_MAX_S,
+     .def = 20},
+    {.name = "maxBody",
+     .path = "maxBody",
+     .kind = KEY_QUANTITY,
+     FIELD(max_body_bytes),
+     .min = 4096,
+     .max = (int64_t)1 << 30,
+     .example = "8Mi",
+     .def = 8 * GMW_MIB},
+    {.name = "logLevel",
+     .path = "logLevel",
+     .kind = KEY_ENUM,
+     FIELD(log_level),
+     .words = WORDS(log_level_words),
+     .def = GMW_LOG_INFO},
+};
+
+_Static_assert(sizeof(gmw_request_policy) == sizeof(int) &&
+                   sizeof(gmw_invalid_mode) == sizeof(int) && sizeof(gmw_log_level) == sizeof(int),
+               "KEY_ENUM stores enum fields as int");
+
+static void *field_of(gmw_config *cfg, const cfg_key *k)
+{
+    return (char *)cfg + k->offset;
+}
+
+/* Store a default for every key of a section (and its nested sections). */
+// NOLINTNEXTLINE(misc-no-recursion): the schema is three levels deep at most
+static void apply_defaults(gmw_config *cfg, const cfg_key *section, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const cfg_key *k = &section[i];
+        void *f = field_of(cfg, k);
+        switch (k->kind) {
+        case KEY_MAP:
+            apply_defaults(cfg, k->section, k->nsection);
+            break;
+        case KEY_STRING:
+        case KEY_WORD:
+        case KEY_GOGC:
+            snprintf(f, k->size, "%s", k->def_text);
+            break;
+        case KEY_BOOL:
+            *(bool *)f = k->def != 0;
+            break;
+        case KEY_UINT:
+        case KEY_DURATION:
+            *(unsigned *)f = (unsigned)k->def;
+            break;
+        case KEY_QUANTITY:
+            *(int64_t *)f = k->def;
+            break;
+        case KEY_ENUM: /* every enum field of gmw_config is an int-sized enum */
+            *(int *)f = (int)k->def;
+            break;
+        case KEY_RATIO:
+            *(uint32_t *)f = (uint32_t)k->def;
+            break;
+        case KEY_NAMESPACES:
+            for (size_t j = 0; j < COUNT(default_excludes); j++)
+                snprintf(cfg->exclude_namespaces[j], sizeof cfg->exclude_namespaces[j], "%s",
+                         default_excludes[j]);
+            cfg->exclude_count = COUNT(default_excludes);
+            break;
+        }
+    }
+}
+
+void gmw_config_defaults(gmw_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    apply_defaults(cfg, top_section, COUNT(top_section));
+}
+
+/* ---- checks beyond the type --------------------------------------------------- */
+
+static int read_ratio(cfg_ctx *c, const cfg_key *k, const yaml_node_t *v, uint32_t *dst)
+{
+    const char *s = NULL;
+    char shown[64];
+    if (want_scalar(c, k->path, v, "a ratio", &s) != 0)
+        return -EINVAL;
+    // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): set when want_scalar returns 0
+    if (gmw_ratio_parse(s, dst) != 0)
+        return error_at(c, v->start_mark.line, v->start_mark.column,
+                        "%s: invalid ratio '%s': expected a decimal in (0, 1] with at most 4 "
+                        "decimals, e.g. 0.9",
+                        k->path, show(v, shown, sizeof shown));
+    return 0;
+}
+
+static int read_gogc(cfg_ctx *c, const cfg_key *k, const yaml_node_t *v, char *dst)
+{
+    const char *s = NULL;
+    char shown[64];
+    if (want_scalar(c, k->path, v, "a GOGC value", &s) != 0)
+        return -EINVAL;
+    // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): set when want_scalar returns 0
+    if (!gmw_gogc_valid(s))
+        return error_at(c, v->start_mark.line, v->start_mark.column,
+                        "%s: invalid GOGC '%s': expected an integer from 1 to 100000 or off, "
+                        "e.g. \"100\"",
+                        k->path, show(v, shown, sizeof shown));
+    snprintf(dst, k->size, "%s", s);
+    return 0;
+}
+
+static int check_image(cfg_ctx *c, const cfg_key *k, const yaml_node_t *n, const char *value)
+{
+    const char *why = NULL;
+    char shown[64];
+    if (gmw_image_ref_check(value, &why) != 0)
+        return error_at(c, n->start_mark.line, n->start_mark.column,
+                        "%s: '%s' is not an image reference: %s (expected "
+                        "[REGISTRY[:PORT]/]PATH[:TAG][@sha256:DIGEST], e.g. "
+                        "ghcr.io/example/gomemlimit-webhook:0.1.0)",
+                        k->path, show(n, shown, sizeof shown), why);
+    return 0;
+}
+
+static int check_listen(cfg_ctx *c, const cfg_key *k, const yaml_node_t *n, const char *value)
+{
+    char host[GMW_CONFIG_STR];
+    uint16_t port = 0;
+    const char *why = NULL;
+    char shown[64];
+    if (gmw_listen_parse(value, host, sizeof host, &port, &why) != 0)
+        return error_at(c, n->start_mark.line, n->start_mark.column, "%s: invalid address '%s': %s",
+                        k->path, show(n, shown, sizeof shown), why);
+    return 0;
+}
+
 /* ---- schema walk ------------------------------------------------------------ */
 
-typedef int (*key_handler)(cfg_ctx *c, const char *key, const yaml_node_t *value);
+static int walk_mapping(cfg_ctx *c, const yaml_node_t *map, const char *where,
+                        const cfg_key *section, size_t n);
+
+/* Read the value of one known key into its field, as its kind says. */
+// NOLINTNEXTLINE(misc-no-recursion): the schema is three levels deep at most
+static int read_key(cfg_ctx *c, const cfg_key *k, const yaml_node_t *v)
+{
+    void *f = field_of(c->cfg, k);
+    int idx = 0;
+    int rc = 0;
+
+    switch (k->kind) {
+    case KEY_MAP:
+        return walk_mapping(c, v, k->path, k->section, k->nsection);
+    case KEY_STRING:
+        rc = read_string(c, k->path, v, f, k->size);
+        if (rc == 0 && k->check != NULL)
+            rc = k->check(c, k, v, f);
+        return rc;
+    case KEY_BOOL:
+        return read_bool(c, k->path, v, f);
+    case KEY_UINT:
+        return read_uint(c, k->path, v, (unsigned)k->min, (unsigned)k->max, f);
+    case KEY_DURATION:
+        return read_duration(c, k->path, v, (unsigned)k->min, (unsigned)k->max, f);
+    case KEY_QUANTITY:
+        return read_quantity(c, k->path, v, k->min, k->max, k->example, f);
+    case KEY_ENUM:
+        rc = read_enum(c, k->path, v, k->words, k->nwords, &idx);
+        if (rc == 0)
+            *(int *)f = idx;
+        return rc;
+    case KEY_WORD:
+        rc = read_enum(c, k->path, v, k->words, k->nwords, &idx);
+        if (rc == 0)
+            snprintf(f, k->size, "%s", k->words[idx]);
+        return rc;
+    case KEY_RATIO:
+        return read_ratio(c, k, v, f);
+    case KEY_GOGC:
+        return read_gogc(c, k, v, f);
+    case KEY_NAMESPACES:
+        return read_namespaces(c, k->path, v);
+    }
+    return -EINVAL;
+}
+
+/* "unknown key 'x' in WHERE (allowed: a, b, c)" */
+static int unknown_key(cfg_ctx *c, const yaml_node_t *key, const char *where,
+                       const cfg_key *section, size_t n)
+{
+    char list[256] = "";
+    char shown[64];
+    size_t used = 0;
+    for (size_t j = 0; j < n && used < sizeof list; j++) {
+        int w = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", section[j].name);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    return error_at(c, key->start_mark.line, key->start_mark.column,
+                    "unknown key '%s' in %s (allowed: %s)", show(key, shown, sizeof shown), where,
+                    list);
+}
 
 /*
- * Walk a mapping: keys must be plain strings from `allowed`, each at most once; call
- * handle for each pair. `where` names the mapping in messages ("defaults", ...).
+ * Walk a mapping: keys must be plain strings of `section`, each at most once; each
+ * value is read into its field. `where` names the mapping in messages ("defaults", ...).
  */
+// NOLINTNEXTLINE(misc-no-recursion): the schema is three levels deep at most
 static int walk_mapping(cfg_ctx *c, const yaml_node_t *map, const char *where,
-                        const char *const *allowed, size_t nallowed, key_handler handle)
+                        const cfg_key *section, size_t n)
 {
     char shown[64];
     if (map->type != YAML_MAPPING_NODE)
@@ -348,220 +669,36 @@ static int walk_mapping(cfg_ctx *c, const yaml_node_t *map, const char *where,
                                 show(k, shown, sizeof shown), k2->start_mark.line + 1);
         }
         size_t i = 0;
-        while (i < nallowed && strcmp(name, allowed[i]) != 0)
+        while (i < n && strcmp(name, section[i].name) != 0)
             i++;
-        if (i == nallowed) {
-            char list[256] = "";
-            size_t used = 0;
-            for (size_t j = 0; j < nallowed && used < sizeof list; j++) {
-                int w =
-                    snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", allowed[j]);
-                if (w < 0)
-                    break;
-                used += (size_t)w;
-            }
-            return error_at(c, k->start_mark.line, k->start_mark.column,
-                            "unknown key '%s' in %s (allowed: %s)", show(k, shown, sizeof shown),
-                            where, list);
-        }
-        if (handle(c, name, v) != 0)
-            return -1;
+        if (i == n)
+            return unknown_key(c, k, where, section, n);
+        int rc = read_key(c, &section[i], v);
+        if (rc != 0)
+            return rc;
     }
-    return 0;
-}
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const request_policy_words[] = {"match", "limit", "keep"};
-static const char *const invalid_mode_words[] = {"deny", "warn"};
-static const char *const log_level_words[] = {"debug", "info", "warn", "error"};
-static const char *const pull_policy_words[] = {"Always", "IfNotPresent", "Never"};
-
-static int handle_defaults(cfg_ctx *c, const char *key, const yaml_node_t *v)
-{
-    gmw_config *cfg = c->cfg;
-    const char *s = NULL;
-    char shown[64];
-    if (strcmp(key, "ratio") == 0) {
-        if (want_scalar(c, "defaults.ratio", v, "a ratio", &s) != 0)
-            return -1;
-        if (gmw_ratio_parse(s, &cfg->ratio_e4) != 0)
-            return error_at(c, v->start_mark.line, v->start_mark.column,
-                            "defaults.ratio: invalid ratio '%s': expected a decimal in (0, 1] "
-                            "with at most 4 decimals, e.g. 0.9",
-                            show(v, shown, sizeof shown));
-        return 0;
-    }
-    if (strcmp(key, "gogc") == 0) {
-        if (want_scalar(c, "defaults.gogc", v, "a GOGC value", &s) != 0)
-            return -1;
-        if (!gmw_gogc_valid(s))
-            return error_at(c, v->start_mark.line, v->start_mark.column,
-                            "defaults.gogc: invalid GOGC '%s': expected an integer from 1 to "
-                            "100000 or off, e.g. \"100\"",
-                            show(v, shown, sizeof shown));
-        snprintf(cfg->gogc, sizeof cfg->gogc, "%s", s);
-        return 0;
-    }
-    /* requestPolicy */
-    int idx = 0;
-    if (read_enum(c, "defaults.requestPolicy", v, request_policy_words, COUNT(request_policy_words),
-                  &idx) != 0)
-        return -1;
-    cfg->request_policy = (gmw_request_policy)idx;
-    return 0;
-}
-
-static int handle_shim(cfg_ctx *c, const char *key, const yaml_node_t *v)
-{
-    gmw_config *cfg = c->cfg;
-    if (strcmp(key, "enabled") == 0)
-        return read_bool(c, "shim.enabled", v, &cfg->shim_enabled);
-    if (strcmp(key, "image") == 0) {
-        const char *why = NULL;
-        char shown[64];
-        if (read_string(c, "shim.image", v, cfg->shim_image, sizeof cfg->shim_image) != 0)
-            return -1;
-        if (gmw_image_ref_check(cfg->shim_image, &why) != 0)
-            return error_at(c, v->start_mark.line, v->start_mark.column,
-                            "shim.image: '%s' is not an image reference: %s (expected "
-                            "[REGISTRY[:PORT]/]PATH[:TAG][@sha256:DIGEST], e.g. "
-                            "ghcr.io/example/gomemlimit-webhook:0.1.0)",
-                            show(v, shown, sizeof shown), why);
-        return 0;
-    }
-    int idx = 0;
-    if (read_enum(c, "shim.imagePullPolicy", v, pull_policy_words, COUNT(pull_policy_words),
-                  &idx) != 0)
-        return -1;
-    snprintf(cfg->shim_pull_policy, sizeof cfg->shim_pull_policy, "%s", pull_policy_words[idx]);
-    return 0;
-}
-
-static int handle_tls(cfg_ctx *c, const char *key, const yaml_node_t *v)
-{
-    gmw_config *cfg = c->cfg;
-    if (strcmp(key, "certFile") == 0)
-        return read_string(c, "tls.certFile", v, cfg->tls_cert_file, sizeof cfg->tls_cert_file);
-    return read_string(c, "tls.keyFile", v, cfg->tls_key_file, sizeof cfg->tls_key_file);
-}
-
-static const char *const defaults_keys[] = {"ratio", "gogc", "requestPolicy"};
-static const char *const shim_keys[] = {"enabled", "image", "imagePullPolicy"};
-static const char *const tls_keys[] = {"certFile", "keyFile"};
-static const char *const top_keys[] = {
-    "defaults",
-    "minLimit",
-    "excludeNamespaces",
-    "invalidAnnotations",
-    "shim",
-    "listen",
-    "tls",
-    "threads",
-    "connectionLimit",
-    "perIpConnectionLimit",
-    "headerTimeout",
-    "idleTimeout",
-    "requestTimeout",
-    "shutdownGracePeriod",
-    "maxBody",
-    "logLevel",
-};
-
-static int handle_top(cfg_ctx *c, const char *key, const yaml_node_t *v)
-{
-    gmw_config *cfg = c->cfg;
-    int idx = 0;
-
-    if (strcmp(key, "defaults") == 0)
-        return walk_mapping(c, v, "defaults", defaults_keys, COUNT(defaults_keys), handle_defaults);
-    if (strcmp(key, "minLimit") == 0)
-        return read_quantity(c, key, v, 0, INT64_MAX, "16Mi", &cfg->min_limit_bytes);
-    if (strcmp(key, "excludeNamespaces") == 0)
-        return read_namespaces(c, key, v);
-    if (strcmp(key, "invalidAnnotations") == 0) {
-        if (read_enum(c, key, v, invalid_mode_words, COUNT(invalid_mode_words), &idx) != 0)
-            return -1;
-        cfg->invalid_annotations = (gmw_invalid_mode)idx;
-        return 0;
-    }
-    if (strcmp(key, "shim") == 0)
-        return walk_mapping(c, v, "shim", shim_keys, COUNT(shim_keys), handle_shim);
-    if (strcmp(key, "listen") == 0) {
-        char host[GMW_CONFIG_STR];
-        uint16_t port = 0;
-        const char *why = NULL;
-        char shown[64];
-        if (read_string(c, key, v, cfg->listen, sizeof cfg->listen) != 0)
-            return -1;
-        if (gmw_listen_parse(cfg->listen, host, sizeof host, &port, &why) != 0)
-            return error_at(c, v->start_mark.line, v->start_mark.column,
-                            "listen: invalid address '%s': %s", show(v, shown, sizeof shown),
-                            why);
-        return 0;
-    }
-    if (strcmp(key, "tls") == 0)
-        return walk_mapping(c, v, "tls", tls_keys, COUNT(tls_keys), handle_tls);
-    if (strcmp(key, "threads") == 0)
-        return read_uint(c, key, v, 0, 1024, &cfg->threads);
-    if (strcmp(key, "connectionLimit") == 0)
-        return read_uint(c, key, v, 1, 1000000, &cfg->connection_limit);
-    if (strcmp(key, "perIpConnectionLimit") == 0)
-        return read_uint(c, key, v, 0, 1000000, &cfg->per_ip_connection_limit);
-    if (strcmp(key, "headerTimeout") == 0)
-        return read_duration(c, key, v, GMW_HEADER_TIMEOUT_MIN_S, GMW_HEADER_TIMEOUT_MAX_S,
-                             &cfg->header_timeout_s);
-    if (strcmp(key, "idleTimeout") == 0)
-        return read_duration(c, key, v, GMW_IDLE_TIMEOUT_MIN_S, GMW_IDLE_TIMEOUT_MAX_S,
-                             &cfg->idle_timeout_s);
-    if (strcmp(key, "requestTimeout") == 0)
-        return read_duration(c, key, v, GMW_REQUEST_TIMEOUT_MIN_S, GMW_REQUEST_TIMEOUT_MAX_S,
-                             &cfg->request_timeout_s);
-    if (strcmp(key, "shutdownGracePeriod") == 0)
-        return read_duration(c, key, v, GMW_SHUTDOWN_GRACE_MIN_S, GMW_SHUTDOWN_GRACE_MAX_S,
-                             &cfg->shutdown_grace_s);
-    if (strcmp(key, "maxBody") == 0)
-        return read_quantity(c, key, v, 4096, (int64_t)1 << 30, "8Mi", &cfg->max_body_bytes);
-    /* logLevel */
-    if (read_enum(c, key, v, log_level_words, COUNT(log_level_words), &idx) != 0)
-        return -1;
-    cfg->log_level = (gmw_log_level)idx;
     return 0;
 }
 
 /* ---- pass 1: syntax, aliases, documents --------------------------------------- */
 
-/* 0-based line and column of byte offset off in buf (for reader errors). */
-static void offset_to_mark(const char *buf, size_t len, size_t off, size_t *line, size_t *col)
-{
-    *line = 0;
-    *col = 0;
-    for (size_t i = 0; i < off && i < len; i++) {
-        if (buf[i] == '\n') {
-            (*line)++;
-            *col = 0;
-        } else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
-            (*col)++;
-        }
-    }
-}
-
 static int syntax_error(cfg_ctx *c, const yaml_parser_t *p, const char *buf, size_t len)
 {
-    const char *problem = p->problem != NULL ? p->problem : "unknown error";
-    if (p->error == YAML_MEMORY_ERROR)
-        return error_at(c, 0, 0, "out of memory while parsing YAML");
-    if (p->error == YAML_READER_ERROR) {
-        size_t line = 0, col = 0;
-        offset_to_mark(buf, len, p->problem_offset, &line, &col);
-        return error_at(c, line, col, "invalid YAML input: %s", problem);
+    gmw_yaml_error e;
+
+    gmw_yaml_error_of(p, buf, len, &e);
+    const char *problem = e.problem != NULL ? e.problem : "unknown error";
+    if (e.oom) {
+        error_at(c, 0, 0, "out of memory while parsing YAML");
+        return -ENOMEM;
     }
-    if (p->context != NULL)
-        return error_at(c, p->problem_mark.line, p->problem_mark.column,
+    if (e.reader)
+        return error_at(c, e.line - 1, e.column - 1, "invalid YAML input: %s", problem);
+    if (e.context != NULL)
+        return error_at(c, e.line - 1, e.column - 1,
                         "YAML syntax error: %s (%s started at line %zu, column %zu)", problem,
-                        p->context, p->context_mark.line + 1, p->context_mark.column + 1);
-    return error_at(c, p->problem_mark.line, p->problem_mark.column, "YAML syntax error: %s",
-                    problem);
+                        e.context, e.context_line, e.context_column);
+    return error_at(c, e.line - 1, e.column - 1, "YAML syntax error: %s", problem);
 }
 
 static int prescan(cfg_ctx *c, const char *buf, size_t len)
@@ -571,8 +708,10 @@ static int prescan(cfg_ctx *c, const char *buf, size_t len)
     int rc = 0;
     int documents = 0;
 
-    if (!yaml_parser_initialize(&parser))
-        return error_at(c, 0, 0, "out of memory");
+    if (!yaml_parser_initialize(&parser)) {
+        error_at(c, 0, 0, "out of memory");
+        return -ENOMEM;
+    }
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     for (;;) {
         if (!yaml_parser_parse(&parser, &ev)) {
@@ -606,35 +745,35 @@ int gmw_config_parse(const char *buf, size_t len, const char *filename, gmw_conf
     bool parser_ok = false;
     bool doc_ok = false;
     gmw_config *work = NULL;
-    int rc = -1;
+    int rc = -EINVAL;
     cfg_ctx c = {filename != NULL ? filename : "<config>", err, errcap, NULL, NULL};
 
     if (err != NULL && errcap > 0)
         err[0] = '\0';
-    if (cfg == NULL || (buf == NULL && len > 0)) {
-        error_at(&c, 0, 0, "invalid arguments");
-        return -1;
-    }
+    if (cfg == NULL || (buf == NULL && len > 0))
+        return error_at(&c, 0, 0, "invalid arguments");
     work = malloc(sizeof *work);
     if (work == NULL) {
         error_at(&c, 0, 0, "out of memory");
-        return -1;
+        return -ENOMEM;
     }
     gmw_config_defaults(work);
     c.cfg = work;
     if (len == 0)
         goto done; /* empty file: defaults */
-    if (prescan(&c, buf, len) != 0)
+    rc = prescan(&c, buf, len);
+    if (rc != 0)
         goto fail;
 
     if (!yaml_parser_initialize(&parser)) {
         error_at(&c, 0, 0, "out of memory");
+        rc = -ENOMEM;
         goto fail;
     }
     parser_ok = true;
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        syntax_error(&c, &parser, buf, len);
+        rc = syntax_error(&c, &parser, buf, len);
         goto fail;
     }
     doc_ok = true;
@@ -647,11 +786,12 @@ int gmw_config_parse(const char *buf, size_t len, const char *filename, gmw_conf
          strcmp((char *)root->data.scalar.value, "null") == 0))
         goto done; /* "---" alone, or an explicit null */
     if (root->type != YAML_MAPPING_NODE) {
-        error_at(&c, root->start_mark.line, root->start_mark.column,
-                 "the top level must be a mapping of config keys, found %s", node_kind(root));
+        rc = error_at(&c, root->start_mark.line, root->start_mark.column,
+                      "the top level must be a mapping of config keys, found %s", node_kind(root));
         goto fail;
     }
-    if (walk_mapping(&c, root, "the top level", top_keys, COUNT(top_keys), handle_top) != 0)
+    rc = walk_mapping(&c, root, "the top level", top_section, COUNT(top_section));
+    if (rc != 0)
         goto fail;
 done:
     *cfg = *work;
@@ -662,58 +802,6 @@ fail:
     if (parser_ok)
         yaml_parser_delete(&parser);
     free(work);
-    return rc;
-}
-
-int gmw_config_load_file(const char *path, gmw_config *cfg, char *err, size_t errcap)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    int fd = -1;
-    int rc = -1;
-    char ebuf[128];
-
-    if (err != NULL && errcap > 0)
-        err[0] = '\0';
-    if (path == NULL) {
-        if (err != NULL && errcap > 0)
-            snprintf(err, errcap, "no config file given");
-        return -1;
-    }
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd == -1)
-        goto sys_fail;
-    buf = malloc(CONFIG_FILE_MAX + 1);
-    if (buf == NULL) {
-        errno = ENOMEM;
-        goto sys_fail;
-    }
-    /* Read at most 1 MiB + 1 byte: one more than allowed tells "too large". */
-    while (len < CONFIG_FILE_MAX + 1) {
-        ssize_t n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
-        if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            goto sys_fail;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    if (len > CONFIG_FILE_MAX) {
-        if (err != NULL && errcap > 0)
-            snprintf(err, errcap, "%s: file is larger than 1 MiB, refusing to parse it", path);
-        goto out;
-    }
-    rc = gmw_config_parse(buf, len, path, cfg, err, errcap);
-    goto out;
-sys_fail:
-    if (err != NULL && errcap > 0)
-        snprintf(err, errcap, "%s: %s", path, strerror_r(errno, ebuf, sizeof ebuf));
-out:
-    if (fd != -1)
-        close(fd);
-    free(buf);
     return rc;
 }
 

@@ -40,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiler.h"
+
 typedef enum { GMW_REQUEST_MATCH = 0, GMW_REQUEST_LIMIT, GMW_REQUEST_KEEP } gmw_request_policy;
 typedef enum { GMW_INVALID_DENY = 0, GMW_INVALID_WARN } gmw_invalid_mode;
 typedef enum { GMW_LOG_DEBUG = 0, GMW_LOG_INFO, GMW_LOG_WARN, GMW_LOG_ERROR } gmw_log_level;
@@ -91,20 +93,14 @@ void gmw_config_defaults(gmw_config *cfg);
 
 /*
  * Parse YAML text buf[0..len) into *cfg, starting from the defaults. `filename` is
- * only used in messages. Returns 0, or -1 with "FILE:LINE:COL: message" in err
- * (NUL-terminated, truncated to errcap; err may be NULL). On error *cfg is left
+ * only used in messages. Returns 0; -EINVAL (bad input, or cfg NULL) with
+ * "FILE:LINE:COL: message" in err (NUL-terminated, truncated to errcap; err may be NULL);
+ * -ENOMEM when out of memory ("FILE:1:1: out of memory..."). On error *cfg is left
  * untouched. An empty document (or only comments, "---", "~") yields the defaults.
  * Pure: no I/O. *cfg owns no heap memory.
  */
-int gmw_config_parse(const char *buf, size_t len, const char *filename, gmw_config *cfg, char *err,
-                     size_t errcap);
-
-/*
- * Read the file at path (at most 1 MiB) and parse it as above. Returns 0, -1 with
- * a message in err ("PATH: No such file or directory", "PATH: file is larger than
- * 1 MiB, refusing to parse it" or a parse error "PATH:LINE:COL: ...").
- */
-int gmw_config_load_file(const char *path, gmw_config *cfg, char *err, size_t errcap);
+GMW_MUST_CHECK int gmw_config_parse(const char *buf, size_t len, const char *filename,
+                                    gmw_config *cfg, char *err, size_t errcap);
 
 /* Is ns in cfg->exclude_namespaces? */
 bool gmw_config_namespace_excluded(const gmw_config *cfg, const char *ns);

@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "compiler.h"
+
 typedef struct {
     char *buf;   /* owned; NULL while empty */
     size_t len;  /* bytes in use (without the NUL) */
@@ -32,14 +34,15 @@ void gmw_dynbuf_reset(gmw_dynbuf *b);
  * Append data[0..len). Returns 0; -E2BIG if len + current length would exceed the
  * cap; -ENOMEM if allocation failed. On error the buffer is freed (empty).
  */
-int gmw_dynbuf_add(gmw_dynbuf *b, const void *data, size_t len);
+GMW_MUST_CHECK int gmw_dynbuf_add(gmw_dynbuf *b, const void *data, size_t len);
 
 /* Append a NUL-terminated string, as gmw_dynbuf_add. */
-int gmw_dynbuf_adds(gmw_dynbuf *b, const char *s);
+GMW_MUST_CHECK int gmw_dynbuf_adds(gmw_dynbuf *b, const char *s);
 
 /* Append printf-formatted text, as gmw_dynbuf_add (-EINVAL on a format error). */
-int gmw_dynbuf_addf(gmw_dynbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int gmw_dynbuf_vaddf(gmw_dynbuf *b, const char *fmt, va_list ap)
+GMW_MUST_CHECK int gmw_dynbuf_addf(gmw_dynbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+GMW_MUST_CHECK int gmw_dynbuf_vaddf(gmw_dynbuf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
 /* Borrowed pointer to the NUL-terminated contents ("" when empty); valid until the
@@ -52,6 +55,6 @@ size_t gmw_dynbuf_len(const gmw_dynbuf *b);
  * caller frees it with free()) and stores its length in *len (if len is not NULL);
  * the buffer is left empty. Returns NULL only when out of memory.
  */
-char *gmw_dynbuf_take(gmw_dynbuf *b, size_t *len);
+GMW_MUST_CHECK char *gmw_dynbuf_take(gmw_dynbuf *b, size_t *len);
 
 #endif

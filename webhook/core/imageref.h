@@ -18,10 +18,12 @@
 #ifndef GMW_IMAGEREF_H
 #define GMW_IMAGEREF_H
 
+#include "compiler.h"
+
 /*
  * Check ref. Returns 0, or -EINVAL with *why (if why is not NULL) set to a static
  * one-line reason such as "contains whitespace or a control character".
  */
-int gmw_image_ref_check(const char *ref, const char **why);
+GMW_MUST_CHECK int gmw_image_ref_check(const char *ref, const char **why);
 
 #endif

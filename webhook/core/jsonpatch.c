@@ -9,6 +9,7 @@
  */
 #include "jsonpatch.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,15 +19,15 @@
 int gmw_pointer_append(char *buf, size_t cap, const char *token)
 {
     if (buf == NULL || cap == 0 || token == NULL)
-        return -1;
+        return -EINVAL;
     size_t used = strnlen(buf, cap);
     if (used == cap)
-        return -1; /* not terminated within cap */
+        return -EINVAL; /* not terminated within cap */
     size_t need = used + 1;
     for (const char *p = token; *p != '\0'; p++)
         need += (*p == '~' || *p == '/') ? 2 : 1;
     if (need + 1 > cap)
-        return -1;
+        return -ERANGE;
     char *w = buf + used;
     *w++ = '/';
     for (const char *p = token; *p != '\0'; p++) {
@@ -47,29 +48,52 @@ int gmw_pointer_append(char *buf, size_t cap, const char *token)
 int gmw_pointer_join(char *buf, size_t cap, const char *base, const char *token)
 {
     if (buf == NULL || cap == 0 || base == NULL)
-        return -1;
+        return -EINVAL;
     size_t len = strlen(base);
     if (len >= cap)
-        return -1;
+        return -ERANGE;
     memmove(buf, base, len + 1); /* base may be buf itself */
     return gmw_pointer_append(buf, cap, token);
+}
+
+/*
+ * json_string(s) for a member of an op: -EINVAL when s is not UTF-8, -ENOMEM when out of
+ * memory (jansson answers NULL to both: trying again without the check tells them apart).
+ */
+static int op_string(const char *s, json_t **out)
+{
+    *out = json_string(s);
+    if (*out != NULL)
+        return 0;
+    json_t *unchecked = json_stringn_nocheck(s, strlen(s));
+    json_decref(unchecked);
+    return unchecked != NULL ? -EINVAL : -ENOMEM;
 }
 
 int gmw_patch_add_op(json_t *patch, const char *op, const char *path, json_t *value)
 {
     json_t *obj = NULL;
     json_t *str = NULL;
+    int rc = -ENOMEM;
 
-    if (!json_is_array(patch) || op == NULL || path == NULL)
+    if (!json_is_array(patch) || op == NULL || path == NULL) {
+        rc = -EINVAL;
         goto fail;
+    }
     obj = json_object();
     if (obj == NULL)
         goto fail;
-    str = json_string(op);
-    if (str == NULL || json_object_set_new(obj, "op", str) != 0)
+    rc = op_string(op, &str);
+    if (rc != 0)
+        goto fail;
+    rc = -ENOMEM;
+    if (json_object_set_new(obj, "op", str) != 0)
         goto fail; /* set_new consumed str even on failure */
-    str = json_string(path);
-    if (str == NULL || json_object_set_new(obj, "path", str) != 0)
+    rc = op_string(path, &str);
+    if (rc != 0)
+        goto fail;
+    rc = -ENOMEM;
+    if (json_object_set_new(obj, "path", str) != 0)
         goto fail;
     if (value != NULL) {
         json_t *v = value;
@@ -85,7 +109,7 @@ int gmw_patch_add_op(json_t *patch, const char *op, const char *path, json_t *va
 fail:
     json_decref(obj);
     json_decref(value);
-    return -1;
+    return rc;
 }
 
 /* ---- applier ---------------------------------------------------------------- */
@@ -98,21 +122,25 @@ typedef struct {
     const char *path; /* path text or "?" */
 } apply_ctx;
 
-static void fail_msg(apply_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail_msg(apply_ctx *ctx, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-/* Write "patch op N (OP PATH): reason" into the caller's buffer. */
-static void fail_msg(apply_ctx *ctx, const char *fmt, ...)
+/* Write "patch op N (OP PATH): reason" into the caller's buffer; returns rc. */
+static int fail_msg(apply_ctx *ctx, int rc, const char *fmt, ...)
 {
     char reason[256];
     va_list ap;
 
     if (ctx->err == NULL || ctx->errcap == 0)
-        return;
+        return rc;
     va_start(ap, fmt);
+    /* ap is started on the line above; the analyzer loses it through `return fail_msg()` */
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
     snprintf(ctx->err, ctx->errcap, "patch op %zu (%s %.200s): %s", ctx->index, ctx->op, ctx->path,
              reason);
+    return rc;
 }
 
 /*
@@ -156,7 +184,7 @@ static bool parse_index(const char *tok, size_t len, size_t *out)
 /*
  * Walk path (non-empty, starting with '/') to the parent of its last token. On
  * success *parent is the container (borrowed) and tok/tok_len the decoded last token
- * (tok is a buffer of at least path_len + 1 bytes). Returns 0 or -1 with a message.
+ * (tok is a buffer of at least path_len + 1 bytes). Returns 0 or -EINVAL with a message.
  */
 static int resolve_parent(apply_ctx *ctx, json_t *doc, const char *path, size_t path_len, char *tok,
                           json_t **parent, size_t *tok_len)
@@ -165,17 +193,14 @@ static int resolve_parent(apply_ctx *ctx, json_t *doc, const char *path, size_t 
     const char *p = path;
     json_t *cur = doc;
 
-    if (*p != '/') {
-        fail_msg(ctx, "a JSON Pointer must be empty or start with '/'");
-        return -1;
-    }
+    if (*p != '/')
+        return fail_msg(ctx, -EINVAL, "a JSON Pointer must be empty or start with '/'");
     for (;;) {
         const char *next = NULL;
         long n = decode_token(p + 1, end, tok, &next);
-        if (n < 0) {
-            fail_msg(ctx, "invalid escape in JSON Pointer ('~' must be followed by 0 or 1)");
-            return -1;
-        }
+        if (n < 0)
+            return fail_msg(ctx, -EINVAL,
+                            "invalid escape in JSON Pointer ('~' must be followed by 0 or 1)");
         if (next == end) {
             *parent = cur;
             *tok_len = (size_t)n;
@@ -187,19 +212,15 @@ static int resolve_parent(apply_ctx *ctx, json_t *doc, const char *path, size_t 
             child = json_object_getn(cur, tok, (size_t)n);
         } else if (json_is_array(cur)) {
             size_t idx = 0;
-            if (!parse_index(tok, (size_t)n, &idx)) {
-                fail_msg(ctx, "'%.64s' is not an array index", tok);
-                return -1;
-            }
+            if (!parse_index(tok, (size_t)n, &idx))
+                return fail_msg(ctx, -EINVAL, "'%.64s' is not an array index", tok);
             child = json_array_get(cur, idx);
         } else {
-            fail_msg(ctx, "path runs through a scalar at '%.*s'", (int)(p - path), path);
-            return -1;
+            return fail_msg(ctx, -EINVAL, "path runs through a scalar at '%.*s'", (int)(p - path),
+                            path);
         }
-        if (child == NULL) {
-            fail_msg(ctx, "path does not exist: '%.*s'", (int)(next - path), path);
-            return -1;
-        }
+        if (child == NULL)
+            return fail_msg(ctx, -EINVAL, "path does not exist: '%.*s'", (int)(next - path), path);
         cur = child;
         p = next;
     }
@@ -219,15 +240,14 @@ static int replace_root(apply_ctx *ctx, json_t *root, const json_t *value)
         if (copy == NULL || json_array_clear(root) != 0 || json_array_extend(root, copy) != 0)
             goto oom;
     } else {
-        fail_msg(ctx, "the document root can only be replaced by a value of the same type");
-        return -1;
+        return fail_msg(ctx, -EINVAL,
+                        "the document root can only be replaced by a value of the same type");
     }
     json_decref(copy);
     return 0;
 oom:
     json_decref(copy);
-    fail_msg(ctx, "out of memory");
-    return -1;
+    return fail_msg(ctx, -ENOMEM, "out of memory");
 }
 
 /* Target of a parent + last token, or NULL (borrowed). */
@@ -244,170 +264,158 @@ static json_t *child_of(json_t *parent, const char *tok, size_t tok_len, bool *b
     return json_array_get(parent, idx);
 }
 
-static int apply_one(apply_ctx *ctx, json_t *doc, const json_t *opobj)
-{
-    char *tok = NULL;
-    json_t *copy = NULL;
-    int rc = -1;
+typedef enum { OP_ADD, OP_REMOVE, OP_REPLACE, OP_TEST } op_kind;
 
-    if (!json_is_object(opobj)) {
-        fail_msg(ctx, "an operation must be a JSON object");
-        return -1;
-    }
+/* One operation, read from its object: the op, its path and its value (borrowed). */
+typedef struct {
+    op_kind kind;
+    const char *path;
+    size_t path_len;
+    const json_t *value; /* NULL for remove */
+} patch_op;
+
+/* Read and check the members of one operation object into *op. */
+static int read_op(apply_ctx *ctx, const json_t *opobj, patch_op *op)
+{
+    static const struct {
+        const char *name;
+        op_kind kind;
+    } ops[] = {{"add", OP_ADD}, {"remove", OP_REMOVE}, {"replace", OP_REPLACE}, {"test", OP_TEST}};
+
+    if (!json_is_object(opobj))
+        return fail_msg(ctx, -EINVAL, "an operation must be a JSON object");
     const json_t *jop = json_object_get(opobj, "op");
     const json_t *jpath = json_object_get(opobj, "path");
-    const json_t *value = json_object_get(opobj, "value");
-    if (!json_is_string(jop)) {
-        fail_msg(ctx, "missing or non-string \"op\"");
-        return -1;
-    }
+    op->value = json_object_get(opobj, "value");
+    if (!json_is_string(jop))
+        return fail_msg(ctx, -EINVAL, "missing or non-string \"op\"");
     ctx->op = json_string_value(jop);
-    if (!json_is_string(jpath)) {
-        fail_msg(ctx, "missing or non-string \"path\"");
-        return -1;
-    }
+    if (!json_is_string(jpath))
+        return fail_msg(ctx, -EINVAL, "missing or non-string \"path\"");
     ctx->path = json_string_value(jpath);
-    const char *path = json_string_value(jpath);
-    size_t path_len = json_string_length(jpath);
+    op->path = json_string_value(jpath);
+    op->path_len = json_string_length(jpath);
 
-    enum { OP_ADD, OP_REMOVE, OP_REPLACE, OP_TEST } kind;
-    if (strcmp(ctx->op, "add") == 0)
-        kind = OP_ADD;
-    else if (strcmp(ctx->op, "remove") == 0)
-        kind = OP_REMOVE;
-    else if (strcmp(ctx->op, "replace") == 0)
-        kind = OP_REPLACE;
-    else if (strcmp(ctx->op, "test") == 0)
-        kind = OP_TEST;
-    else {
-        fail_msg(ctx, "unsupported op (supported: add, remove, replace, test)");
-        return -1;
-    }
-    if (kind != OP_REMOVE && value == NULL) {
-        fail_msg(ctx, "missing \"value\"");
-        return -1;
-    }
+    size_t i = 0;
+    while (i < sizeof ops / sizeof ops[0] && strcmp(ctx->op, ops[i].name) != 0)
+        i++;
+    if (i == sizeof ops / sizeof ops[0])
+        return fail_msg(ctx, -EINVAL, "unsupported op (supported: add, remove, replace, test)");
+    op->kind = ops[i].kind;
+    if (op->kind != OP_REMOVE && op->value == NULL)
+        return fail_msg(ctx, -EINVAL, "missing \"value\"");
+    return 0;
+}
 
-    if (path_len == 0) { /* the whole document */
-        switch (kind) {
-        case OP_ADD:
-        case OP_REPLACE:
-            return replace_root(ctx, doc, value);
-        case OP_REMOVE:
-            fail_msg(ctx, "cannot remove the document root");
-            return -1;
-        case OP_TEST:
-            if (!json_equal(doc, value)) {
-                fail_msg(ctx, "test failed: value differs");
-                return -1;
-            }
-            return 0;
-        }
-    }
-
-    tok = malloc(path_len + 1);
-    if (tok == NULL) {
-        fail_msg(ctx, "out of memory");
-        goto out;
-    }
-    json_t *parent = NULL;
-    size_t tok_len = 0;
-    if (resolve_parent(ctx, doc, path, path_len, tok, &parent, &tok_len) != 0)
-        goto out;
-    if (!json_is_object(parent) && !json_is_array(parent)) {
-        fail_msg(ctx, "parent of the target is not an object or array");
-        goto out;
-    }
-
-    if (kind == OP_ADD) {
-        copy = json_deep_copy(value);
-        if (copy == NULL) {
-            fail_msg(ctx, "out of memory");
-            goto out;
-        }
-        if (json_is_object(parent)) {
-            json_t *c = copy;
-            copy = NULL;
-            if (json_object_setn_new(parent, tok, tok_len, c) != 0) {
-                fail_msg(ctx, "cannot set member");
-                goto out;
-            }
-        } else {
-            size_t size = json_array_size(parent);
-            size_t idx = size;
-            if (!(tok_len == 1 && tok[0] == '-') && !parse_index(tok, tok_len, &idx)) {
-                fail_msg(ctx, "'%.64s' is not an array index or '-'", tok);
-                goto out;
-            }
-            if (idx > size) {
-                fail_msg(ctx, "index %zu out of range (array size %zu)", idx, size);
-                goto out;
-            }
-            json_t *c = copy;
-            copy = NULL;
-            if (json_array_insert_new(parent, idx, c) != 0) {
-                fail_msg(ctx, "cannot insert");
-                goto out;
-            }
-        }
-        rc = 0;
-        goto out;
-    }
-
-    bool bad_index = false;
-    json_t *target = child_of(parent, tok, tok_len, &bad_index);
-    if (bad_index) {
-        fail_msg(ctx, "'%.64s' is not an array index", tok);
-        goto out;
-    }
-    if (target == NULL) {
-        fail_msg(ctx, "target does not exist");
-        goto out;
-    }
-    switch (kind) {
+/* An operation on path "": the whole document. */
+static int apply_to_root(apply_ctx *ctx, json_t *doc, const patch_op *op)
+{
+    switch (op->kind) {
+    case OP_ADD:
+    case OP_REPLACE:
+        return replace_root(ctx, doc, op->value);
     case OP_REMOVE:
-        if (json_is_object(parent)) {
-            if (json_object_deln(parent, tok, tok_len) != 0)
-                goto out;
-        } else {
-            size_t idx = 0;
-            (void)parse_index(tok, tok_len, &idx); /* valid: child_of found it */
-            if (json_array_remove(parent, idx) != 0)
-                goto out;
-        }
+        return fail_msg(ctx, -EINVAL, "cannot remove the document root");
+    case OP_TEST:
         break;
+    }
+    if (!json_equal(doc, op->value))
+        return fail_msg(ctx, -EINVAL, "test failed: value differs");
+    return 0;
+}
+
+/* add: set the member, or insert at the index ("-" appends); the value is copied. */
+static int apply_add(apply_ctx *ctx, json_t *parent, const char *tok, size_t tok_len,
+                     const json_t *value)
+{
+    size_t idx = 0;
+
+    if (json_is_array(parent)) {
+        size_t size = json_array_size(parent);
+        idx = size;
+        if (!(tok_len == 1 && tok[0] == '-') && !parse_index(tok, tok_len, &idx))
+            return fail_msg(ctx, -EINVAL, "'%.64s' is not an array index or '-'", tok);
+        if (idx > size)
+            return fail_msg(ctx, -EINVAL, "index %zu out of range (array size %zu)", idx, size);
+    }
+    json_t *copy = json_deep_copy(value);
+    if (copy == NULL)
+        return fail_msg(ctx, -ENOMEM, "out of memory");
+    if (json_is_object(parent)) {
+        if (json_object_setn_new(parent, tok, tok_len, copy) != 0)
+            return fail_msg(ctx, -ENOMEM, "cannot set member");
+    } else if (json_array_insert_new(parent, idx, copy) != 0) {
+        return fail_msg(ctx, -ENOMEM, "cannot insert");
+    }
+    return 0;
+}
+
+/* remove, replace or test an existing target (the member or element tok of parent). */
+static int apply_to_target(apply_ctx *ctx, json_t *parent, const char *tok, size_t tok_len,
+                           const patch_op *op)
+{
+    bool bad_index = false;
+    size_t idx = 0;
+    json_t *target = child_of(parent, tok, tok_len, &bad_index);
+
+    if (bad_index)
+        return fail_msg(ctx, -EINVAL, "'%.64s' is not an array index", tok);
+    if (target == NULL)
+        return fail_msg(ctx, -EINVAL, "target does not exist");
+    if (json_is_array(parent))
+        (void)parse_index(tok, tok_len, &idx); /* valid: child_of found it */
+    switch (op->kind) {
+    case OP_REMOVE:
+        if (json_is_object(parent) ? json_object_deln(parent, tok, tok_len) != 0
+                                   : json_array_remove(parent, idx) != 0)
+            return -EINVAL; /* not reached: the target exists */
+        return 0;
     case OP_REPLACE: {
-        json_t *c = json_deep_copy(value);
-        if (c == NULL) {
-            fail_msg(ctx, "out of memory");
-            goto out;
-        }
-        int set_rc;
-        if (json_is_object(parent)) {
-            set_rc = json_object_setn_new(parent, tok, tok_len, c);
-        } else {
-            size_t idx = 0;
-            (void)parse_index(tok, tok_len, &idx);
-            set_rc = json_array_set_new(parent, idx, c);
-        }
-        if (set_rc != 0) {
-            fail_msg(ctx, "cannot replace");
-            goto out;
-        }
-        break;
+        json_t *copy = json_deep_copy(op->value);
+        if (copy == NULL)
+            return fail_msg(ctx, -ENOMEM, "out of memory");
+        if (json_is_object(parent) ? json_object_setn_new(parent, tok, tok_len, copy) != 0
+                                   : json_array_set_new(parent, idx, copy) != 0)
+            return fail_msg(ctx, -ENOMEM, "cannot replace");
+        return 0;
     }
     case OP_TEST:
-        if (!json_equal(target, value)) {
-            fail_msg(ctx, "test failed: value differs");
-            goto out;
-        }
-        break;
+        if (!json_equal(target, op->value))
+            return fail_msg(ctx, -EINVAL, "test failed: value differs");
+        return 0;
     case OP_ADD:
-        break; /* handled above */
+        break; /* apply_add's business */
     }
-    rc = 0;
+    return 0;
+}
+
+/* Read one operation, find the parent of its target, and apply it there. */
+static int apply_one(apply_ctx *ctx, json_t *doc, const json_t *opobj)
+{
+    patch_op op = {OP_ADD, NULL, 0, NULL};
+    json_t *parent = NULL;
+    size_t tok_len = 0;
+    int rc = read_op(ctx, opobj, &op);
+
+    if (rc != 0)
+        return rc;
+    if (op.path_len == 0)
+        return apply_to_root(ctx, doc, &op);
+    char *tok = malloc(op.path_len + 1);
+    if (tok == NULL)
+        return fail_msg(ctx, -ENOMEM, "out of memory");
+    rc = resolve_parent(ctx, doc, op.path, op.path_len, tok, &parent, &tok_len);
+    if (rc != 0)
+        goto out;
+    if (!json_is_object(parent) && !json_is_array(parent)) {
+        rc = fail_msg(ctx, -EINVAL, "parent of the target is not an object or array");
+        goto out;
+    }
+    if (op.kind == OP_ADD)
+        rc = apply_add(ctx, parent, tok, tok_len, op.value);
+    else
+        rc = apply_to_target(ctx, parent, tok, tok_len, &op);
 out:
-    json_decref(copy);
     free(tok);
     return rc;
 }
@@ -418,21 +426,20 @@ int gmw_jsonpatch_apply(json_t *doc, const json_t *patch, char *err, size_t errc
 
     if (err != NULL && errcap > 0)
         err[0] = '\0';
-    if (doc == NULL) {
-        fail_msg(&ctx, "no document");
-        return -1;
-    }
+    if (doc == NULL)
+        return fail_msg(&ctx, -EINVAL, "no document");
     if (!json_is_array(patch)) {
         if (err != NULL && errcap > 0)
             snprintf(err, errcap, "a JSON Patch must be an array of operations");
-        return -1;
+        return -EINVAL;
     }
     for (size_t i = 0; i < json_array_size(patch); i++) {
         ctx.index = i;
         ctx.op = "?";
         ctx.path = "?";
-        if (apply_one(&ctx, doc, json_array_get(patch, i)) != 0)
-            return -1;
+        int rc = apply_one(&ctx, doc, json_array_get(patch, i));
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }

@@ -17,13 +17,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiler.h"
+
 /*
  * Parse listen into host ("" for all interfaces; brackets removed) and port.
  * Returns 0, or -EINVAL with *why (if why is not NULL) set to a static one-line
  * reason; host and *port are only written on success. hostcap must hold the host
  * and its NUL (256 always suffices), otherwise -EINVAL ("host too long").
  */
-int gmw_listen_parse(const char *listen, char *host, size_t hostcap, uint16_t *port,
-                     const char **why);
+GMW_MUST_CHECK int gmw_listen_parse(const char *listen, char *host, size_t hostcap, uint16_t *port,
+                                    const char **why);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include "memlimit.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,12 +26,12 @@ int gmw_ratio_parse(const char *s, uint32_t *ratio_e4)
     size_t frac_digits = 0;
 
     if (s == NULL)
-        return -1;
+        return -EINVAL;
     /* Integer part: digits, value 0 or 1 (leading zeros tolerated: "00.5"). */
     while (is_digit(s[i])) {
         int_part = int_part * 10u + (uint32_t)(s[i] - '0');
         if (int_part > 1)
-            return -1;
+            return -EINVAL;
         int_digits++;
         i++;
     }
@@ -38,20 +39,20 @@ int gmw_ratio_parse(const char *s, uint32_t *ratio_e4)
         i++;
         while (is_digit(s[i])) {
             if (++frac_digits > 4)
-                return -1;
+                return -EINVAL;
             frac = frac * 10u + (uint32_t)(s[i] - '0');
             i++;
         }
         if (frac_digits == 0)
-            return -1; /* "1." or "." */
+            return -EINVAL; /* "1." or "." */
     }
     if (s[i] != '\0' || int_digits + frac_digits == 0)
-        return -1;
+        return -EINVAL;
     for (size_t k = frac_digits; k < 4; k++)
         frac *= 10u;
     uint32_t r = int_part * GMW_RATIO_ONE + frac;
     if (r == 0 || r > GMW_RATIO_ONE)
-        return -1;
+        return -EINVAL;
     *ratio_e4 = r;
     return 0;
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiler.h"
+
 #define GMW_RATIO_ONE 10000u /* ratio 1.0 in fixed point */
 #define GMW_MIB ((int64_t)1 << 20)
 
@@ -22,9 +24,10 @@
 /*
  * Parse a ratio written as a decimal in (0, 1] with at most 4 decimals ("0.9",
  * ".85", "1", "1.0", "0.8750"). On success store ratio x 10000 in *ratio_e4 and
- * return 0; on any error (syntax, 0, > 1, 5+ decimals, sign, whitespace) return -1.
+ * return 0; on any error (syntax, 0, > 1, 5+ decimals, sign, whitespace) return -EINVAL
+ * (*ratio_e4 untouched).
  */
-int gmw_ratio_parse(const char *s, uint32_t *ratio_e4);
+GMW_MUST_CHECK int gmw_ratio_parse(const char *s, uint32_t *ratio_e4);
 
 /* Write a ratio as its shortest decimal ("0.9", "1", "0.8751") into buf (>= 8 bytes). */
 void gmw_ratio_format(uint32_t ratio_e4, char *buf, size_t cap);

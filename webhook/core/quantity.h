@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiler.h"
+
 typedef enum {
     GMW_QTY_OK = 0,
     GMW_QTY_EMPTY,    /* "" */
@@ -43,10 +45,10 @@ typedef enum {
  * Parse the quantity in s[0..len) and store its Value() (ceil to a whole unit) in
  * *out. On error *out is left untouched. s need not be NUL-terminated.
  */
-gmw_qty_status gmw_quantity_parse(const char *s, size_t len, int64_t *out);
+GMW_MUST_CHECK gmw_qty_status gmw_quantity_parse(const char *s, size_t len, int64_t *out);
 
 /* Same as gmw_quantity_parse for a NUL-terminated string. */
-gmw_qty_status gmw_quantity_parse_cstr(const char *s, int64_t *out);
+GMW_MUST_CHECK gmw_qty_status gmw_quantity_parse_cstr(const char *s, int64_t *out);
 
 /* A short static English description of a status, e.g. "not a Kubernetes quantity". */
 const char *gmw_qty_strerror(gmw_qty_status st);

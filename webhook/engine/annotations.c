@@ -9,6 +9,7 @@
 #include "k8sname.h"
 #include "memlimit.h"
 #include "quantity.h"
+#include "sanitize.h"
 #include "warnings.h"
 
 #define PREFIX "gomemlimit.io/"

@@ -9,6 +9,7 @@
  */
 #include "engine.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "jsonpatch.h"
 #include "memlimit.h"
 #include "quantity.h"
+#include "sanitize.h"
 #include "shim_delivery.h"
 #include "status.h"
 #include "warnings.h"
@@ -443,127 +445,175 @@ static bool resolve_target(engine_ctx *c, const json_t *container, target *t)
     return true;
 }
 
-/* Decide and patch one candidate container found at cpath. */
-static void process_container(engine_ctx *c, const json_t *container, const char *cpath)
+/* What the webhook does to one target container, built up step by step. */
+typedef struct {
+    env_var gml;        /* GOMEMLIMIT as found */
+    env_var gogc;       /* GOGC as found */
+    json_t *entry;      /* its status entry (owned until status_set) */
+    bool changed;       /* ops were appended for it */
+    bool injected_gml;  /* GOMEMLIMIT set by these ops */
+    bool injected_gogc; /* GOGC set by these ops */
+    char change[128];   /* ", requests.memory A -> B" or "" */
+} container_plan;
+
+/* Record `value` for var in the status entry. */
+static void entry_set(engine_ctx *c, container_plan *p, const char *var, const char *value)
 {
-    char pct[16], what[160], change[128], item[GMW_ANN_NAME_MAX + 40];
-    target tg;
-
-    if (!resolve_target(c, container, &tg))
-        return;
-    const char *name = tg.name, *gml_text = tg.gml_text, *gogc = tg.gogc,
-               *limit_text = tg.limit_text;
-    const json_t *env = tg.env;
-    env_var ev_gml = env_inspect(c, env, name, "GOMEMLIMIT");
-    env_var ev_gogc = env_inspect(c, env, name, "GOGC");
-    json_t *pending = NULL;
-    bool changed = false, injected_gml = false, injected_gogc = false;
-    json_t *entry = json_object();
-    if (entry == NULL) {
+    if (json_object_set_new(p->entry, var, json_string(value)) != 0)
         c->oom = true;
-        return;
-    }
+}
 
-    /* GOMEMLIMIT */
-    if (ev_gml.state == ENV_USER) {
-        check_user_gomemlimit(c, name, &ev_gml, tg.limit, limit_text);
+/* GOMEMLIMIT and GOGC: keep the user's (warning when Go would reject it), else set ours. */
+static void plan_env(engine_ctx *c, const target *tg, const char *cpath, container_plan *p)
+{
+    json_t *pending = NULL;
+
+    if (p->gml.state == ENV_USER) {
+        check_user_gomemlimit(c, tg->name, &p->gml, tg->limit, tg->limit_text);
     } else {
-        if (ev_gml.state != ENV_OWN || strcmp(ev_gml.value, gml_text) != 0) {
-            env_set(c, cpath, &pending, &ev_gml, "GOMEMLIMIT", gml_text);
-            changed = injected_gml = true;
+        if (p->gml.state != ENV_OWN || strcmp(p->gml.value, tg->gml_text) != 0) {
+            env_set(c, cpath, &pending, &p->gml, "GOMEMLIMIT", tg->gml_text);
+            p->changed = p->injected_gml = true;
         }
-        if (json_object_set_new(entry, "GOMEMLIMIT", json_string(gml_text)) != 0)
-            c->oom = true;
+        entry_set(c, p, "GOMEMLIMIT", tg->gml_text);
     }
-    /* GOGC */
-    if (ev_gogc.state == ENV_USER) {
+    if (p->gogc.state == ENV_USER) {
         char val[32];
-        if (!ev_gogc.value_from && ev_gogc.value != NULL && ev_gogc.value[0] != '\0' &&
-            !gmw_gogc_go_understands(ev_gogc.value))
+        if (!p->gogc.value_from && p->gogc.value != NULL && p->gogc.value[0] != '\0' &&
+            !gmw_gogc_go_understands(p->gogc.value))
             gmw_warnings_add(&c->warnings,
                              "gomemlimit: container %s: GOGC=\"%s\" is not understood by Go, "
                              "which uses 100",
-                             name, gmw_sanitize(val, sizeof val, ev_gogc.value, 16));
+                             tg->name, gmw_sanitize(val, sizeof val, p->gogc.value, 16));
     } else {
-        if (ev_gogc.state != ENV_OWN || strcmp(ev_gogc.value, gogc) != 0) {
-            env_set(c, cpath, &pending, &ev_gogc, "GOGC", gogc);
-            changed = injected_gogc = true;
+        if (p->gogc.state != ENV_OWN || strcmp(p->gogc.value, tg->gogc) != 0) {
+            env_set(c, cpath, &pending, &p->gogc, "GOGC", tg->gogc);
+            p->changed = p->injected_gogc = true;
         }
-        if (json_object_set_new(entry, "GOGC", json_string(gogc)) != 0)
-            c->oom = true;
+        entry_set(c, p, "GOGC", tg->gogc);
     }
-    env_flush(c, cpath, env, pending);
-    /* a new env entry hides the same name from envFrom: name only those added */
-    bool new_gml = injected_gml && ev_gml.state == ENV_ABSENT;
-    bool new_gogc = injected_gogc && ev_gogc.state == ENV_ABSENT;
+    env_flush(c, cpath, tg->env, pending);
+}
+
+/* A new env entry hides the same name from envFrom: warn, naming only those added. */
+static void warn_env_from(engine_ctx *c, const target *tg, const json_t *container,
+                          const container_plan *p)
+{
+    bool new_gml = p->injected_gml && p->gml.state == ENV_ABSENT;
+    bool new_gogc = p->injected_gogc && p->gogc.state == ENV_ABSENT;
     if ((new_gml || new_gogc) && json_array_size(json_object_get(container, "envFrom")) > 0)
         gmw_warnings_add(&c->warnings,
                          "gomemlimit: container %s uses envFrom: the injected %s any value "
                          "from it",
-                         name,
+                         tg->name,
                          new_gml && new_gogc ? "GOMEMLIMIT and GOGC override"
                          : new_gml           ? "GOMEMLIMIT overrides"
                                              : "GOGC overrides");
+}
 
-    /* requests.memory, only next to the webhook's own GOMEMLIMIT */
-    change[0] = '\0';
-    if (ev_gml.state != ENV_USER) {
-        gmw_request_policy policy = tg.v.has_request ? tg.v.request : c->cfg->request_policy;
-        apply_request_policy(c, name, container, cpath, policy, tg.gml, tg.limit, tg.limit_json,
-                             change, sizeof change);
-        if (change[0] != '\0')
-            changed = true;
-    }
+/* requests.memory, only next to the webhook's own GOMEMLIMIT. */
+static void plan_requests(engine_ctx *c, const target *tg, const json_t *container,
+                          const char *cpath, container_plan *p)
+{
+    p->change[0] = '\0';
+    if (p->gml.state == ENV_USER)
+        return;
+    gmw_request_policy policy = tg->v.has_request ? tg->v.request : c->cfg->request_policy;
+    apply_request_policy(c, tg->name, container, cpath, policy, tg->gml, tg->limit, tg->limit_json,
+                         p->change, sizeof p->change);
+    if (p->change[0] != '\0')
+        p->changed = true;
+}
 
-    /* outcome, status, audit, warning */
-    if (ev_gml.state == ENV_USER) {
-        if (json_object_set_new(entry, "reason", json_string("user-value")) != 0)
-            c->oom = true;
-        record_outcome(c, name, "unchanged", "user-value");
-        snprintf(item, sizeof item, "%s=user-value", name);
+/* Outcome, status entry (handed over) and audit list for the container. */
+static void record_plan(engine_ctx *c, const target *tg, container_plan *p)
+{
+    char item[GMW_ANN_NAME_MAX + 40];
+
+    if (p->gml.state == ENV_USER) {
+        entry_set(c, p, "reason", "user-value");
+        record_outcome(c, tg->name, "unchanged", "user-value");
+        snprintf(item, sizeof item, "%s=user-value", tg->name);
         list_append(c->audit_unchanged, item);
     } else {
-        record_outcome(c, name, changed ? "injected" : "unchanged",
-                       changed ? "ok" : "already-mutated");
-        snprintf(item, sizeof item, "%s=%s", name, gml_text);
+        record_outcome(c, tg->name, p->changed ? "injected" : "unchanged",
+                       p->changed ? "ok" : "already-mutated");
+        snprintf(item, sizeof item, "%s=%s", tg->name, tg->gml_text);
         list_append(c->audit_injected, item);
     }
-    status_set(c, name, entry);
-    if (changed) {
-        if (ev_gml.state == ENV_USER) /* first: the user's value is what stays */
-            snprintf(what, sizeof what, "GOMEMLIMIT kept (set by user)");
-        else if (tg.from_memory_limit)
-            snprintf(what, sizeof what, "GOMEMLIMIT=%s (memory-limit annotation)", gml_text);
-        else {
-            format_percent(tg.ratio, pct, sizeof pct);
-            snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", gml_text, pct, limit_text);
-        }
-        if (ev_gml.state == ENV_EMPTY) /* Go ignores an empty value: filled in */
-            snprintf(what + strlen(what), sizeof what - strlen(what), " replacing empty value");
-        gmw_warnings_add(&c->warnings, "gomemlimit: container %s: %s, GOGC=%s%s", name, what,
-                         ev_gogc.state == ENV_USER ? "kept" : gogc, change);
-    }
+    status_set(c, tg->name, p->entry);
+    p->entry = NULL;
+}
 
-    /* runtime shim */
-    bool shim = tg.v.shim >= 0 ? tg.v.shim == 1 : c->cfg->shim_enabled;
-    if (shim) {
-        bool force = ev_gml.state != ENV_USER && !tg.from_memory_limit;
-        int st = gmw_shim_patch_container(c->res->patch, container, cpath, tg.ratio, force);
-        if (st < 0)
-            c->oom = true;
-        else if (st == GMW_SHIM_NO_COMMAND)
-            gmw_warnings_add(&c->warnings,
-                             "gomemlimit: container %s: no command to wrap with gomemlimit-shim; "
-                             "bake it into the image (docs/shim.md)",
-                             name);
-        else if (st == GMW_SHIM_CONFLICT)
-            gmw_warnings_add(&c->warnings,
-                             "gomemlimit: container %s: /gomemlimit is used by another volume; "
-                             "not wrapped with gomemlimit-shim",
-                             name);
-        else
-            c->shim_used = true;
+/* The one warning that says what changed in the container (none when nothing did). */
+static void warn_change(engine_ctx *c, const target *tg, const container_plan *p)
+{
+    char pct[16], what[160];
+
+    if (!p->changed)
+        return;
+    if (p->gml.state == ENV_USER) /* first: the user's value is what stays */
+        snprintf(what, sizeof what, "GOMEMLIMIT kept (set by user)");
+    else if (tg->from_memory_limit)
+        snprintf(what, sizeof what, "GOMEMLIMIT=%s (memory-limit annotation)", tg->gml_text);
+    else {
+        format_percent(tg->ratio, pct, sizeof pct);
+        snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", tg->gml_text, pct, tg->limit_text);
     }
+    if (p->gml.state == ENV_EMPTY) /* Go ignores an empty value: filled in */
+        snprintf(what + strlen(what), sizeof what - strlen(what), " replacing empty value");
+    gmw_warnings_add(&c->warnings, "gomemlimit: container %s: %s, GOGC=%s%s", tg->name, what,
+                     p->gogc.state == ENV_USER ? "kept" : tg->gogc, p->change);
+}
+
+/* The runtime shim, when enabled for the container: wrap its command. */
+static void plan_shim(engine_ctx *c, const target *tg, const json_t *container, const char *cpath,
+                      const container_plan *p)
+{
+    gmw_shim_container_status st = GMW_SHIM_WRAPPED;
+    bool shim = tg->v.shim >= 0 ? tg->v.shim == 1 : c->cfg->shim_enabled;
+
+    if (!shim)
+        return;
+    bool force = p->gml.state != ENV_USER && !tg->from_memory_limit;
+    if (gmw_shim_patch_container(c->res->patch, container, cpath, tg->ratio, force, &st) != 0)
+        c->oom = true;
+    else if (st == GMW_SHIM_NO_COMMAND)
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s: no command to wrap with gomemlimit-shim; "
+                         "bake it into the image (docs/shim.md)",
+                         tg->name);
+    else if (st == GMW_SHIM_CONFLICT)
+        gmw_warnings_add(&c->warnings,
+                         "gomemlimit: container %s: /gomemlimit is used by another volume; "
+                         "not wrapped with gomemlimit-shim",
+                         tg->name);
+    else
+        c->shim_used = true;
+}
+
+/* Decide and patch one candidate container found at cpath. */
+static void process_container(engine_ctx *c, const json_t *container, const char *cpath)
+{
+    target tg;
+    container_plan plan;
+
+    if (!resolve_target(c, container, &tg))
+        return;
+    memset(&plan, 0, sizeof plan);
+    plan.gml = env_inspect(c, tg.env, tg.name, "GOMEMLIMIT");
+    plan.gogc = env_inspect(c, tg.env, tg.name, "GOGC");
+    plan.entry = json_object();
+    if (plan.entry == NULL) {
+        c->oom = true;
+        return;
+    }
+    plan_env(c, &tg, cpath, &plan);
+    warn_env_from(c, &tg, container, &plan);
+    plan_requests(c, &tg, container, cpath, &plan);
+    record_plan(c, &tg, &plan);
+    warn_change(c, &tg, &plan);
+    plan_shim(c, &tg, container, cpath, &plan);
 }
 
 /* Does `name` appear among the pod's containers or init containers? */
@@ -813,7 +863,7 @@ int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *
                           gmw_pod_result *res)
 {
     engine_ctx *c = NULL;
-    int rc = -1;
+    int rc = -ENOMEM;
 
     memset(res, 0, sizeof *res);
     res->allowed = true;

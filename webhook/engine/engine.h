@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "compiler.h"
 #include "config.h"
 
 #define GMW_ANNOTATION_PREFIX "gomemlimit.io/"
@@ -48,11 +49,11 @@ typedef struct {
  * Decide for `pod` (borrowed; a v1 Pod object, or a pod template {metadata, spec})
  * in namespace `ns` (may be NULL or "" when unknown) under `cfg`. Fills *res; the
  * caller must call gmw_pod_result_free(res) afterwards whatever the return value.
- * Returns 0, or -1 only when out of memory (res then holds a denial-free empty result).
+ * Returns 0, or -ENOMEM (res then holds a denial-free empty result).
  * A Pod without spec, with empty containers etc. is not an error: no patch, maybe a warning.
  */
-int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
-                          gmw_pod_result *res);
+GMW_MUST_CHECK int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
+                                         gmw_pod_result *res);
 
 /* Release the JSON owned by *res (safe on a zeroed or already-freed result). */
 void gmw_pod_result_free(gmw_pod_result *res);

@@ -20,10 +20,18 @@
 #include "jarena.h"
 #include "jsonload.h"
 #include "jsonwrite.h"
-#include "warnings.h"
+#include "sanitize.h"
 
 #define API_V1 "admission.k8s.io/v1"
 #define API_V1BETA1 "admission.k8s.io/v1beta1"
+
+const char *gmw_review_decision_name(gmw_review_decision d)
+{
+    static const char *const names[] = {"patched", "allowed", "denied", "ignored"};
+    if ((size_t)d < sizeof names / sizeof names[0])
+        return names[d];
+    return "unknown";
+}
 
 /* Copy a borrowed JSON string member (sanitized, truncated) into dst; "" when absent. */
 static void copy_member(char *dst, size_t cap, const json_t *obj, const char *key)
@@ -116,125 +124,166 @@ fail:
     return rc;
 }
 
-int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
-                      size_t *response_len, gmw_review_outcome *outcome, char *err, size_t errcap)
+/* The parts of a valid AdmissionReview the answer is built from (borrowed from root). */
+typedef struct {
+    const char *api_version; /* admission.k8s.io/v1 or v1beta1 */
+    const json_t *request;
+    const json_t *uid;
+    const json_t *object; /* request.object, may be NULL */
+    const char *ns;       /* request.namespace, else the object's; may be NULL */
+} review_request;
+
+/* Parse the body as JSON. Returns 0, -EINVAL with the reason in err, or -ENOMEM. */
+static int parse_body(const char *body, size_t len, json_t **root, char *err, size_t errcap)
 {
     json_error_t jerr;
-    json_t *root = NULL;
-    gmw_pod_result res;
-    gmw_dynbuf out;
-    int rc = -ENOMEM; /* until the input is known bad (-EINVAL) or all went well (0) */
+    char text[160];
 
-    /* everything but the per-container tables (kilobytes, filled only up to the count) */
-    memset(&res, 0, offsetof(gmw_pod_result, containers));
-    memset(outcome, 0, offsetof(gmw_review_outcome, containers));
-    outcome->decision = "ignored";
-    *response = NULL;
-    *response_len = 0;
-    if (errcap > 0)
-        err[0] = '\0';
-    gmw_dynbuf_init(&out, SIZE_MAX / 2);
-    gmw_jarena_begin(); /* every jansson value of this admission dies at gmw_jarena_end */
+    *root = gmw_json_loadb(body, len, &jerr); /* = json_loadb(body, len, 0, &jerr), faster */
+    if (*root != NULL)
+        return 0;
+    /* jansson: out of memory, or no error text at all (its buffers failed first) */
+    if (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0')
+        return -ENOMEM;
+    snprintf(err, errcap, "invalid JSON: %s (line %d, column %d)",
+             gmw_sanitize(text, sizeof text, jerr.text, 120), jerr.line, jerr.column);
+    return -EINVAL;
+}
 
-    root = gmw_json_loadb(body, len, &jerr); /* = json_loadb(body, len, 0, &jerr), faster */
-    if (root == NULL) {
-        char text[160];
-        /* jansson: out of memory, or no error text at all (its buffers failed first) */
-        if (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0')
-            goto fail; /* -ENOMEM */
-        snprintf(err, errcap, "invalid JSON: %s (line %d, column %d)",
-                 gmw_sanitize(text, sizeof text, jerr.text, 120), jerr.line, jerr.column);
-        rc = -EINVAL;
-        goto fail;
-    }
+/* Check that root is an AdmissionReview this webhook answers; fills *rq. 0 or -EINVAL. */
+static int check_review(const json_t *root, review_request *rq, char *err, size_t errcap)
+{
+    char text[64];
+
     if (!json_is_object(root)) {
         snprintf(err, errcap, "not an AdmissionReview: the body is not a JSON object");
-        rc = -EINVAL;
-        goto fail;
+        return -EINVAL;
     }
     const json_t *api = json_object_get(root, "apiVersion");
-    const char *api_version = API_V1;
+    rq->api_version = API_V1;
     if (api != NULL) {
         const char *s = json_string_value(api);
         if (s == NULL || (strcmp(s, API_V1) != 0 && strcmp(s, API_V1BETA1) != 0)) {
-            char text[64];
             snprintf(err, errcap, "unsupported apiVersion \"%s\": want " API_V1 " or " API_V1BETA1,
                      gmw_sanitize(text, sizeof text, s != NULL ? s : "(not a string)", 48));
-            rc = -EINVAL;
-            goto fail;
+            return -EINVAL;
         }
-        api_version = s;
+        rq->api_version = s;
     }
     const json_t *kind = json_object_get(root, "kind");
     if (kind != NULL && !member_is(root, "kind", "AdmissionReview", true)) {
-        char text[64];
         snprintf(err, errcap, "not an AdmissionReview: kind is \"%s\"",
                  gmw_sanitize(text, sizeof text,
                               json_is_string(kind) ? json_string_value(kind) : "(not a string)",
                               48));
-        rc = -EINVAL;
-        goto fail;
+        return -EINVAL;
     }
-    const json_t *request = json_object_get(root, "request");
-    if (!json_is_object(request)) {
+    rq->request = json_object_get(root, "request");
+    if (!json_is_object(rq->request)) {
         snprintf(err, errcap, "not an AdmissionReview: no request object");
-        rc = -EINVAL;
-        goto fail;
+        return -EINVAL;
     }
-    const json_t *uid = json_object_get(request, "uid");
-    if (!json_is_string(uid)) {
+    rq->uid = json_object_get(rq->request, "uid");
+    if (!json_is_string(rq->uid)) {
         snprintf(err, errcap, "not an AdmissionReview: request.uid is missing or not a string");
-        rc = -EINVAL;
-        goto fail;
+        return -EINVAL;
     }
+    rq->object = json_object_get(rq->request, "object");
+    rq->ns = json_string_value(json_object_get(rq->request, "namespace"));
+    if (rq->ns == NULL || rq->ns[0] == '\0')
+        rq->ns = json_string_value(
+            json_object_get(json_object_get(rq->object, "metadata"), "namespace"));
+    return 0;
+}
 
-    /* the summary for logs and metrics */
-    gmw_sanitize(outcome->uid, sizeof outcome->uid, json_string_value(uid),
+/* The summary for logs and metrics: uid, apiVersion, operation, namespace and name. */
+static void summarize(const review_request *rq, gmw_review_outcome *outcome)
+{
+    const json_t *metadata = json_object_get(rq->object, "metadata");
+
+    gmw_sanitize(outcome->uid, sizeof outcome->uid, json_string_value(rq->uid),
                  sizeof outcome->uid - 1);
-    gmw_sanitize(outcome->api_version, sizeof outcome->api_version, api_version,
+    gmw_sanitize(outcome->api_version, sizeof outcome->api_version, rq->api_version,
                  sizeof outcome->api_version - 1);
-    copy_member(outcome->operation, sizeof outcome->operation, request, "operation");
-    const json_t *object = json_object_get(request, "object");
-    const json_t *metadata = json_object_get(object, "metadata");
-    const char *ns = json_string_value(json_object_get(request, "namespace"));
-    if (ns == NULL || ns[0] == '\0')
-        ns = json_string_value(json_object_get(metadata, "namespace"));
-    gmw_sanitize(outcome->ns, sizeof outcome->ns, ns, sizeof outcome->ns - 1);
-    const char *name = json_string_value(json_object_get(request, "name"));
+    copy_member(outcome->operation, sizeof outcome->operation, rq->request, "operation");
+    gmw_sanitize(outcome->ns, sizeof outcome->ns, rq->ns, sizeof outcome->ns - 1);
+    const char *name = json_string_value(json_object_get(rq->request, "name"));
     if (name == NULL || name[0] == '\0')
         name = json_string_value(json_object_get(metadata, "name"));
     if (name == NULL || name[0] == '\0')
         name = json_string_value(json_object_get(metadata, "generateName"));
     gmw_sanitize(outcome->name, sizeof outcome->name, name, sizeof outcome->name - 1);
+}
 
-    if (member_is(request, "operation", "CREATE", false) && is_pod_request(request) &&
-        json_is_object(object)) {
-        if (gmw_engine_mutate_pod(cfg, object, ns, &res) != 0)
-            goto fail;
-        outcome->decision = !res.allowed                     ? "denied"
-                            : json_array_size(res.patch) > 0 ? "patched"
-                                                             : "allowed";
-        outcome->container_count = res.container_count;
-        size_t n = res.container_count < GMW_MAX_CONTAINER_OUTCOMES ? res.container_count
-                                                                    : GMW_MAX_CONTAINER_OUTCOMES;
-        memcpy(outcome->containers, res.containers, n * sizeof outcome->containers[0]);
-    } else {
-        res.allowed = true;
-        res.code = 200;
+/* Decide: the engine for a Pod CREATE, else allowed untouched. 0 or -ENOMEM. */
+static int decide(const gmw_config *cfg, const review_request *rq, gmw_pod_result *res,
+                  gmw_review_outcome *outcome)
+{
+    if (!member_is(rq->request, "operation", "CREATE", false) || !is_pod_request(rq->request) ||
+        !json_is_object(rq->object)) {
+        res->allowed = true;
+        res->code = 200;
+        return 0;
     }
-    if (write_answer(&out, api_version, uid, &res) != 0)
-        goto fail;
+    int rc = gmw_engine_mutate_pod(cfg, rq->object, rq->ns, res);
+    if (rc != 0)
+        return rc;
+    outcome->decision = !res->allowed                     ? GMW_DECISION_DENIED
+                        : json_array_size(res->patch) > 0 ? GMW_DECISION_PATCHED
+                                                          : GMW_DECISION_ALLOWED;
+    outcome->container_count = res->container_count;
+    size_t n = res->container_count < GMW_MAX_CONTAINER_OUTCOMES ? res->container_count
+                                                                 : GMW_MAX_CONTAINER_OUTCOMES;
+    memcpy(outcome->containers, res->containers, n * sizeof outcome->containers[0]);
+    return 0;
+}
+
+/* The AdmissionReview answer, serialized (malloc'd) with its length. 0 or -ENOMEM. */
+static int write_response(const review_request *rq, const gmw_pod_result *res, char **response,
+                          size_t *response_len)
+{
+    gmw_dynbuf out;
+    gmw_dynbuf_init(&out, SIZE_MAX / 2);
+    if (write_answer(&out, rq->api_version, rq->uid, res) != 0) {
+        gmw_dynbuf_free(&out);
+        return -ENOMEM;
+    }
     *response = gmw_dynbuf_take(&out, response_len);
-    if (*response == NULL)
-        goto fail;
-    rc = 0;
-fail:
+    return *response != NULL ? 0 : -ENOMEM;
+}
+
+int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
+                      size_t *response_len, gmw_review_outcome *outcome, char *err, size_t errcap)
+{
+    json_t *root = NULL;
+    gmw_pod_result res;
+    review_request rq;
+
+    /* everything but the per-container tables (kilobytes, filled only up to the count) */
+    memset(&res, 0, offsetof(gmw_pod_result, containers));
+    memset(&rq, 0, sizeof rq);
+    memset(outcome, 0, offsetof(gmw_review_outcome, containers));
+    outcome->decision = GMW_DECISION_IGNORED;
+    *response = NULL;
+    *response_len = 0;
+    if (errcap > 0)
+        err[0] = '\0';
+    gmw_jarena_begin(); /* every jansson value of this admission dies at gmw_jarena_end */
+
+    int rc = parse_body(body, len, &root, err, errcap);
+    if (rc == 0)
+        rc = check_review(root, &rq, err, errcap);
+    if (rc == 0) {
+        summarize(&rq, outcome);
+        rc = decide(cfg, &rq, &res, outcome);
+    }
+    if (rc == 0)
+        rc = write_response(&rq, &res, response, response_len);
     if (rc == -ENOMEM && errcap > 0)
         snprintf(err, errcap, "out of memory");
     gmw_pod_result_free(&res);
     if (!gmw_jarena_active()) /* else the arena drops the whole tree at once, below */
         json_decref(root);
-    gmw_dynbuf_free(&out);
     gmw_jarena_end();
     return rc;
 }

@@ -20,8 +20,21 @@
 
 #include <stddef.h>
 
+#include "compiler.h"
 #include "config.h"
 #include "engine.h"
+
+/* What the webhook answered to one AdmissionReview. */
+typedef enum {
+    GMW_DECISION_PATCHED = 0, /* allowed with a patch */
+    GMW_DECISION_ALLOWED,     /* allowed, no change */
+    GMW_DECISION_DENIED,      /* allowed: false (invalid annotations, deny mode) */
+    GMW_DECISION_IGNORED,     /* not a Pod CREATE: allowed untouched */
+} gmw_review_decision;
+
+/* The decision's name for logs and metrics: "patched", "allowed", "denied", "ignored"
+ * ("unknown" for a value outside the enum). Static string. */
+const char *gmw_review_decision_name(gmw_review_decision d);
 
 typedef struct {
     char uid[128];
@@ -29,7 +42,7 @@ typedef struct {
     char operation[16]; /* "CREATE", "UPDATE", ... or "" */
     char ns[64];
     char name[254];         /* request.name, else object metadata.name, else generateName */
-    const char *decision;   /* static: "patched" | "allowed" | "denied" | "ignored" */
+    gmw_review_decision decision;
     size_t container_count; /* copied from the engine result (0 when not a Pod CREATE) */
     gmw_container_outcome containers[GMW_MAX_CONTAINER_OUTCOMES];
 } gmw_review_outcome;
@@ -43,7 +56,8 @@ typedef struct {
  * err (the server answers 500). *response is then NULL. (jansson's parser reports some
  * failed allocations as syntax errors: those come back as -EINVAL "invalid JSON: ...".)
  */
-int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
-                      size_t *response_len, gmw_review_outcome *outcome, char *err, size_t errcap);
+GMW_MUST_CHECK int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len,
+                                     char **response, size_t *response_len,
+                                     gmw_review_outcome *outcome, char *err, size_t errcap);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "shim_delivery.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static const json_t *array_find(const json_t *array, const char *key, const char
     json_array_foreach(array, i, item)
     {
         const char *s = json_string_value(json_object_get(item, key));
-        if (s && strcmp(s, value) == 0) {
+        if (s != NULL && strcmp(s, value) == 0) {
             *at = i;
             return item;
         }
@@ -46,25 +47,29 @@ static int add_to_array(json_t *patch, const json_t *parent, const char *base,
                         const char *array_name, const char *index, json_t *value)
 {
     char path[PTR_MAX];
-    if (!value)
-        return -1;
+    int rc;
+    if (value == NULL)
+        return -ENOMEM;
     if (json_is_array(json_object_get(parent, array_name))) {
-        if (gmw_pointer_join(path, sizeof(path), base, array_name) != 0 ||
-            gmw_pointer_append(path, sizeof(path), index) != 0)
+        rc = gmw_pointer_join(path, sizeof path, base, array_name);
+        if (rc == 0)
+            rc = gmw_pointer_append(path, sizeof path, index);
+        if (rc != 0)
             goto fail;
         return gmw_patch_add_op(patch, "add", path, value);
     }
-    if (gmw_pointer_join(path, sizeof(path), base, array_name) != 0)
+    rc = gmw_pointer_join(path, sizeof path, base, array_name);
+    if (rc != 0)
         goto fail;
     json_t *array = json_array();
-    if (!array || json_array_append_new(array, value) != 0) {
+    if (array == NULL || json_array_append_new(array, value) != 0) {
         json_decref(array);
-        return -1;
+        return -ENOMEM;
     }
     return gmw_patch_add_op(patch, "add", path, array);
 fail:
     json_decref(value);
-    return -1;
+    return rc;
 }
 
 /* Is this a plain init container (resizePolicy forbidden), judged by its path? */
@@ -73,29 +78,27 @@ static bool is_plain_init_container(const json_t *container, const char *contain
     if (!strstr(container_path, "/initContainers/"))
         return false;
     const char *rp = json_string_value(json_object_get(container, "restartPolicy"));
-    return !(rp && strcmp(rp, "Always") == 0);
+    return !(rp != NULL && strcmp(rp, "Always") == 0);
 }
 
-int gmw_shim_patch_container(json_t *patch, const json_t *container, const char *container_path,
-                             uint32_t ratio_e4, bool force)
+/* Decide whether the container can be wrapped; GMW_SHIM_WRAPPED when it can. */
+static gmw_shim_container_status wrap_status(const json_t *container, bool *mounted)
 {
     const json_t *command = json_object_get(container, "command");
     const json_t *mounts = json_object_get(container, "volumeMounts");
     const json_t *resize = json_object_get(container, "resizePolicy");
-    json_t *new_command = NULL;
-    char path[PTR_MAX], ratio[16];
 
+    *mounted = false;
     if (json_is_array(command) && json_array_size(command) > 0) {
         const char *first = json_string_value(json_array_get(command, 0));
-        if (first && strcmp(first, GMW_SHIM_PATH) == 0)
+        if (first != NULL && strcmp(first, GMW_SHIM_PATH) == 0)
             return GMW_SHIM_ALREADY;
     } else {
         return GMW_SHIM_NO_COMMAND;
     }
-    if ((mounts && !json_is_array(mounts) && !json_is_null(mounts)) ||
-        (resize && !json_is_array(resize) && !json_is_null(resize)))
+    if ((mounts != NULL && !json_is_array(mounts) && !json_is_null(mounts)) ||
+        (resize != NULL && !json_is_array(resize) && !json_is_null(resize)))
         return GMW_SHIM_CONFLICT;
-    bool mounted = false;
     size_t i;
     const json_t *m;
     json_array_foreach(mounts, i, m)
@@ -103,26 +106,40 @@ int gmw_shim_patch_container(json_t *patch, const json_t *container, const char 
         const char *mp = json_string_value(json_object_get(m, "mountPath"));
         const char *name = json_string_value(json_object_get(m, "name"));
         /* "/gomemlimit" or "/gomemlimit/": the kubelet cleans the path. */
-        if (mp && (strcmp(mp, GMW_SHIM_DIR) == 0 || strcmp(mp, GMW_SHIM_DIR "/") == 0)) {
-            if (!name || strcmp(name, GMW_SHIM_VOLUME) != 0)
+        if (mp != NULL && (strcmp(mp, GMW_SHIM_DIR) == 0 || strcmp(mp, GMW_SHIM_DIR "/") == 0)) {
+            if (name == NULL || strcmp(name, GMW_SHIM_VOLUME) != 0)
                 return GMW_SHIM_CONFLICT;
-            mounted = true;
+            *mounted = true;
         }
     }
+    return GMW_SHIM_WRAPPED;
+}
+
+/* Append the ops that wrap a container wrap_status accepted (steps 1 to 3 of shim_delivery.h). */
+static int wrap_container(json_t *patch, const json_t *container, const char *container_path,
+                          uint32_t ratio_e4, bool force, bool mounted)
+{
+    const json_t *command = json_object_get(container, "command");
+    const json_t *resize = json_object_get(container, "resizePolicy");
+    json_t *new_command = NULL;
+    char path[PTR_MAX], ratio[16];
+    size_t i;
+    int rc = -ENOMEM;
 
     /* 1. the read-only mount of the shim volume */
     if (!mounted) {
         json_t *mount = json_pack("{s:s, s:s, s:b}", "name", GMW_SHIM_VOLUME, "mountPath",
                                   GMW_SHIM_DIR, "readOnly", 1);
-        if (add_to_array(patch, container, container_path, "volumeMounts", "-", mount) != 0)
-            return -1;
+        rc = add_to_array(patch, container, container_path, "volumeMounts", "-", mount);
+        if (rc != 0)
+            return rc;
     }
 
     /* 2. the command, wrapped; args stay as they are */
-    gmw_ratio_format(ratio_e4, ratio, sizeof(ratio));
+    gmw_ratio_format(ratio_e4, ratio, sizeof ratio);
     new_command = json_pack("[s, s, s]", GMW_SHIM_PATH, "--ratio", ratio);
-    if (!new_command)
-        return -1;
+    if (new_command == NULL)
+        return -ENOMEM;
     if (force && json_array_append_new(new_command, json_string("--force")) != 0)
         goto fail;
     if (json_array_append_new(new_command, json_string("--")) != 0)
@@ -133,11 +150,13 @@ int gmw_shim_patch_container(json_t *patch, const json_t *container, const char 
         if (json_array_append_new(new_command, json_deep_copy(arg)) != 0)
             goto fail;
     }
-    if (gmw_pointer_join(path, sizeof(path), container_path, "command") != 0)
+    rc = gmw_pointer_join(path, sizeof path, container_path, "command");
+    if (rc != 0)
         goto fail;
-    if (gmw_patch_add_op(patch, "replace", path, new_command) != 0)
-        return -1;
-    new_command = NULL;
+    rc = gmw_patch_add_op(patch, "replace", path, new_command);
+    new_command = NULL; /* stolen */
+    if (rc != 0)
+        return rc;
 
     /*
      * 3. restart on an in-place memory resize, so the shim re-reads the limit. A memory
@@ -151,22 +170,36 @@ int gmw_shim_patch_container(json_t *patch, const json_t *container, const char 
         if (entry == NULL) {
             json_t *value = json_pack("{s:s, s:s}", "resourceName", "memory", "restartPolicy",
                                       "RestartContainer");
-            if (add_to_array(patch, container, container_path, "resizePolicy", "-", value) != 0)
-                return -1;
-        } else if (policy != NULL && strcmp(policy, "NotRequired") == 0) {
+            return add_to_array(patch, container, container_path, "resizePolicy", "-", value);
+        }
+        if (policy != NULL && strcmp(policy, "NotRequired") == 0) {
             char idx[24];
-            snprintf(idx, sizeof(idx), "%zu", at);
-            if (gmw_pointer_join(path, sizeof(path), container_path, "resizePolicy") != 0 ||
-                gmw_pointer_append(path, sizeof(path), idx) != 0 ||
-                gmw_pointer_append(path, sizeof(path), "restartPolicy") != 0 ||
-                gmw_patch_add_op(patch, "replace", path, json_string("RestartContainer")) != 0)
-                return -1;
+            snprintf(idx, sizeof idx, "%zu", at);
+            rc = gmw_pointer_join(path, sizeof path, container_path, "resizePolicy");
+            if (rc == 0)
+                rc = gmw_pointer_append(path, sizeof path, idx);
+            if (rc == 0)
+                rc = gmw_pointer_append(path, sizeof path, "restartPolicy");
+            if (rc == 0)
+                rc = gmw_patch_add_op(patch, "replace", path, json_string("RestartContainer"));
+            return rc;
         }
     }
-    return GMW_SHIM_WRAPPED;
+    return 0;
 fail:
     json_decref(new_command);
-    return -1;
+    return rc;
+}
+
+int gmw_shim_patch_container(json_t *patch, const json_t *container, const char *container_path,
+                             uint32_t ratio_e4, bool force, gmw_shim_container_status *status)
+{
+    bool mounted = false;
+
+    *status = wrap_status(container, &mounted);
+    if (*status != GMW_SHIM_WRAPPED)
+        return 0;
+    return wrap_container(patch, container, container_path, ratio_e4, force, mounted);
 }
 
 /*
@@ -211,15 +244,15 @@ int gmw_shim_patch_pod(json_t *patch, const json_t *pod, const gmw_config *cfg)
     if (!array_has(volumes, "name", GMW_SHIM_VOLUME)) {
         json_t *vol =
             json_pack("{s:s, s:{s:s}}", "name", GMW_SHIM_VOLUME, "emptyDir", "sizeLimit", "4Mi");
-        if (add_to_array(patch, spec, "/spec", "volumes", "-", vol) != 0)
-            return -1;
+        int rc = add_to_array(patch, spec, "/spec", "volumes", "-", vol);
+        if (rc != 0)
+            return rc;
     }
     if (!array_has(inits, "name", GMW_SHIM_INIT_CONTAINER)) {
         const json_t *pod_resources = json_object_get(spec, "resources");
         bool with_resources = pod_resources == NULL || json_is_null(pod_resources);
-        if (add_to_array(patch, spec, "/spec", "initContainers", "0",
-                         install_container(cfg, with_resources)) != 0)
-            return -1;
+        return add_to_array(patch, spec, "/spec", "initContainers", "0",
+                            install_container(cfg, with_resources));
     }
     return 0;
 }

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "compiler.h"
 #include "config.h"
 
 #define GMW_SHIM_DIR "/gomemlimit"
@@ -50,11 +51,14 @@ typedef enum {
  * entry says NotRequired (RestartContainer and other values are kept) - except on plain
  * init containers (an initContainers
  * path without restartPolicy Always), where Kubernetes forbids resizePolicy.
- * ratio_e4 is the ratio x 10^4, (0, 10000]. Returns the status; -1 on OOM or a path too
- * long (the patch may then hold some of this container's ops: discard it).
+ * ratio_e4 is the ratio x 10^4, (0, 10000]. Stores what was done in *status (ops are
+ * appended only for GMW_SHIM_WRAPPED) and returns 0; -ENOMEM when out of memory or
+ * -ERANGE for a path too long (the patch may then hold some of this container's ops:
+ * discard it).
  */
-int gmw_shim_patch_container(json_t *patch, const json_t *container, const char *container_path,
-                             uint32_t ratio_e4, bool force);
+GMW_MUST_CHECK int gmw_shim_patch_container(json_t *patch, const json_t *container,
+                                            const char *container_path, uint32_t ratio_e4,
+                                            bool force, gmw_shim_container_status *status);
 
 /*
  * Append the pod-level ops unless already present (matched by name): the emptyDir volume
@@ -66,8 +70,8 @@ int gmw_shim_patch_container(json_t *patch, const json_t *container, const char 
  * (the array is added when absent). `pod` is
  * the object whose "spec" holds the pod spec (a Pod, or a template as the engine sees it),
  * borrowed; paths start at "/spec". A missing spec yields no ops.
- * Returns 0 or -1 on OOM.
+ * Returns 0, -ENOMEM, or -ERANGE (a path too long).
  */
-int gmw_shim_patch_pod(json_t *patch, const json_t *pod, const gmw_config *cfg);
+GMW_MUST_CHECK int gmw_shim_patch_pod(json_t *patch, const json_t *pod, const gmw_config *cfg);
 
 #endif

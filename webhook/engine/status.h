@@ -30,6 +30,8 @@
 
 #include <jansson.h>
 
+#include "compiler.h"
+
 /*
  * Parse a status annotation value. Returns a new reference to the JSON object, or NULL
  * when text is NULL, not JSON or not an object (then nothing counts as the webhook's own).
@@ -58,6 +60,6 @@ bool gmw_status_is_own(const json_t *status, const char *container, const char *
  * that is longer than GMW_STATUS_MAX bytes (the result is then at most GMW_STATUS_MAX
  * bytes). Returns a malloc'd string (caller frees with free()), NULL when out of memory.
  */
-char *gmw_status_format(const json_t *status);
+GMW_MUST_CHECK char *gmw_status_format(const json_t *status);
 
 #endif

@@ -7,36 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sanitize.h"
+
 void gmw_warnings_init(gmw_warnings *w)
 {
     w->list = NULL;
     w->dropped = 0;
     w->oom = 0;
-}
-
-char *gmw_sanitize(char *dst, size_t cap, const char *src, size_t maxlen)
-{
-    size_t n = 0;
-    if (cap == 0)
-        return dst;
-    if (src == NULL)
-        src = "";
-    size_t srclen = strlen(src);
-    size_t limit = maxlen < cap - 1 ? maxlen : cap - 1;
-    int cut = srclen > limit;
-    if (cut && limit < 3)
-        cut = 0; /* no room for the ellipsis: plain truncation */
-    size_t keep = cut ? limit - 3 : (srclen < limit ? srclen : limit);
-    for (; n < keep; n++) {
-        unsigned char c = (unsigned char)src[n];
-        dst[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (cut) {
-        memcpy(dst + n, "...", 3);
-        n += 3;
-    }
-    dst[n] = '\0';
-    return dst;
 }
 
 /* Is text already in the list? */

@@ -4,7 +4,7 @@
  * The apiserver drops a warning that is not valid UTF-8 or holds a control character,
  * drops exact duplicates and truncates everything once the total passes 4096 runes
  * (see docs/annotations.md). This module makes every warning safe before it leaves:
- * printable ASCII only (anything else becomes '?'), at most GMW_WARNING_MAX characters
+ * printable ASCII only (gmw_sanitize, sanitize.h), at most GMW_WARNING_MAX characters
  * (longer ones end in "..."), no duplicates, at most GMW_WARNINGS_MAX_COUNT entries;
  * what does not fit is summarised by one final "gomemlimit: ... N more warnings".
  *
@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 #include <stddef.h>
+
+#include "compiler.h"
 
 #define GMW_WARNING_MAX 120       /* characters per warning (apiserver advice) */
 #define GMW_WARNINGS_MAX_COUNT 24 /* 24 x 120 + summary stays far below 4096 */
@@ -48,16 +50,9 @@ void gmw_warnings_prepend(gmw_warnings *w, gmw_warnings *front);
  * returns a new reference (an empty array when nothing was added; NULL only when
  * out of memory). The list is empty again afterwards.
  */
-json_t *gmw_warnings_take(gmw_warnings *w);
+GMW_MUST_CHECK json_t *gmw_warnings_take(gmw_warnings *w);
 
 /* Release the list (safe to call twice or after gmw_warnings_take). */
 void gmw_warnings_free(gmw_warnings *w);
-
-/*
- * Copy at most `maxlen` characters of src into dst (capacity cap >= 4) for echoing
- * in a warning or message: non-printable or non-ASCII bytes become '?', and a value
- * cut short ends in "...". src may be NULL (written as ""). Returns dst.
- */
-char *gmw_sanitize(char *dst, size_t cap, const char *src, size_t maxlen);
 
 #endif

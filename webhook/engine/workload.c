@@ -1,6 +1,7 @@
 /*
  * workload.c - a Pod or a workload's pod template through the engine (see workload.h).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,7 +41,7 @@ gmw_object_class gmw_workload_classify(const json_t *obj, json_t **template_out,
     };
     char group[128];
     const char *kind = json_string_value(json_object_get(obj, "kind"));
-    int have_group = json_is_object(obj) && api_group(obj, group, sizeof(group)) == 0;
+    int have_group = json_is_object(obj) && api_group(obj, group, sizeof group) == 0;
 
     if (template_out != NULL)
         *template_out = NULL;
@@ -50,7 +51,7 @@ gmw_object_class gmw_workload_classify(const json_t *obj, json_t **template_out,
         return GMW_OBJECT_OTHER;
     if (strcmp(kind, "Pod") == 0)
         return (!have_group || group[0] == '\0') ? GMW_OBJECT_POD : GMW_OBJECT_OTHER;
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         if (strcmp(kind, kinds[i].kind) != 0)
             continue;
         int group_ok = !have_group;
@@ -123,25 +124,25 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
     const char *where = NULL;
     const char *ns = ns_override;
     char err[256];
-    int rc = -1;
+    int rc = -ENOMEM;
 
-    memset(res, 0, sizeof(*res));
-    memset(&pr, 0, sizeof(pr));
+    memset(res, 0, sizeof *res);
+    memset(&pr, 0, sizeof pr);
     res->code = 200;
     res->warnings = json_array();
     if (res->warnings == NULL) {
-        snprintf(res->error, sizeof(res->error), "out of memory");
-        return -1;
+        snprintf(res->error, sizeof res->error, "out of memory");
+        return -ENOMEM;
     }
     res->cls = gmw_workload_classify(obj, &tmpl, &where);
     if (res->cls == GMW_OBJECT_OTHER)
         return 0;
     if (res->cls == GMW_OBJECT_WORKLOAD && tmpl == NULL) {
         char msg[128];
-        snprintf(msg, sizeof(msg), "no pod template at %s; nothing to do", where);
+        snprintf(msg, sizeof msg, "no pod template at %s; nothing to do", where);
         if (add_warning(res, msg) != 0) {
-            snprintf(res->error, sizeof(res->error), "out of memory");
-            return -1;
+            snprintf(res->error, sizeof res->error, "out of memory");
+            return -ENOMEM;
         }
         return 0;
     }
@@ -178,7 +179,7 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
     res->code = pr.code;
     if (!pr.allowed) {
         res->denied = true;
-        snprintf(res->message, sizeof(res->message), "%s", pr.message);
+        snprintf(res->message, sizeof res->message, "%s", pr.message);
         rc = 0;
         goto out;
     }
@@ -187,8 +188,9 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
         goto out;
     }
     /* For a template, podlike shares metadata and spec with copy: the patch lands there. */
-    if (gmw_jsonpatch_apply(podlike, pr.patch, err, sizeof(err)) != 0) {
-        snprintf(res->error, sizeof(res->error), "cannot apply the engine's patch: %s", err);
+    rc = gmw_jsonpatch_apply(podlike, pr.patch, err, sizeof err);
+    if (rc != 0) {
+        snprintf(res->error, sizeof res->error, "cannot apply the engine's patch: %s", err);
         goto out;
     }
     if (res->cls == GMW_OBJECT_WORKLOAD && store_template(tmpl, podlike) != 0)
@@ -199,8 +201,8 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
     rc = 0;
     goto out;
 oom:
-    snprintf(res->error, sizeof(res->error), "out of memory");
-    rc = -1;
+    snprintf(res->error, sizeof res->error, "out of memory");
+    rc = -ENOMEM;
 out:
     gmw_pod_result_free(&pr);
     json_decref(podlike);

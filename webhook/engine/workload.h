@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "compiler.h"
 #include "config.h"
 #include "engine.h"
 
@@ -52,11 +53,12 @@ typedef struct {
  * metadata.namespace, else "default". Fills *res (call gmw_workload_result_free after,
  * whatever the return value); when the object changes, res->object holds the whole
  * mutated object, which the caller swaps in (json_array_set does not allocate, so the
- * swap cannot fail half-way). Returns 0 (also when denied or passed through), or -1
- * when the object could not be processed (res->error says why, e.g. out of memory).
+ * swap cannot fail half-way). Returns 0 (also when denied or passed through); -ENOMEM
+ * when out of memory, or -EINVAL when the engine's patch does not apply (res->error
+ * says why in both cases).
  */
-int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns_override,
-                        gmw_workload_result *res);
+GMW_MUST_CHECK int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj,
+                                       const char *ns_override, gmw_workload_result *res);
 
 /* Release what *res owns (safe on a zeroed result, and twice). */
 void gmw_workload_result_free(gmw_workload_result *res);

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "compiler.h"
+
 #define GMW_MANIFEST_MAX_DEPTH 256
 #define GMW_MANIFEST_MAX_ALIAS_NODES ((size_t)1 << 20)
 #define GMW_MANIFEST_MAX_OUTPUT ((size_t)512 << 20)
@@ -34,27 +36,31 @@ typedef enum { GMW_MANIFEST_YAML = 0, GMW_MANIFEST_JSON } gmw_manifest_format;
  * objects, as kubectl accepts them), YAML otherwise. Empty YAML documents (only
  * comments, or an explicit null) are skipped. `name` is used in messages only.
  *
- * Returns a new reference to a JSON array of the documents (caller decrefs) and sets
- * *format (may be NULL) to what was detected; or NULL with "NAME:LINE:COL: message"
- * (1-based) in err.
+ * Returns 0 with a new reference to a JSON array of the documents in *docs (caller
+ * decrefs) and *format (may be NULL) set to what was detected. Returns -EINVAL with
+ * "NAME:LINE:COL: message" (1-based) in err for bad input, -ENOMEM when out of memory
+ * ("NAME: out of memory", or the position where it happened); *docs is then NULL.
  */
-json_t *gmw_manifest_parse(const char *buf, size_t len, const char *name,
-                           gmw_manifest_format *format, char *err, size_t errcap);
+GMW_MUST_CHECK int gmw_manifest_parse(const char *buf, size_t len, const char *name,
+                                      gmw_manifest_format *format, json_t **docs, char *err,
+                                      size_t errcap);
 
 /* The YAML half of gmw_manifest_parse, for callers that know the input is YAML. */
-json_t *gmw_yaml_parse_stream(const char *buf, size_t len, const char *name, char *err,
-                              size_t errcap);
+GMW_MUST_CHECK int gmw_yaml_parse_stream(const char *buf, size_t len, const char *name,
+                                         json_t **docs, char *err, size_t errcap);
 
 /* The JSON half: a stream of whitespace-separated JSON values (objects or arrays). */
-json_t *gmw_json_parse_stream(const char *buf, size_t len, const char *name, char *err,
-                              size_t errcap);
+GMW_MUST_CHECK int gmw_json_parse_stream(const char *buf, size_t len, const char *name,
+                                         json_t **docs, char *err, size_t errcap);
 
 /*
- * Resolve an unquoted (plain) YAML scalar s[0..len) as kubectl does. Returns a new
- * reference (string, integer, real, true, false or null); or NULL with a static reason
- * in *why for values JSON cannot carry (.inf, .nan, integers beyond int64).
+ * Resolve an unquoted (plain) YAML scalar s[0..len) as kubectl does. Returns 0 with a
+ * new reference in *value (string, integer, real, true, false or null). For values JSON
+ * cannot carry returns -EINVAL (.inf, .nan) or -ERANGE (integers beyond int64) with a
+ * static reason in *why; -ENOMEM when out of memory (*why NULL). *value is NULL then.
  */
-json_t *gmw_yaml_resolve_plain(const char *s, size_t len, const char **why);
+GMW_MUST_CHECK int gmw_yaml_resolve_plain(const char *s, size_t len, json_t **value,
+                                          const char **why);
 
 /*
  * Would the string s[0..len), written as a plain scalar, read back as anything but this
@@ -66,17 +72,22 @@ bool gmw_yaml_plain_is_ambiguous(const char *s, size_t len);
 /*
  * Write each element of `docs` (a JSON array) as one YAML document, separated by
  * "---" lines, block style, 2-space indentation, keys in their stored order, no line
- * folding, UTF-8 unescaped. Returns a malloc'd NUL-terminated string (caller frees)
- * with its length in *out_len (may be NULL); or NULL with a message in err. An empty
- * array yields "".
+ * folding, UTF-8 unescaped. Returns 0 with a malloc'd NUL-terminated string in *text
+ * (caller frees) and its length in *text_len (may be NULL); an empty array yields "".
+ * On failure *text is NULL, err holds a message and the result is -EINVAL (docs not an
+ * array, or nested more than 4096 deep), -E2BIG (output over GMW_MANIFEST_MAX_OUTPUT)
+ * or -ENOMEM.
  */
-char *gmw_yaml_emit(const json_t *docs, size_t *out_len, char *err, size_t errcap);
+GMW_MUST_CHECK int gmw_yaml_emit(const json_t *docs, char **text, size_t *text_len, char *err,
+                                 size_t errcap);
 
 /*
  * Write `doc` as indented JSON (4 spaces, keys in stored order) followed by a newline;
- * reals use the fewest digits that read back exactly. Returns a malloc'd string
- * (caller frees) or NULL with a message in err.
+ * reals use the fewest digits that read back exactly. Returns 0 with a malloc'd string
+ * in *text (caller frees) and its length in *text_len (may be NULL), or -ENOMEM with a
+ * message in err and *text NULL.
  */
-char *gmw_json_emit(const json_t *doc, size_t *out_len, char *err, size_t errcap);
+GMW_MUST_CHECK int gmw_json_emit(const json_t *doc, char **text, size_t *text_len, char *err,
+                                 size_t errcap);
 
 #endif

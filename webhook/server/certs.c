@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "k8sname.h"
+#include "readfile.h"
 
 void gmw_pem_free(gmw_pem *p)
 {
@@ -554,56 +555,5 @@ fail:
 
 int gmw_certs_read_file(const char *path, size_t max, gmw_pem *out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd == -1)
-        return -errno;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = 0;
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap == 0 ? 4096 : cap * 2;
-            if (ncap > max + 1)
-                ncap = max + 1;
-            if (ncap <= len) {
-                rc = -EFBIG;
-                goto fail;
-            }
-            char *nb = realloc(buf, ncap + 1);
-            if (nb == NULL) {
-                rc = -ENOMEM;
-                goto fail;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t r = read(fd, buf + len, cap - len);
-        if (r == -1) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            goto fail;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-        if (len > max) {
-            rc = -EFBIG;
-            goto fail;
-        }
-    }
-    close(fd);
-    if (buf == NULL) {
-        buf = malloc(1);
-        if (buf == NULL)
-            return -ENOMEM;
-    }
-    buf[len] = '\0';
-    out->data = buf;
-    out->len = len;
-    return 0;
-fail:
-    close(fd);
-    free(buf);
-    return rc;
+    return gmw_read_file(path, max, &out->data, &out->len, NULL, 0);
 }

@@ -13,9 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#ifndef GMW_MUST_CHECK
-#define GMW_MUST_CHECK __attribute__((warn_unused_result))
-#endif
+#include "compiler.h" /* GMW_MUST_CHECK */
 
 /* The backlog passed to listen(2) (the kernel caps it at net.core.somaxconn). */
 #define GMW_LISTEN_BACKLOG 511

@@ -21,9 +21,7 @@
 
 #include "config.h" /* gmw_log_level */
 
-#ifndef GMW_MUST_CHECK
-#define GMW_MUST_CHECK __attribute__((warn_unused_result))
-#endif
+#include "compiler.h" /* GMW_MUST_CHECK */
 
 #define GMW_LOG_LINE_MAX 4096
 

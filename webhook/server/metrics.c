@@ -72,13 +72,20 @@ gmw_metric_op gmw_metrics_op_from_string(const char *op)
     return GMW_OP_UNKNOWN;
 }
 
-gmw_metric_result gmw_metrics_result_from_string(const char *decision)
+gmw_metric_result gmw_metrics_result_of(const gmw_review_outcome *outcome)
 {
-    if (decision == NULL)
+    if (outcome == NULL)
         return GMW_RESULT_ERROR;
-    for (int i = 0; i < GMW_RESULT_ERROR; i++)
-        if (strcmp(decision, result_names[i]) == 0)
-            return (gmw_metric_result)i;
+    switch (outcome->decision) {
+    case GMW_DECISION_PATCHED:
+        return GMW_RESULT_PATCHED;
+    case GMW_DECISION_ALLOWED:
+        return GMW_RESULT_ALLOWED;
+    case GMW_DECISION_DENIED:
+        return GMW_RESULT_DENIED;
+    case GMW_DECISION_IGNORED:
+        return GMW_RESULT_IGNORED;
+    }
     return GMW_RESULT_ERROR;
 }
 

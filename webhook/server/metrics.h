@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "dynbuf.h"
+#include "review.h"
 
 /* Label values of admission_requests_total. */
 typedef enum {
@@ -121,8 +122,8 @@ void gmw_metrics_destroy(gmw_metrics *m);
 
 /* Map an AdmissionReview operation string ("CREATE", ...; NULL or "" -> unknown). */
 gmw_metric_op gmw_metrics_op_from_string(const char *op);
-/* Map an engine decision ("patched"|"allowed"|"denied"|"ignored"; NULL -> error). */
-gmw_metric_result gmw_metrics_result_from_string(const char *decision);
+/* The result label of an answered review: its decision (NULL, i.e. no answer -> error). */
+gmw_metric_result gmw_metrics_result_of(const gmw_review_outcome *outcome);
 
 /* Count one admission and observe its duration in seconds. */
 void gmw_metrics_admission(gmw_metrics *m, gmw_metric_op op, gmw_metric_result result,

@@ -378,7 +378,7 @@ static void record_admission(gmw_server *srv, const gmw_review_outcome *o, unsig
                              double seconds, const char *error)
 {
     gmw_metric_op op = gmw_metrics_op_from_string(o != NULL ? o->operation : NULL);
-    gmw_metric_result res = gmw_metrics_result_from_string(o != NULL ? o->decision : NULL);
+    gmw_metric_result res = gmw_metrics_result_of(o);
     gmw_metrics_admission(srv->metrics, op, res, seconds);
     if (o != NULL)
         gmw_metrics_injection(srv->metrics, o->ns, res); /* counts Pod CREATEs only */
@@ -395,7 +395,7 @@ static void record_admission(gmw_server *srv, const gmw_review_outcome *o, unsig
         f[nf++] = GMW_LOG_STR("namespace", o->ns);
         f[nf++] = GMW_LOG_STR("name", o->name);
         f[nf++] = GMW_LOG_STR("operation", o->operation);
-        f[nf++] = GMW_LOG_STR("decision", o->decision != NULL ? o->decision : "error");
+        f[nf++] = GMW_LOG_STR("decision", gmw_review_decision_name(o->decision));
         f[nf++] = GMW_LOG_INT("containers", o->container_count);
     } else {
         f[nf++] = GMW_LOG_STR("decision", "error");

@@ -35,9 +35,7 @@
 #include "listen.h" /* gmw_listen_parse: the listen syntax, shared with config.c */
 #include "metrics.h"
 
-#ifndef GMW_MUST_CHECK
-#define GMW_MUST_CHECK __attribute__((warn_unused_result))
-#endif
+#include "compiler.h" /* GMW_MUST_CHECK */
 
 #define GMW_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* After a body passes maxBody we discard at most this much more before closing. */

@@ -20,9 +20,7 @@
 
 #include "certs.h"
 
-#ifndef GMW_MUST_CHECK
-#define GMW_MUST_CHECK __attribute__((warn_unused_result))
-#endif
+#include "compiler.h" /* GMW_MUST_CHECK */
 
 #define GMW_TLS_FILE_MAX (1024 * 1024) /* largest certificate or key file accepted */
 

@@ -23,9 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#ifndef GMW_MUST_CHECK
-#define GMW_MUST_CHECK __attribute__((warn_unused_result))
-#endif
+#include "compiler.h" /* GMW_MUST_CHECK */
 
 #define GMW_WATCH_MAX_FILES 4
 #define GMW_WATCH_MAX_GROUPS 4

@@ -33,7 +33,7 @@ typedef struct {
 __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errcap, const char *fmt,
                                                           ...)
 {
-    if (!err || errcap == 0)
+    if (err == NULL || errcap == 0)
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -154,10 +154,10 @@ static bool list_has(const char *list, const char *item)
     const char *p = list;
     while (*p) {
         const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
+        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
         if (len == n && strncmp(p, item, n) == 0)
             return true;
-        if (!end)
+        if (end == NULL)
             break;
         p = end + 1;
     }
@@ -203,13 +203,13 @@ static int read_membership(const char *root, cg_membership *m, char *err, size_t
     FILE *f = NULL;
     int rc = 0;
 
-    memset(m, 0, sizeof(*m));
-    if (join3(path, sizeof(path), root, "/proc/self/cgroup", "") != 0) {
+    memset(m, 0, sizeof *m);
+    if (join3(path, sizeof path, root, "/proc/self/cgroup", "") != 0) {
         set_err(err, errcap, "%.200s/proc/self/cgroup: path too long", root);
         return -ENAMETOOLONG;
     }
     f = fopen(path, "re");
-    if (!f) {
+    if (f == NULL) {
         rc = -errno;
         set_err(err, errcap, "cannot read /proc/self/cgroup: %s", strerror(-rc));
         return rc;
@@ -217,10 +217,10 @@ static int read_membership(const char *root, cg_membership *m, char *err, size_t
     while (getline(&line, &linecap, f) != -1) {
         strip_newline(line);
         char *c1 = strchr(line, ':');
-        if (!c1)
+        if (c1 == NULL)
             continue;
         char *c2 = strchr(c1 + 1, ':');
-        if (!c2)
+        if (c2 == NULL)
             continue;
         *c1 = '\0';
         *c2 = '\0';
@@ -255,11 +255,11 @@ static int read_membership(const char *root, cg_membership *m, char *err, size_t
 static void consider_mount(cg_mount *best, bool *best_contains, const char *mroot,
                            const char *mpoint, const char *cgpath)
 {
-    bool contains = cgpath && path_under(cgpath, mroot);
+    bool contains = cgpath != NULL && path_under(cgpath, mroot);
     if (best->found && (*best_contains || !contains))
         return;
-    if (copy_str(best->root, sizeof(best->root), mroot) != 0 ||
-        copy_str(best->mountpoint, sizeof(best->mountpoint), mpoint) != 0)
+    if (copy_str(best->root, sizeof best->root, mroot) != 0 ||
+        copy_str(best->mountpoint, sizeof best->mountpoint, mpoint) != 0)
         return;
     best->found = true;
     *best_contains = contains;
@@ -276,14 +276,14 @@ static int read_mounts(const char *root, const cg_membership *m, cg_mount *v1, c
     bool v1_contains = false, v2_contains = false;
     int rc = 0;
 
-    memset(v1, 0, sizeof(*v1));
-    memset(v2, 0, sizeof(*v2));
-    if (join3(path, sizeof(path), root, "/proc/self/mountinfo", "") != 0) {
+    memset(v1, 0, sizeof *v1);
+    memset(v2, 0, sizeof *v2);
+    if (join3(path, sizeof path, root, "/proc/self/mountinfo", "") != 0) {
         set_err(err, errcap, "%.200s/proc/self/mountinfo: path too long", root);
         return -ENAMETOOLONG;
     }
     f = fopen(path, "re");
-    if (!f) {
+    if (f == NULL) {
         rc = -errno;
         set_err(err, errcap, "cannot read /proc/self/mountinfo: %s", strerror(-rc));
         return rc;
@@ -294,7 +294,7 @@ static int read_mounts(const char *root, const cg_membership *m, cg_mount *v1, c
         int i;
         for (i = 0; i < 5; i++) {
             fields[i] = next_field(&cur);
-            if (!fields[i])
+            if (fields[i] == NULL)
                 break;
         }
         if (i < 5)
@@ -303,12 +303,12 @@ static int read_mounts(const char *root, const cg_membership *m, cg_mount *v1, c
         char *tok;
         while ((tok = next_field(&cur)) != NULL && strcmp(tok, "-") != 0)
             ; /* optional fields */
-        if (!tok)
+        if (tok == NULL)
             continue;
         char *fstype = next_field(&cur);
         char *source = next_field(&cur);
         char *superopts = next_field(&cur);
-        if (!fstype || !source || !superopts)
+        if (fstype == NULL || source == NULL || superopts == NULL)
             continue;
         char *mroot = gmw_cg_unescape(fields[3]);
         char *mpoint = gmw_cg_unescape(fields[4]);
@@ -347,7 +347,7 @@ static int resolve_dir(const char *root, const cg_mount *mnt, const char *cgpath
     if (rel[0] != '\0') {
         char full[GMW_CG_PATH_MAX];
         struct stat st;
-        if (join3(full, sizeof(full), root, dir, "") != 0 || stat(full, &st) == -1 ||
+        if (join3(full, sizeof full, root, dir, "") != 0 || stat(full, &st) == -1 ||
             !S_ISDIR(st.st_mode)) {
             if (copy_str(dir, cap, mnt->mountpoint) != 0)
                 return -ENAMETOOLONG;
@@ -365,12 +365,12 @@ static int read_limit_file(const char *root, const char *dir, const char *name, 
 {
     char rel[GMW_CG_PATH_MAX], full[GMW_CG_PATH_MAX];
     char buf[128] = ""; /* zeroed for the analyzer: it does not model strncmp("max") */
-    if (join3(rel, sizeof(rel), dir, "/", name) != 0 ||
-        join3(full, sizeof(full), root, rel, "") != 0) {
+    if (join3(rel, sizeof rel, dir, "/", name) != 0 ||
+        join3(full, sizeof full, root, rel, "") != 0) {
         set_err(err, errcap, "%s/%s: path too long", dir, name);
         return -ENAMETOOLONG;
     }
-    long n = read_small_file(full, buf, sizeof(buf));
+    long n = read_small_file(full, buf, sizeof buf);
     if (n == -ENOENT)
         return 0;
     if (n < 0) {
@@ -392,14 +392,14 @@ static void take_min(gmw_cg_limit *out, int64_t value, const char *dir, const ch
     if (out->limit_bytes >= 0 && value >= out->limit_bytes)
         return;
     out->limit_bytes = value;
-    if (join3(out->source, sizeof(out->source), dir, "/", name) != 0)
+    if (join3(out->source, sizeof out->source, dir, "/", name) != 0)
         out->source[0] = '\0';
 }
 
 static int find_v2(const char *root, gmw_cg_limit *out, char *err, size_t errcap, size_t rel_off)
 {
     char dir[GMW_CG_PATH_MAX];
-    if (copy_str(dir, sizeof(dir), out->dir) != 0)
+    if (copy_str(dir, sizeof dir, out->dir) != 0)
         return -ENAMETOOLONG;
     for (;;) {
         static const char *const names[] = {"memory.max", "memory.high"};
@@ -413,7 +413,7 @@ static int find_v2(const char *root, gmw_cg_limit *out, char *err, size_t errcap
         }
         /* Up one level, but never above the mount point. */
         char *slash = strrchr(dir, '/');
-        if (strlen(dir) <= rel_off || !slash || (size_t)(slash - dir) < rel_off)
+        if (strlen(dir) <= rel_off || slash == NULL || (size_t)(slash - dir) < rel_off)
             break;
         *slash = '\0';
     }
@@ -435,11 +435,11 @@ static int find_v1(const char *root, gmw_cg_limit *out, char *err, size_t errcap
 
     char rel[GMW_CG_PATH_MAX], full[GMW_CG_PATH_MAX];
     char *buf = NULL;
-    if (join3(rel, sizeof(rel), out->dir, "/memory.stat", "") != 0 ||
-        join3(full, sizeof(full), root, rel, "") != 0)
+    if (join3(rel, sizeof rel, out->dir, "/memory.stat", "") != 0 ||
+        join3(full, sizeof full, root, rel, "") != 0)
         return -ENAMETOOLONG;
     buf = malloc(SMALL_FILE_MAX);
-    if (!buf)
+    if (buf == NULL)
         return -ENOMEM;
     long n = read_small_file(full, buf, SMALL_FILE_MAX);
     if (n == -ENOENT) {
@@ -453,12 +453,12 @@ static int find_v1(const char *root, gmw_cg_limit *out, char *err, size_t errcap
     }
     rc = 0;
     static const char key[] = "hierarchical_memory_limit ";
-    for (char *line = buf; line && *line;) {
+    for (char *line = buf; line != NULL && *line;) {
         char *nl = strchr(line, '\n');
-        if (nl)
+        if (nl != NULL)
             *nl = '\0';
-        if (strncmp(line, key, sizeof(key) - 1) == 0) {
-            if (gmw_cg_parse_limit(line + sizeof(key) - 1, &v) != 0) {
+        if (strncmp(line, key, sizeof key - 1) == 0) {
+            if (gmw_cg_parse_limit(line + sizeof key - 1, &v) != 0) {
                 set_err(err, errcap, "malformed %s: bad hierarchical_memory_limit line", rel);
                 rc = -EINVAL;
                 goto out;
@@ -466,7 +466,7 @@ static int find_v1(const char *root, gmw_cg_limit *out, char *err, size_t errcap
             take_min(out, v, out->dir, "memory.stat");
             break;
         }
-        line = nl ? nl + 1 : NULL;
+        line = nl != NULL ? nl + 1 : NULL;
     }
 out:
     free(buf);
@@ -480,11 +480,11 @@ int gmw_cg_find_limit(const char *root, gmw_cg_limit *out, char *err, size_t err
     size_t rel_off = 0;
     int rc;
 
-    if (!root)
+    if (root == NULL)
         root = "";
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
     out->limit_bytes = -1;
-    if (err && errcap)
+    if (err != NULL && errcap)
         err[0] = '\0';
 
     rc = read_membership(root, &m, err, errcap);
@@ -496,18 +496,18 @@ int gmw_cg_find_limit(const char *root, gmw_cg_limit *out, char *err, size_t err
 
     if (m.v1_found && v1.found) {
         out->version = 1;
-        rc = resolve_dir(root, &v1, m.v1_path, out->dir, sizeof(out->dir), &rel_off);
+        rc = resolve_dir(root, &v1, m.v1_path, out->dir, sizeof out->dir, &rel_off);
         if (rc == 0)
             rc = find_v1(root, out, err, errcap);
     } else if (m.v2_found && v2.found) {
         out->version = 2;
-        rc = resolve_dir(root, &v2, m.v2_path, out->dir, sizeof(out->dir), &rel_off);
+        rc = resolve_dir(root, &v2, m.v2_path, out->dir, sizeof out->dir, &rel_off);
         if (rc == 0)
             rc = find_v2(root, out, err, errcap, rel_off);
     } else {
         return 0; /* no memory cgroup: no limit */
     }
-    if (rc == -ENAMETOOLONG && err && errcap && err[0] == '\0')
+    if (rc == -ENAMETOOLONG && err != NULL && errcap && err[0] == '\0')
         set_err(err, errcap, "cgroup path too long under %.200s", root[0] ? root : "/");
     if (rc != 0) {
         out->limit_bytes = -1;

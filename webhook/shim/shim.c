@@ -50,8 +50,28 @@ typedef struct {
 } options;
 
 /* What the shim does to one variable. */
+typedef enum {
+    ACTION_NONE = 0, /* nothing to derive a value from: left as it is */
+    ACTION_SET,      /* unset or empty: set */
+    ACTION_KEEP,     /* the value found stays */
+    ACTION_REPLACE,  /* the value found is replaced */
+} action;
+
+/* The action as --print writes it. */
+static const char *action_name(action a)
+{
+    static const char *const names[] = {"none", "set", "keep", "replace"};
+    return (size_t)a < sizeof names / sizeof names[0] ? names[a] : "none";
+}
+
+/* Does the action write the variable? */
+static bool action_writes(action a)
+{
+    return a == ACTION_SET || a == ACTION_REPLACE;
+}
+
 typedef struct {
-    const char *action;  /* "set", "keep", "replace", "none" */
+    action action;
     char value[64];      /* the value it ends up with ("" when unset) */
     const char *current; /* value found in the environment, NULL when unset */
     char note[MSG_MAX];  /* one-line explanation for stderr, "" when nothing to say */
@@ -95,7 +115,7 @@ static void say(const char *fmt, ...)
 
 static int usage_error(const char *what, const char *arg)
 {
-    say("%s%s%.200s (try --help)", what, arg ? ": " : "", arg ? arg : "");
+    say("%s%s%.200s (try --help)", what, arg != NULL ? ": " : "", arg != NULL ? arg : "");
     return 2;
 }
 
@@ -104,17 +124,17 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
 {
     const char *cur = getenv("GOMEMLIMIT");
     d->current = cur;
-    d->action = "none";
+    d->action = ACTION_NONE;
     d->note[0] = '\0';
-    snprintf(d->value, sizeof(d->value), "%s", cur ? cur : "");
+    snprintf(d->value, sizeof d->value, "%s", cur != NULL ? cur : "");
     if (cg_rc != 0) {
-        snprintf(d->note, sizeof(d->note), "%s; GOMEMLIMIT left as it is", cg_err);
+        snprintf(d->note, sizeof d->note, "%s; GOMEMLIMIT left as it is", cg_err);
         return;
     }
     if (cg->limit_bytes < 0)
         return; /* no limit: nothing to derive a value from, nothing to say */
     if (cg->limit_bytes < o->min_limit) {
-        snprintf(d->note, sizeof(d->note),
+        snprintf(d->note, sizeof d->note,
                  "memory limit %" PRId64 " bytes is below --min-limit %" PRId64
                  " bytes; GOMEMLIMIT left as it is",
                  cg->limit_bytes, o->min_limit);
@@ -122,36 +142,36 @@ static void decide_gomemlimit(const options *o, const gmw_cg_limit *cg, int cg_r
     }
     int64_t gml_bytes = gmw_gomemlimit_from_limit(cg->limit_bytes, o->ratio_e4);
     if (gml_bytes < GMW_MIB) {
-        snprintf(d->note, sizeof(d->note),
+        snprintf(d->note, sizeof d->note,
                  "memory limit %" PRId64 " bytes x ratio is under 1 MiB; GOMEMLIMIT left as it is",
                  cg->limit_bytes);
         return;
     }
     char computed[GMW_MEMLIMIT_TEXT_MAX];
-    gmw_format_gomemlimit(gml_bytes, computed, sizeof(computed));
+    gmw_format_gomemlimit(gml_bytes, computed, sizeof computed);
     int64_t cur_bytes = 0;
-    if (!cur || cur[0] == '\0') {
-        d->action = "set";
+    if (cur == NULL || cur[0] == '\0') {
+        d->action = ACTION_SET;
     } else if (o->force) {
-        d->action = strcmp(cur, computed) == 0 ? "keep" : "replace";
+        d->action = strcmp(cur, computed) == 0 ? ACTION_KEEP : ACTION_REPLACE;
         if (strcmp(cur, computed) != 0)
-            snprintf(d->note, sizeof(d->note), "replacing GOMEMLIMIT=%.64s with %s (--force)", cur,
+            snprintf(d->note, sizeof d->note, "replacing GOMEMLIMIT=%.64s with %s (--force)", cur,
                      computed);
     } else if (!gmw_gomemlimit_parse(cur, &cur_bytes)) {
-        d->action = "replace";
-        snprintf(d->note, sizeof(d->note),
+        d->action = ACTION_REPLACE;
+        snprintf(d->note, sizeof d->note,
                  "GOMEMLIMIT=%.64s is malformed (the Go runtime would abort); using %s", cur,
                  computed);
     } else if (strcmp(cur, "off") != 0 && cur_bytes > cg->limit_bytes) {
-        d->action = "replace";
-        snprintf(d->note, sizeof(d->note),
+        d->action = ACTION_REPLACE;
+        snprintf(d->note, sizeof d->note,
                  "GOMEMLIMIT=%.64s exceeds the memory limit %" PRId64 " bytes (%.300s); using %s",
                  cur, cg->limit_bytes, cg->source, computed);
     } else {
-        d->action = "keep"; /* valid and within the limit, or "off": the user's choice */
+        d->action = ACTION_KEEP; /* valid and within the limit, or "off": the user's choice */
         return;
     }
-    snprintf(d->value, sizeof(d->value), "%s", computed);
+    snprintf(d->value, sizeof d->value, "%s", computed);
 }
 
 static void decide_gogc(const options *o, decision *d)
@@ -159,22 +179,22 @@ static void decide_gogc(const options *o, decision *d)
     const char *cur = getenv("GOGC");
     d->current = cur;
     d->note[0] = '\0';
-    if (!cur || cur[0] == '\0') {
-        d->action = "set";
-        snprintf(d->value, sizeof(d->value), "%s", o->gogc);
+    if (cur == NULL || cur[0] == '\0') {
+        d->action = ACTION_SET;
+        snprintf(d->value, sizeof d->value, "%s", o->gogc);
         return;
     }
-    d->action = "keep";
-    snprintf(d->value, sizeof(d->value), "%.63s", cur);
+    d->action = ACTION_KEEP;
+    snprintf(d->value, sizeof d->value, "%.63s", cur);
     if (!gmw_gogc_go_understands(cur))
-        snprintf(d->note, sizeof(d->note),
-                 "GOGC=%.64s is malformed; the Go runtime reads it as 100", cur);
+        snprintf(d->note, sizeof d->note, "GOGC=%.64s is malformed; the Go runtime reads it as 100",
+                 cur);
 }
 
 /* Print s as a JSON string (or null). */
 static void json_str(const char *s)
 {
-    if (!s) {
+    if (s == NULL) {
         fputs("null", stdout);
         return;
     }
@@ -193,9 +213,9 @@ static void json_str(const char *s)
 static void json_decision(const char *key, const decision *d)
 {
     printf("\"%s\":{\"action\":", key);
-    json_str(d->action);
+    json_str(action_name(d->action));
     fputs(",\"value\":", stdout);
-    json_str(strcmp(d->action, "none") == 0 && !d->current ? NULL : d->value);
+    json_str(d->action == ACTION_NONE && d->current == NULL ? NULL : d->value);
     fputs(",\"current\":", stdout);
     json_str(d->current);
     fputs(",\"note\":", stdout);
@@ -207,7 +227,7 @@ static int print_json(const options *o, const gmw_cg_limit *cg, int cg_rc, const
                       const decision *gml, const decision *gogc)
 {
     char ratio[16];
-    gmw_ratio_format(o->ratio_e4, ratio, sizeof(ratio));
+    gmw_ratio_format(o->ratio_e4, ratio, sizeof ratio);
     printf("{\"cgroupVersion\":%d,\"cgroupDir\":", cg->version);
     json_str(cg->dir[0] ? cg->dir : NULL);
     if (cg->limit_bytes >= 0)
@@ -239,9 +259,9 @@ static int install(const char *dir)
     int in = -1, out = -1, status = 1;
     const char *step = "open /proc/self/exe";
 
-    int n1 = snprintf(dst, sizeof(dst), "%s/" PROG, dir);
-    int n2 = snprintf(tmp, sizeof(tmp), "%s/." PROG ".%ld", dir, (long)getpid());
-    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof(dst) || (size_t)n2 >= sizeof(tmp)) {
+    int n1 = snprintf(dst, sizeof dst, "%s/" PROG, dir);
+    int n2 = snprintf(tmp, sizeof tmp, "%s/." PROG ".%ld", dir, (long)getpid());
+    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof dst || (size_t)n2 >= sizeof tmp) {
         say("--install: %.200s: path too long", dir);
         return 1;
     }
@@ -253,7 +273,7 @@ static int install(const char *dir)
     if (out == -1)
         goto fail;
     for (;;) {
-        ssize_t n = read(in, buf, sizeof(buf));
+        ssize_t n = read(in, buf, sizeof buf);
         if (n == -1 && errno == EINTR)
             continue;
         if (n == -1) {
@@ -313,20 +333,19 @@ static int exec_path(const char *cmd, char **args)
         return errno;
     }
     const char *path = getenv("PATH");
-    if (!path)
+    if (path == NULL)
         path = "/usr/local/bin:/bin:/usr/bin";
     size_t cmdlen = strlen(cmd);
     bool seen_eacces = false;
     int last = ENOENT;
     for (const char *p = path;; p++) {
         const char *end = strchr(p, ':');
-        size_t dirlen = end ? (size_t)(end - p) : strlen(p);
+        size_t dirlen = end != NULL ? (size_t)(end - p) : strlen(p);
         char full[GMW_CG_PATH_MAX];
-        if (dirlen + 1 + cmdlen < sizeof(full)) {
+        if (dirlen + 1 + cmdlen < sizeof full) {
             /* An empty entry means the current directory. */
-            int n =
-                snprintf(full, sizeof(full), "%.*s%s%s", (int)dirlen, p, dirlen ? "/" : "", cmd);
-            if (n > 0 && (size_t)n < sizeof(full)) {
+            int n = snprintf(full, sizeof full, "%.*s%s%s", (int)dirlen, p, dirlen ? "/" : "", cmd);
+            if (n > 0 && (size_t)n < sizeof full) {
                 execve(full, args, environ);
                 last = errno;
                 if (last == EACCES)
@@ -337,7 +356,7 @@ static int exec_path(const char *cmd, char **args)
         } else {
             last = ENAMETOOLONG;
         }
-        if (!end)
+        if (end == NULL)
             break;
         p = end;
     }
@@ -411,7 +430,7 @@ static int parse_args(int argc, char **argv, options *o)
             gmw_qty_status st = gmw_quantity_parse_cstr(v, &o->min_limit);
             if (st != GMW_QTY_OK) {
                 char what[160];
-                snprintf(what, sizeof(what),
+                snprintf(what, sizeof what,
                          "--min-limit: %s; want bytes as a quantity, e.g. 16Mi or 1.5Gi, not",
                          gmw_qty_strerror(st));
                 return usage_error(what, v);
@@ -424,11 +443,11 @@ static int parse_args(int argc, char **argv, options *o)
             return usage_error("unknown option", a);
         }
     }
-    if (o->install_dir && (o->cmd_index || o->print))
+    if (o->install_dir != NULL && (o->cmd_index || o->print))
         return usage_error("--install takes no command and no --print", NULL);
     if (o->print && o->cmd_index)
         return usage_error("--print takes no command", NULL);
-    if (!o->install_dir && !o->print && !o->cmd_index)
+    if (o->install_dir == NULL && !o->print && !o->cmd_index)
         return usage_error("missing command", NULL);
     return -1;
 }
@@ -440,14 +459,14 @@ int main(int argc, char **argv)
     decision gml, gogc;
     char cg_err[GMW_CG_ERR_MAX] = "";
 
-    memset(&o, 0, sizeof(o));
+    memset(&o, 0, sizeof o);
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
     if (o.install_dir)
         return install(o.install_dir);
 
-    int cg_rc = gmw_cg_find_limit(getenv("GOMEMLIMIT_SHIM_ROOT"), &cg, cg_err, sizeof(cg_err));
+    int cg_rc = gmw_cg_find_limit(getenv("GOMEMLIMIT_SHIM_ROOT"), &cg, cg_err, sizeof cg_err);
     decide_gomemlimit(&o, &cg, cg_rc, cg_err, &gml);
     decide_gogc(&o, &gogc);
     if (o.print)
@@ -457,17 +476,16 @@ int main(int argc, char **argv)
         say("%s", gml.note);
     if (!o.quiet && gogc.note[0])
         say("%s", gogc.note);
-    if ((strcmp(gml.action, "set") == 0 || strcmp(gml.action, "replace") == 0) &&
-        setenv("GOMEMLIMIT", gml.value, 1) != 0 && !o.quiet)
+    if (action_writes(gml.action) && setenv("GOMEMLIMIT", gml.value, 1) != 0 && !o.quiet)
         say("cannot set GOMEMLIMIT: %s", strerror(errno));
-    if (strcmp(gogc.action, "set") == 0 && setenv("GOGC", gogc.value, 1) != 0 && !o.quiet)
+    if (action_writes(gogc.action) && setenv("GOGC", gogc.value, 1) != 0 && !o.quiet)
         say("cannot set GOGC: %s", strerror(errno));
 
     const char *cmd = argv[o.cmd_index];
     int e = exec_path(cmd, argv + o.cmd_index);
     if (e == ENOENT) {
         say("%.200s: %s", cmd,
-            strchr(cmd, '/') ? "No such file or directory" : "command not found");
+            strchr(cmd, '/') != NULL ? "No such file or directory" : "command not found");
         return 127;
     }
     say("%.200s: %s", cmd, strerror(e));

@@ -102,10 +102,10 @@ static void test_take_and_reset(void **state)
     assert_int_equal(len, 0);
     assert_string_equal(empty, "");
     free(empty);
-    gmw_dynbuf_adds(&b, "abc");
+    assert_int_equal(gmw_dynbuf_adds(&b, "abc"), 0);
     gmw_dynbuf_reset(&b);
     assert_int_equal(gmw_dynbuf_len(&b), 0);
-    gmw_dynbuf_adds(&b, "xyz");
+    assert_int_equal(gmw_dynbuf_adds(&b, "xyz"), 0);
     char *s = gmw_dynbuf_take(&b, &len);
     assert_string_equal(s, "xyz");
     assert_int_equal(len, 3);

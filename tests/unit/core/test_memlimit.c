@@ -6,6 +6,7 @@
  * each value in its environment (abort "malformed GOMEMLIMIT" vs. the limit it
  * reports), so they are an oracle independent of this code.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,13 +47,13 @@ static void test_ratio_parse_invalid(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint32_t r = 4242;
-        if (gmw_ratio_parse(bad[i], &r) != -1 || r != 4242) {
+        if (gmw_ratio_parse(bad[i], &r) != -EINVAL || r != 4242) {
             print_error("ratio \"%s\" was accepted as %u\n", bad[i], r);
             fail();
         }
     }
     uint32_t r = 0;
-    assert_int_equal(gmw_ratio_parse(NULL, &r), -1);
+    assert_int_equal(gmw_ratio_parse(NULL, &r), -EINVAL);
 }
 
 static void test_ratio_format(void **state)

@@ -145,7 +145,7 @@ static void test_v1_create_patched(void **state)
         json_string_value(json_object_get(json_object_get(resp, "auditAnnotations"), "injected")),
         "app=460MiB");
     assert_null(json_object_get(resp, "status"));
-    assert_string_equal(outcome.decision, "patched");
+    assert_int_equal(outcome.decision, GMW_DECISION_PATCHED);
     assert_string_equal(outcome.uid, "abc-123");
     assert_string_equal(outcome.operation, "CREATE");
     assert_string_equal(outcome.ns, "ns1");
@@ -217,7 +217,7 @@ static void check_ignored(const char *request_members)
     assert_null(json_object_get(resp, "patch"));
     assert_null(json_object_get(resp, "patchType"));
     assert_null(json_object_get(resp, "warnings"));
-    assert_string_equal(outcome.decision, "ignored");
+    assert_int_equal(outcome.decision, GMW_DECISION_IGNORED);
     assert_int_equal(outcome.container_count, 0);
     json_decref(out);
 }
@@ -309,11 +309,11 @@ static void test_tolerates_missing_fields(void **state)
     assert_string_equal(outcome.name, "n1");
     assert_string_equal(outcome.ns, "kube-system");
     assert_null(json_object_get(response_of(out), "patch")); /* excluded namespace */
-    assert_string_equal(outcome.decision, "allowed");
+    assert_int_equal(outcome.decision, GMW_DECISION_ALLOWED);
     json_decref(out);
     /* object missing or not an object: ignored */
     out = handle("{'request':{'uid':'g','operation':'CREATE'," POD_RESOURCE ",'object':null}}");
-    assert_string_equal(outcome.decision, "ignored");
+    assert_int_equal(outcome.decision, GMW_DECISION_IGNORED);
     json_decref(out);
 }
 
@@ -328,7 +328,7 @@ static void test_no_change_no_patch_keys(void **state)
     assert_null(json_object_get(resp, "patchType"));
     assert_null(json_object_get(resp, "warnings"));
     assert_null(json_object_get(resp, "auditAnnotations"));
-    assert_string_equal(outcome.decision, "allowed");
+    assert_int_equal(outcome.decision, GMW_DECISION_ALLOWED);
     json_decref(out);
 }
 
@@ -352,7 +352,7 @@ static void test_denied_response(void **state)
     assert_non_null(strstr(msg, "e.g. \"0.9\""));
     assert_null(json_object_get(resp, "patch"));
     assert_null(json_object_get(resp, "patchType"));
-    assert_string_equal(outcome.decision, "denied");
+    assert_int_equal(outcome.decision, GMW_DECISION_DENIED);
     json_decref(out);
 }
 
@@ -450,9 +450,21 @@ static void test_out_of_memory_never_crashes(void **state)
     free(body);
 }
 
+/* One name per decision, as logs and the metrics' result label spell them. */
+static void test_decision_names(void **state)
+{
+    (void)state;
+    assert_string_equal(gmw_review_decision_name(GMW_DECISION_PATCHED), "patched");
+    assert_string_equal(gmw_review_decision_name(GMW_DECISION_ALLOWED), "allowed");
+    assert_string_equal(gmw_review_decision_name(GMW_DECISION_DENIED), "denied");
+    assert_string_equal(gmw_review_decision_name(GMW_DECISION_IGNORED), "ignored");
+    assert_string_equal(gmw_review_decision_name((gmw_review_decision)42), "unknown");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_decision_names),
         cmocka_unit_test(test_v1_create_patched),
         cmocka_unit_test(test_v1beta1_answered_in_v1beta1),
         cmocka_unit_test(test_missing_api_version_is_v1),

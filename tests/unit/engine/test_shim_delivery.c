@@ -3,6 +3,7 @@
  * (webhook/engine/shim_delivery.c). These tests check the ops themselves; applying them is left
  * to an independent applier (tests/integration/test_shim_delivery.py, python3-jsonpatch).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,10 +52,11 @@ static int wrap(const char *container_json, const char *path, uint32_t ratio, bo
     json_t *c = parse(container_json);
     json_t *patch = json_array();
     assert_non_null(patch);
-    int st = gmw_shim_patch_container(patch, c, path, ratio, force);
+    gmw_shim_container_status st = GMW_SHIM_WRAPPED;
+    int rc = gmw_shim_patch_container(patch, c, path, ratio, force, &st);
     json_decref(c);
     *out = patch;
-    return st;
+    return rc != 0 ? rc : (int)st;
 }
 
 #define MOUNT "{\"name\":\"gomemlimit-shim\",\"mountPath\":\"/gomemlimit\",\"readOnly\":true}"
@@ -279,7 +281,7 @@ static void test_path_too_long(void **state)
     path[0] = '/';
     path[sizeof(path) - 1] = '\0';
     json_t *p;
-    assert_int_equal(wrap("{\"command\":[\"a\"]}", path, 9000, false, &p), -1);
+    assert_int_equal(wrap("{\"command\":[\"a\"]}", path, 9000, false, &p), -ERANGE);
     json_decref(p);
 }
 

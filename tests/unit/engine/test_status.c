@@ -1,5 +1,7 @@
 /*
- * test_status.c - the gomemlimit.io/status size cap: verbatim up to GMW_STATUS_MAX bytes,
+ * test_status.c - the gomemlimit.io/status annotation: parsing, the webhook's own values,
+ * formatting (moved from test_engine_util.c, assertions unchanged); and the size cap:
+ * verbatim up to GMW_STATUS_MAX bytes,
  * a summary one byte past it, truncated lists when even the summary does not fit, and
  * the summary read back (gmw_status_is_own). The summary's JSON is checked with
  * jansson's parser, its size with strlen.
@@ -58,6 +60,29 @@ static json_t *status_of_size(size_t want)
     free(longname);
     assert_int_equal(text_len(st), want);
     return st;
+}
+
+static void test_status(void **state)
+{
+    (void)state;
+    assert_null(gmw_status_parse(NULL));
+    assert_null(gmw_status_parse("not json"));
+    assert_null(gmw_status_parse("[1,2]"));
+    assert_null(gmw_status_parse("\"str\""));
+    json_t *st = gmw_status_parse("{\"app\":{\"GOMEMLIMIT\":\"460MiB\",\"GOGC\":\"100\"},"
+                                  "\"db\":{\"reason\":\"no-memory-limit\"},\"odd\":5}");
+    assert_non_null(st);
+    assert_string_equal(gmw_status_own_value(st, "app", "GOMEMLIMIT"), "460MiB");
+    assert_string_equal(gmw_status_own_value(st, "app", "GOGC"), "100");
+    assert_null(gmw_status_own_value(st, "db", "GOMEMLIMIT"));
+    assert_null(gmw_status_own_value(st, "odd", "GOGC"));
+    assert_null(gmw_status_own_value(st, "nope", "GOGC"));
+    assert_null(gmw_status_own_value(NULL, "app", "GOGC"));
+    char *text = gmw_status_format(st);
+    assert_string_equal(text, "{\"app\":{\"GOMEMLIMIT\":\"460MiB\",\"GOGC\":\"100\"},"
+                              "\"db\":{\"reason\":\"no-memory-limit\"},\"odd\":5}");
+    free(text);
+    json_decref(st);
 }
 
 static void test_verbatim_at_the_bound(void **state)
@@ -158,6 +183,7 @@ static void test_per_container_entry_wins(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_status),
         cmocka_unit_test(test_verbatim_at_the_bound),
         cmocka_unit_test(test_summary_one_byte_over),
         cmocka_unit_test(test_truncated_when_values_do_not_fit),

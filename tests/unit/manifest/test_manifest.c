@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -15,11 +16,58 @@
 
 #include "failing_alloc.h"
 
+/* The result code of the last call through the wrappers below (0 or -errno). */
+static int last_rc;
+
+/* gmw_manifest_parse etc. as "documents or NULL", checking that NULL comes with -errno. */
+static json_t *check_docs(int rc, json_t *docs)
+{
+    last_rc = rc;
+    assert_true(rc == 0 ? docs != NULL : docs == NULL && rc < 0);
+    return docs;
+}
+
+static json_t *yaml_stream(const char *buf, size_t len, const char *name, char *err, size_t cap)
+{
+    json_t *docs = NULL;
+    int rc = gmw_yaml_parse_stream(buf, len, name, &docs, err, cap);
+    return check_docs(rc, docs);
+}
+
+static json_t *manifest_parse(const char *buf, size_t len, const char *name,
+                              gmw_manifest_format *format, char *err, size_t cap)
+{
+    json_t *docs = NULL;
+    int rc = gmw_manifest_parse(buf, len, name, format, &docs, err, cap);
+    return check_docs(rc, docs);
+}
+
+static char *check_text(int rc, char *text)
+{
+    last_rc = rc;
+    assert_true(rc == 0 ? text != NULL : text == NULL && rc < 0);
+    return text;
+}
+
+static char *yaml_emit(const json_t *docs, size_t *len, char *err, size_t cap)
+{
+    char *text = NULL;
+    int rc = gmw_yaml_emit(docs, &text, len, err, cap);
+    return check_text(rc, text);
+}
+
+static char *json_emit(const json_t *doc, size_t *len, char *err, size_t cap)
+{
+    char *text = NULL;
+    int rc = gmw_json_emit(doc, &text, len, err, cap);
+    return check_text(rc, text);
+}
+
 /* Parse YAML text; fail the test with the error when it does not parse. */
 static json_t *yaml_ok(const char *text)
 {
     char err[512] = "";
-    json_t *docs = gmw_yaml_parse_stream(text, strlen(text), "t.yaml", err, sizeof(err));
+    json_t *docs = yaml_stream(text, strlen(text), "t.yaml", err, sizeof(err));
     if (docs == NULL)
         fail_msg("unexpected error: %s", err);
     return docs;
@@ -39,7 +87,7 @@ static json_t *yaml_doc(const char *text)
 static void yaml_err(const char *text, const char *prefix, const char *part)
 {
     char err[512] = "";
-    json_t *docs = gmw_yaml_parse_stream(text, strlen(text), "t.yaml", err, sizeof(err));
+    json_t *docs = yaml_stream(text, strlen(text), "t.yaml", err, sizeof(err));
     if (docs != NULL) {
         char *dump = json_dumps(docs, JSON_COMPACT);
         fail_msg("expected an error for <<%s>>, got %s", text, dump);
@@ -240,8 +288,7 @@ static void test_syntax_errors_have_positions(void **state)
     /* NUL is a control character. */
     static const char nul_text[] = "a: x\0y\n";
     char err[256];
-    json_t *docs =
-        gmw_yaml_parse_stream(nul_text, sizeof(nul_text) - 1, "t.yaml", err, sizeof(err));
+    json_t *docs = yaml_stream(nul_text, sizeof(nul_text) - 1, "t.yaml", err, sizeof(err));
     assert_null(docs);
     assert_non_null(strstr(err, "t.yaml:1:"));
 }
@@ -349,7 +396,7 @@ static void test_json_stream(void **state)
     char err[256];
     gmw_manifest_format fmt = GMW_MANIFEST_YAML;
     const char *text = "  {\"kind\": \"Pod\", \"n\": 1.5}\n{\"kind\":\"Service\"}{\"a\":[]}\n";
-    json_t *docs = gmw_manifest_parse(text, strlen(text), "in.json", &fmt, err, sizeof(err));
+    json_t *docs = manifest_parse(text, strlen(text), "in.json", &fmt, err, sizeof(err));
     assert_non_null(docs);
     assert_int_equal(fmt, GMW_MANIFEST_JSON);
     assert_json(docs, "[{\"kind\":\"Pod\",\"n\":1.5},{\"kind\":\"Service\"},{\"a\":[]}]");
@@ -357,7 +404,7 @@ static void test_json_stream(void **state)
 
     /* YAML when the first non-blank character is not '{'. */
     text = "\xEF\xBB\xBF\n# c\nkind: Pod\n";
-    docs = gmw_manifest_parse(text, strlen(text), "in", &fmt, err, sizeof(err));
+    docs = manifest_parse(text, strlen(text), "in", &fmt, err, sizeof(err));
     assert_non_null(docs);
     assert_int_equal(fmt, GMW_MANIFEST_YAML);
     assert_json(docs, "[{\"kind\":\"Pod\"}]");
@@ -367,7 +414,7 @@ static void test_json_stream(void **state)
 static void json_err(const char *text, const char *prefix, const char *part)
 {
     char err[256] = "";
-    json_t *docs = gmw_manifest_parse(text, strlen(text), "in.json", NULL, err, sizeof(err));
+    json_t *docs = manifest_parse(text, strlen(text), "in.json", NULL, err, sizeof(err));
     if (docs != NULL)
         fail_msg("expected an error for %s", text);
     if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, part) == NULL)
@@ -394,7 +441,7 @@ static char *emit_yaml(const char *json_docs)
     json_t *docs = json_loads(json_docs, 0, &jerr);
     if (docs == NULL)
         fail_msg("bad test input %s: %s", json_docs, jerr.text);
-    char *out = gmw_yaml_emit(docs, NULL, err, sizeof(err));
+    char *out = yaml_emit(docs, NULL, err, sizeof(err));
     if (out == NULL)
         fail_msg("emit failed: %s", err);
     json_decref(docs);
@@ -541,9 +588,11 @@ static void roundtrip(const char *json_docs)
     json_t *docs = json_loads(json_docs, 0, &jerr);
     if (docs == NULL)
         fail_msg("bad test input %s: %s", json_docs, jerr.text);
-    char *out = gmw_yaml_emit(docs, NULL, err, sizeof(err));
+    char *out = yaml_emit(docs, NULL, err, sizeof(err));
     assert_non_null(out);
-    json_t *back = gmw_yaml_parse_stream(out, strlen(out), "rt", err, sizeof(err));
+    if (out == NULL)
+        return; /* not reached: cmocka's _fail() is not declared noreturn */
+    json_t *back = yaml_stream(out, strlen(out), "rt", err, sizeof(err));
     if (back == NULL)
         fail_msg("re-parse failed: %s\n%s", err, out);
     if (!json_equal(docs, back)) {
@@ -588,18 +637,18 @@ static void test_yaml_round_trips(void **state)
 static bool parse_emit_parse(const char *text, size_t len)
 {
     char err[512] = "";
-    json_t *docs = gmw_yaml_parse_stream(text, len, "fz", err, sizeof(err));
+    json_t *docs = yaml_stream(text, len, "fz", err, sizeof(err));
     if (docs == NULL) {
         if (strncmp(err, "fz:", 3) != 0)
             fail_msg("error without position: %s", err);
         return false;
     }
-    char *out = gmw_yaml_emit(docs, NULL, err, sizeof(err));
+    char *out = yaml_emit(docs, NULL, err, sizeof(err));
     if (out == NULL) {
         fail_msg("cannot emit what was parsed: %s", err);
         return false; /* not reached: cmocka's _fail() is not declared noreturn */
     }
-    json_t *back = gmw_yaml_parse_stream(out, strlen(out), "rt", err, sizeof(err));
+    json_t *back = yaml_stream(out, strlen(out), "rt", err, sizeof(err));
     if (back == NULL)
         fail_msg("cannot re-read own output: %s\n%s", err, out);
     if (!json_equal(docs, back))
@@ -683,8 +732,7 @@ static void test_out_of_memory_sweep(void **state)
     json_t *want = yaml_ok(text);
     json_t *want_json = NULL;
     {
-        json_t *w =
-            gmw_manifest_parse(json_text, sizeof(json_text) - 1, "j", NULL, err, sizeof(err));
+        json_t *w = manifest_parse(json_text, sizeof(json_text) - 1, "j", NULL, err, sizeof(err));
         assert_non_null(w);
         want_json = w;
     }
@@ -693,19 +741,20 @@ static void test_out_of_memory_sweep(void **state)
         succeeded = 0;
         gmw_test_fail_allocs_after(budget);
         err[0] = '\0';
-        json_t *docs = gmw_yaml_parse_stream(text, sizeof(text) - 1, "t", err, sizeof(err));
+        json_t *docs = yaml_stream(text, sizeof(text) - 1, "t", err, sizeof(err));
         gmw_test_fail_allocs_after(-1);
         if (docs != NULL) {
             assert_true(json_equal(docs, want));
             succeeded++;
         } else {
             assert_true(err[0] != '\0');
+            assert_int_equal(last_rc, -ENOMEM);
         }
 
         gmw_test_fail_allocs_after(budget);
         err[0] = '\0';
         json_t *jdocs =
-            gmw_manifest_parse(json_text, sizeof(json_text) - 1, "j", NULL, err, sizeof(err));
+            manifest_parse(json_text, sizeof(json_text) - 1, "j", NULL, err, sizeof(err));
         gmw_test_fail_allocs_after(-1);
         if (jdocs != NULL) {
             assert_true(json_equal(jdocs, want_json));
@@ -716,12 +765,12 @@ static void test_out_of_memory_sweep(void **state)
 
         gmw_test_fail_allocs_after(budget);
         err[0] = '\0';
-        char *out = gmw_json_emit(want, NULL, err, sizeof(err));
+        char *out = json_emit(want, NULL, err, sizeof(err));
         gmw_test_fail_allocs_after(-1);
         if (out != NULL)
             succeeded++;
         else
-            assert_true(err[0] != '\0');
+            assert_true(err[0] != '\0' && last_rc == -ENOMEM);
 
         free(out);
         json_decref(docs);
@@ -737,14 +786,14 @@ static void test_json_emit(void **state)
     (void)state;
     char err[128];
     json_t *doc = json_pack("{s:s, s:f, s:f, s:[i]}", "kind", "Pod", "r", 0.1, "w", 2.0, "a", 1);
-    char *out = gmw_json_emit(doc, NULL, err, sizeof(err));
+    char *out = json_emit(doc, NULL, err, sizeof(err));
     assert_non_null(out);
     assert_string_equal(out, "{\n    \"kind\": \"Pod\",\n    \"r\": 0.1,\n    \"w\": 2.0,\n"
                              "    \"a\": [\n        1\n    ]\n}\n");
     free(out);
     json_decref(doc);
     doc = json_pack("{s:f}", "third", 1.0 / 3.0);
-    out = gmw_json_emit(doc, NULL, err, sizeof(err));
+    out = json_emit(doc, NULL, err, sizeof(err));
     assert_non_null(out);
     /* the shortest form that reads back exactly (16 digits), not %.17g's 0.33333333333333331 */
     assert_string_equal(out, "{\n    \"third\": 0.3333333333333333\n}\n");
@@ -757,7 +806,8 @@ static void test_emit_rejects_non_array(void **state)
     (void)state;
     char err[128];
     json_t *obj = json_object();
-    assert_null(gmw_yaml_emit(obj, NULL, err, sizeof(err)));
+    assert_null(yaml_emit(obj, NULL, err, sizeof(err)));
+    assert_int_equal(last_rc, -EINVAL);
     assert_non_null(strstr(err, "array"));
     json_decref(obj);
 }

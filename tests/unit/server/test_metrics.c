@@ -77,15 +77,16 @@ static void test_empty_registry(void **state)
 static void test_admissions_and_histogram(void **state)
 {
     gmw_metrics *m = *state;
-    gmw_metrics_admission(m, gmw_metrics_op_from_string("CREATE"),
-                          gmw_metrics_result_from_string("patched"), 0.0003);
+    gmw_review_outcome o;
+    memset(&o, 0, sizeof o);
+    o.decision = GMW_DECISION_PATCHED;
+    gmw_metrics_admission(m, gmw_metrics_op_from_string("CREATE"), gmw_metrics_result_of(&o),
+                          0.0003);
     gmw_metrics_admission(m, GMW_OP_CREATE, GMW_RESULT_PATCHED, 0.003);
-    gmw_metrics_admission(m, gmw_metrics_op_from_string("UPDATE"),
-                          gmw_metrics_result_from_string("ignored"), 0.5);
-    gmw_metrics_admission(m, gmw_metrics_op_from_string(NULL), gmw_metrics_result_from_string(NULL),
-                          20);
-    gmw_metrics_admission(m, gmw_metrics_op_from_string("PATCH?"),
-                          gmw_metrics_result_from_string("whatever"), 0.001);
+    o.decision = GMW_DECISION_IGNORED;
+    gmw_metrics_admission(m, gmw_metrics_op_from_string("UPDATE"), gmw_metrics_result_of(&o), 0.5);
+    gmw_metrics_admission(m, gmw_metrics_op_from_string(NULL), gmw_metrics_result_of(NULL), 20);
+    gmw_metrics_admission(m, gmw_metrics_op_from_string("PATCH?"), GMW_RESULT_ERROR, 0.001);
     const char *t = render(m);
     assert_line(t, "gomemlimit_webhook_admission_requests_total{operation=\"CREATE\","
                    "result=\"patched\"} 2");
