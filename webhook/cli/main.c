@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jarena.h"
 
 static void usage(FILE *out)
 {
@@ -30,6 +31,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    gmw_jarena_install(); /* jansson allocates per admission from a thread arena (jarena.h) */
     const char *cmd = argv[1];
     if (strcmp(cmd, "mutate") == 0)
         return gmw_cmd_mutate(argc - 1, argv + 1);

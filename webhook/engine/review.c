@@ -9,11 +9,17 @@
 #include "review.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
+#include "dynbuf.h"
+#include "jarena.h"
+#include "jsonload.h"
+#include "jsonwrite.h"
 #include "sanitize.h"
 
 #define API_V1 "admission.k8s.io/v1"
@@ -59,40 +65,61 @@ static bool is_pod_request(const json_t *request)
            member_is(kind, "kind", "Pod", false);
 }
 
-/* Add the engine result to the response object; returns 0 or -1 (OOM). */
-static int add_result(json_t *response, const gmw_pod_result *res)
+/* Append the compact JSON text of v, exactly as json_dumps(v, JSON_COMPACT) writes it
+ * inside a larger document (so the answer is the same bytes as dumping one tree). */
+static int add_json(gmw_dynbuf *b, const json_t *v)
 {
-    char *patch_text = NULL, *patch_b64 = NULL;
+    return gmw_json_write(b, v);
+}
+
+/*
+ * Write the whole AdmissionReview answer into b, members in the order the answer has always
+ * had: {"apiVersion","kind","response":{"uid","allowed","status"?,"patchType"?,"patch"?,
+ * "warnings"?,"auditAnnotations"?}}. Returns 0 or -1 (out of memory).
+ */
+static int write_answer(gmw_dynbuf *b, const char *api_version, const json_t *uid,
+                        const gmw_pod_result *res)
+{
+    gmw_dynbuf patch;
+    char *patch_b64 = NULL;
     int rc = -1;
 
-    if (json_object_set_new(response, "allowed", json_boolean(res->allowed)) != 0)
+    gmw_dynbuf_init(&patch, SIZE_MAX / 2);
+    /* api_version is one of the two constants (checked by the caller): no escaping needed */
+    if (gmw_dynbuf_adds(b, "{\"apiVersion\":\"") != 0 || gmw_dynbuf_adds(b, api_version) != 0 ||
+        gmw_dynbuf_adds(b, "\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":") != 0 ||
+        add_json(b, uid) != 0 ||
+        gmw_dynbuf_adds(b, res->allowed ? ",\"allowed\":true" : ",\"allowed\":false") != 0)
         goto fail;
     if (!res->allowed) {
         json_t *status = json_pack("{s:s,s:s,s:s,s:i}", "status", "Failure", "message",
                                    res->message, "reason", "BadRequest", "code", res->code);
-        if (json_object_set_new(response, "status", status) != 0)
+        int bad =
+            status == NULL || gmw_dynbuf_adds(b, ",\"status\":") != 0 || add_json(b, status) != 0;
+        json_decref(status);
+        if (bad)
             goto fail;
     }
     if (res->patch != NULL && json_array_size(res->patch) > 0) {
-        patch_text = json_dumps(res->patch, JSON_COMPACT);
-        if (patch_text == NULL)
+        if (add_json(&patch, res->patch) != 0)
             goto fail;
-        patch_b64 = gmw_base64_encode(patch_text, strlen(patch_text));
-        if (patch_b64 == NULL)
-            goto fail;
-        if (json_object_set_new(response, "patchType", json_string("JSONPatch")) != 0 ||
-            json_object_set_new(response, "patch", json_string(patch_b64)) != 0)
+        patch_b64 = gmw_base64_encode(gmw_dynbuf_ptr(&patch), gmw_dynbuf_len(&patch));
+        if (patch_b64 == NULL ||
+            gmw_dynbuf_adds(b, ",\"patchType\":\"JSONPatch\",\"patch\":\"") != 0 ||
+            gmw_dynbuf_adds(b, patch_b64) != 0 || gmw_dynbuf_adds(b, "\"") != 0)
             goto fail;
     }
     if (res->warnings != NULL && json_array_size(res->warnings) > 0 &&
-        json_object_set(response, "warnings", res->warnings) != 0)
+        (gmw_dynbuf_adds(b, ",\"warnings\":") != 0 || add_json(b, res->warnings) != 0))
         goto fail;
     if (res->audit != NULL && json_object_size(res->audit) > 0 &&
-        json_object_set(response, "auditAnnotations", res->audit) != 0)
+        (gmw_dynbuf_adds(b, ",\"auditAnnotations\":") != 0 || add_json(b, res->audit) != 0))
+        goto fail;
+    if (gmw_dynbuf_adds(b, "}}") != 0)
         goto fail;
     rc = 0;
 fail:
-    free(patch_text);
+    gmw_dynbuf_free(&patch);
     free(patch_b64);
     return rc;
 }
@@ -112,7 +139,7 @@ static int parse_body(const char *body, size_t len, json_t **root, char *err, si
     json_error_t jerr;
     char text[160];
 
-    *root = json_loadb(body, len, 0, &jerr);
+    *root = gmw_json_loadb(body, len, &jerr); /* = json_loadb(body, len, 0, &jerr), faster */
     if (*root != NULL)
         return 0;
     /* jansson: out of memory, or no error text at all (its buffers failed first) */
@@ -205,7 +232,9 @@ static int decide(const gmw_config *cfg, const review_request *rq, gmw_pod_resul
                         : json_array_size(res->patch) > 0 ? GMW_DECISION_PATCHED
                                                           : GMW_DECISION_ALLOWED;
     outcome->container_count = res->container_count;
-    memcpy(outcome->containers, res->containers, sizeof outcome->containers);
+    size_t n = res->container_count < GMW_MAX_CONTAINER_OUTCOMES ? res->container_count
+                                                                 : GMW_MAX_CONTAINER_OUTCOMES;
+    memcpy(outcome->containers, res->containers, n * sizeof outcome->containers[0]);
     return 0;
 }
 
@@ -213,27 +242,14 @@ static int decide(const gmw_config *cfg, const review_request *rq, gmw_pod_resul
 static int write_response(const review_request *rq, const gmw_pod_result *res, char **response,
                           size_t *response_len)
 {
-    json_t *resp = json_object();
-    json_t *out = NULL;
-    int rc = -ENOMEM;
-
-    if (resp == NULL || json_object_set_new(resp, "uid", json_deep_copy(rq->uid)) != 0)
-        goto fail;
-    if (add_result(resp, res) != 0)
-        goto fail;
-    out = json_pack("{s:s,s:s,s:O}", "apiVersion", rq->api_version, "kind", "AdmissionReview",
-                    "response", resp);
-    if (out == NULL)
-        goto fail;
-    *response = json_dumps(out, JSON_COMPACT);
-    if (*response == NULL)
-        goto fail;
-    *response_len = strlen(*response);
-    rc = 0;
-fail:
-    json_decref(resp);
-    json_decref(out);
-    return rc;
+    gmw_dynbuf out;
+    gmw_dynbuf_init(&out, SIZE_MAX / 2);
+    if (write_answer(&out, rq->api_version, rq->uid, res) != 0) {
+        gmw_dynbuf_free(&out);
+        return -ENOMEM;
+    }
+    *response = gmw_dynbuf_take(&out, response_len);
+    return *response != NULL ? 0 : -ENOMEM;
 }
 
 int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
@@ -243,14 +259,16 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
     gmw_pod_result res;
     review_request rq;
 
-    memset(&res, 0, sizeof res);
+    /* everything but the per-container tables (kilobytes, filled only up to the count) */
+    memset(&res, 0, offsetof(gmw_pod_result, containers));
     memset(&rq, 0, sizeof rq);
-    memset(outcome, 0, sizeof *outcome);
+    memset(outcome, 0, offsetof(gmw_review_outcome, containers));
     outcome->decision = GMW_DECISION_IGNORED;
     *response = NULL;
     *response_len = 0;
     if (errcap > 0)
         err[0] = '\0';
+    gmw_jarena_begin(); /* every jansson value of this admission dies at gmw_jarena_end */
 
     int rc = parse_body(body, len, &root, err, errcap);
     if (rc == 0)
@@ -264,6 +282,8 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
     if (rc == -ENOMEM && errcap > 0)
         snprintf(err, errcap, "out of memory");
     gmw_pod_result_free(&res);
-    json_decref(root);
+    if (!gmw_jarena_active()) /* else the arena drops the whole tree at once, below */
+        json_decref(root);
+    gmw_jarena_end();
     return rc;
 }

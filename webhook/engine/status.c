@@ -3,10 +3,30 @@
  */
 #include "status.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "dynbuf.h"
+#include "jsonwrite.h"
 
 /* The key of the summary form: not a container name (those are DNS labels). */
 #define SUMMARY_KEY "*"
+
+/*
+ * json_dumps(v, JSON_COMPACT) as malloc'd text whatever allocator jansson uses: inside a jarena
+ * scope (every admission) json_dumps' result is arena memory that free() must never see.
+ */
+static char *dump_compact(const json_t *v)
+{
+    gmw_dynbuf b;
+    gmw_dynbuf_init(&b, SIZE_MAX / 2);
+    if (gmw_json_write(&b, v) != 0) {
+        gmw_dynbuf_free(&b);
+        return NULL;
+    }
+    return gmw_dynbuf_take(&b, NULL);
+}
 
 json_t *gmw_status_parse(const char *text)
 {
@@ -140,7 +160,7 @@ static bool drop_values(json_t *sum, size_t excess)
 
 char *gmw_status_format(const json_t *status)
 {
-    char *text = json_dumps(status, JSON_COMPACT);
+    char *text = dump_compact(status);
     if (text == NULL || strlen(text) <= GMW_STATUS_MAX)
         return text;
     free(text);
@@ -149,7 +169,7 @@ char *gmw_status_format(const json_t *status)
         return NULL;
     json_t *sum = json_object_get(root, SUMMARY_KEY);
     for (;;) {
-        text = json_dumps(root, JSON_COMPACT);
+        text = dump_compact(root);
         if (text == NULL || strlen(text) <= GMW_STATUS_MAX)
             break;
         size_t excess = strlen(text) - GMW_STATUS_MAX;

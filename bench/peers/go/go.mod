@@ -1,0 +1,3 @@
+module gmwbench/peer
+
+go 1.19
