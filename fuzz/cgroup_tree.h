@@ -22,7 +22,7 @@
 #include "fuzz_check.h"
 
 #define TREE_MOUNTINFO                                                                             \
-    "30 23 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"            \
+    "30 23 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"             \
     "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory\n"
 #define TREE_CGROUP "5:memory:/kubepods/pod1\n0::/kubepods/pod1\n"
 #define TREE_V2_LEAF "/sys/fs/cgroup/kubepods/pod1"
@@ -58,9 +58,15 @@ static inline void tree_puts(const char *rel, const char *text)
 
 static inline void tree_mkdirs(void)
 {
-    static const char *dirs[] = {"/proc", "/proc/self", "/sys", "/sys/fs", "/sys/fs/cgroup",
-                                 "/sys/fs/cgroup/kubepods", TREE_V2_LEAF,
-                                 "/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/kubepods",
+    static const char *dirs[] = {"/proc",
+                                 "/proc/self",
+                                 "/sys",
+                                 "/sys/fs",
+                                 "/sys/fs/cgroup",
+                                 "/sys/fs/cgroup/kubepods",
+                                 TREE_V2_LEAF,
+                                 "/sys/fs/cgroup/memory",
+                                 "/sys/fs/cgroup/memory/kubepods",
                                  TREE_V1_LEAF};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
         char path[256];

@@ -60,8 +60,7 @@ static void check_issue(const gmw_ann_issue *is)
             size_t ex = paren ? (size_t)(paren - is->expected) : strlen(is->expected);
             char example[128];
             snprintf(example, sizeof example, "%.*s", (int)ex, is->expected);
-            FUZZ_CHECK(strstr(warn, example) != NULL, "the example %s was cut: %s", example,
-                       warn);
+            FUZZ_CHECK(strstr(warn, example) != NULL, "the example %s was cut: %s", example, warn);
         }
     }
 }

@@ -12,10 +12,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const files[] = {"/proc/self/cgroup", TREE_V2_LEAF "/memory.max",
-                                        TREE_V2_LEAF "/memory.high",
-                                        TREE_V1_LEAF "/memory.limit_in_bytes",
-                                        TREE_V1_LEAF "/memory.stat"};
+    static const char *const files[] = {
+        "/proc/self/cgroup", TREE_V2_LEAF "/memory.max", TREE_V2_LEAF "/memory.high",
+        TREE_V1_LEAF "/memory.limit_in_bytes", TREE_V1_LEAF "/memory.stat"};
     static const char *const fixed[] = {TREE_CGROUP, "536870912\n", "max\n", "268435456\n",
                                         "cache 0\nhierarchical_memory_limit 268435456\n"};
     if (size > 65536)

@@ -51,8 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!json_equal(back, docs)) {
             char *a = json_dumps(docs, JSON_COMPACT | JSON_ENCODE_ANY);
             char *b = json_dumps(back, JSON_COMPACT | JSON_ENCODE_ANY);
-            FUZZ_CHECK(0, "YAML round trip changed the documents:\n%.2000s\nbefore: %.2000s\nafter:  %.2000s",
-                       yaml, a ? a : "?", b ? b : "?");
+            FUZZ_CHECK(
+                0,
+                "YAML round trip changed the documents:\n%.2000s\nbefore: %.2000s\nafter:  %.2000s",
+                yaml, a ? a : "?", b ? b : "?");
         }
         char *yaml2 = NULL;
         int erc = gmw_yaml_emit(back, &yaml2, &ylen2, err, sizeof err);
@@ -66,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* JSON: each document */
     size_t i;
     json_t *doc;
-    json_array_foreach(docs, i, doc) {
+    json_array_foreach(docs, i, doc)
+    {
         size_t jlen = 0;
         char *js = NULL;
         if (gmw_json_emit(doc, &js, &jlen, err, sizeof err) != 0)

@@ -102,15 +102,18 @@ static char *check_patch(const json_t *in, const json_t *out, size_t *patched_le
                    0,
                "patchType");
     size_t plen = 0;
-    unsigned char *ptext = b64_decode(json_string_value(patch64), json_string_length(patch64), &plen);
+    unsigned char *ptext =
+        b64_decode(json_string_value(patch64), json_string_length(patch64), &plen);
     FUZZ_CHECK(ptext != NULL, "patch is not standard base64");
     json_error_t jerr;
     json_t *patch = json_loadb((const char *)ptext, plen, JSON_REJECT_DUPLICATES, &jerr);
     FUZZ_CHECK(patch != NULL, "patch is not JSON: %s", jerr.text);
-    FUZZ_CHECK(json_is_array(patch) && json_array_size(patch) > 0, "patch is not a non-empty array");
+    FUZZ_CHECK(json_is_array(patch) && json_array_size(patch) > 0,
+               "patch is not a non-empty array");
     size_t i;
     json_t *op;
-    json_array_foreach(patch, i, op) {
+    json_array_foreach(patch, i, op)
+    {
         const char *name = str_member(op, "op"), *path = str_member(op, "path");
         FUZZ_CHECK(name != NULL && path != NULL && (path[0] == '/'), "op %zu", i);
     }
@@ -167,9 +170,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ready) {
         char err[GMW_CONFIG_ERR];
         gmw_config_defaults(&cfg1);
-        FUZZ_CHECK(gmw_config_parse(k_config2, sizeof k_config2 - 1, "fuzz", &cfg2, err,
-                                    sizeof err) == 0,
-                   "%s", err);
+        FUZZ_CHECK(
+            gmw_config_parse(k_config2, sizeof k_config2 - 1, "fuzz", &cfg2, err, sizeof err) == 0,
+            "%s", err);
         ready = 1;
     }
     if (size > (1u << 20))

@@ -42,13 +42,13 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
     }
     if (ferror(f))
         goto fail;
-    fclose(f);
+    (void)fclose(f); /* read-only stream: nothing to lose */
     *out = buf;
     *len = n;
     return 0;
 fail:
     free(buf);
-    fclose(f);
+    (void)fclose(f);
     return -EIO;
 }
 
@@ -114,7 +114,8 @@ static int run_dir(const char *dir, size_t *count)
         snprintf(names[n], sz, "%s/%s", dir, e->d_name);
         n++;
     }
-    qsort(names, n, sizeof(*names), cmp_names);
+    if (n > 0)
+        qsort(names, n, sizeof(*names), cmp_names);
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct stat st;
         if (stat(names[i], &st) == 0 && S_ISREG(st.st_mode))

@@ -13,6 +13,7 @@ PACKAGES=(
   curl openssl gnutls-bin unzip jq
   clang-tidy cppcheck
   prometheus
+  clang libclang-rt-dev   # fuzz/: libFuzzer + ASan/UBSan runtimes (fuzz/run.sh)
 )
 # Node.js: any node+npm on PATH will do (some machines carry a vendor build whose nodejs
 # package bundles npm, so Debian's npm package cannot be installed beside it).

@@ -360,7 +360,8 @@ static void test_too_many_warning_keeps_long_example(void **state)
     for (int i = 0; i < 70; i++) {
         char key[96];
         snprintf(key, sizeof key, "gomemlimit.io/memory-limit.container-%02d", i);
-        json_object_set_new(obj, key, json_string("419430400000000m")); /* valid: 400Mi in milli-bytes */
+        /* a valid value: 400Mi in milli-bytes, long enough to need shortening */
+        json_object_set_new(obj, key, json_string("419430400000000m"));
     }
     gmw_annotations_parse(obj, &a);
     size_t too_many = 0;
