@@ -40,6 +40,17 @@ cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInf
   -DGMW_BUILD_TESTS=OFF -DGMW_BUILD_SHIM=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)" --target fuzz_all >/dev/null
 
+# Longest input per target: what the parser meets in practice, with room to spare (longer
+# inputs only slow the search down).
+max_len_of() {
+  case $1 in
+    review | manifest) echo 65536 ;;
+    config | annotations) echo 16384 ;;
+    cgroup | mountinfo) echo 8192 ;;
+    quantity) echo 1024 ;;
+  esac
+}
+
 dicts_of() {
   case $1 in
     review) echo json ;;
@@ -59,7 +70,7 @@ for t in "${targets[@]}"; do
   /usr/bin/python3 fuzz/make_corpus.py "$t" "$seeds" >/dev/null
   : > "$dict"
   for d in $(dicts_of "$t"); do cat "fuzz/dict/$d.dict" >> "$dict"; done
-  flags=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+  flags=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len_of "$t")" -print_final_stats=1
          -dict="$dict" -artifact_prefix="$work/artifacts/$t-")
   [ -n "${GMW_FUZZ_RUNS:-}" ] && flags+=(-runs="$GMW_FUZZ_RUNS")
   # shellcheck disable=SC2206 # word splitting of the extra flags is intended

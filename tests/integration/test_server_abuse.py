@@ -3,7 +3,8 @@
 
 Deep nesting (refused past jansson's depth limit, answered below it), 5,000 containers,
 1 MB annotation values (the answer stays small: values are never echoed whole), invalid
-UTF-8 inside a review, duplicate keys (last wins, exactly as Python's json reads it), log
+UTF-8 inside a review, duplicate keys (last wins, exactly as Python's json reads it), names
+and annotation values that try to steer the patch, log
 injection through uid/name/namespace, and no secret or whole object in the log even at
 debug level. Every answered patch is applied with python3-jsonpatch (not our applier).
 
@@ -15,6 +16,7 @@ import base64
 import copy
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "server"))
@@ -169,6 +171,55 @@ def test_duplicate_keys_last_wins():
     assert env_of(patched["spec"]["containers"][0])["GOMEMLIMIT"] == "460MiB"  # 0.9 x 512Mi
 
 
+def test_names_and_annotations_cannot_steer_the_patch():
+    # Container names with JSON Pointer characters and annotation values that look like
+    # JSON Patch: the patch only ever touches env, resources.requests and the status
+    # annotation, and every value it writes is one the webhook formatted itself.
+    review = base_review()
+    obj = review["request"]["object"]
+    c0 = obj["spec"]["containers"][0]
+    names = ["a/b", "x~1y", '"}],"op":"remove","path":"/spec', "../../metadata"]
+    obj["spec"]["containers"] = [dict(copy.deepcopy(c0), name=n) for n in names]
+    injected = '", "op": "replace", "path": "/spec/serviceAccountName", "value": "admin'
+    obj["metadata"]["annotations"] = {
+        "gomemlimit.io/gogc": "50",
+        "gomemlimit.io/gogc.a/b": "off",
+        "gomemlimit.io/memory-limit.x~1y": "100Mi",
+        "example.com/note": injected,
+        "gomemlimit.io/status": injected,
+    }
+    status, answer, _ = post(review)
+    assert status == 200, (status, answer)
+    r = answer["response"]
+    assert r["allowed"] is True, r.get("status")
+    ops = json.loads(base64.b64decode(r["patch"]))
+    allowed = re.compile(r"^(/spec/containers/[0-3]/(env(/[0-9]+(/value)?|/-)?|"
+                         r"resources(/requests(/memory)?)?)|/metadata/annotations"
+                         r"(/gomemlimit\.io~1status)?)$")
+    for op in ops:
+        assert op["op"] in ("add", "replace", "test"), op
+        assert allowed.match(op["path"]), op
+    patched = apply_patch(review, r)
+    # Everything else is exactly as sent.
+    strip = copy.deepcopy(patched)
+    orig = copy.deepcopy(obj)
+    for o in (strip, orig):
+        o["metadata"]["annotations"].pop("gomemlimit.io/status", None)
+        for c in o["spec"]["containers"]:
+            c.pop("env", None)
+            c["resources"].pop("requests", None)
+    assert strip == orig
+    for c in patched["spec"]["containers"]:
+        env = env_of(c)
+        assert re.fullmatch(r"[0-9]+MiB", env["GOMEMLIMIT"]), env
+        assert re.fullmatch(r"[0-9]+|off", env["GOGC"]), env
+    # Per-container keys need a DNS-label name: "a/b" and "x~1y" are not, so the pod-level
+    # gogc applies and the container limit's 90 %.
+    for c in patched["spec"]["containers"]:
+        assert env_of(c)["GOGC"] == "50" and env_of(c)["GOMEMLIMIT"] == "460MiB", env_of(c)
+    json.loads(patched["metadata"]["annotations"]["gomemlimit.io/status"])  # ours, valid JSON
+
+
 def admission_records():
     return [r for r in SERVER.log_records() if r.get("msg") == "admission"]
 
@@ -222,5 +273,6 @@ if __name__ == "__main__":
             test_1mb_annotation_values,
             test_invalid_utf8_inside_a_review,
             test_duplicate_keys_last_wins,
+            test_names_and_annotations_cannot_steer_the_patch,
             test_log_injection_and_no_secrets_in_log,
         ])
