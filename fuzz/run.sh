@@ -7,8 +7,9 @@
 # runs build on earlier ones), seeds made from the project's test data (fuzz/make_corpus.py),
 # the committed fuzz/seeds/TARGET and every earlier crash (fuzz/regressions/TARGET), with its
 # dictionary. One summary line per target: executions, exec/s, edges covered out of the
-# instrumented total, features, corpus size. A crash, leak, timeout or failed invariant
-# fails the run; the input is saved as $GMW_FUZZ_WORK/artifacts/TARGET-crash-* (copy it into
+# instrumented total, features, corpus size. A crash, leak, timeout (60 s for one input:
+# the timer is wall-clock, and a starved machine once stretched a 10 ms input past 10 s) or
+# failed invariant fails the run; the input is saved as $GMW_FUZZ_WORK/artifacts/TARGET-crash-* (copy it into
 # fuzz/regressions/TARGET and fix the code: the ctest test fuzz_replay_TARGET replays it).
 # After fuzz_review, fuzz/check_patches.py re-checks every review in its corpus with an
 # independent JSON Patch applier (python3-jsonpatch) when a normal build exists ($GMW_BIN,
@@ -70,7 +71,7 @@ for t in "${targets[@]}"; do
   /usr/bin/python3 fuzz/make_corpus.py "$t" "$seeds" >/dev/null
   : > "$dict"
   for d in $(dicts_of "$t"); do cat "fuzz/dict/$d.dict" >> "$dict"; done
-  flags=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len_of "$t")" -print_final_stats=1
+  flags=(-max_total_time="$secs" -timeout=60 -rss_limit_mb=2048 -max_len="$(max_len_of "$t")" -print_final_stats=1
          -dict="$dict" -artifact_prefix="$work/artifacts/$t-")
   [ -n "${GMW_FUZZ_RUNS:-}" ] && flags+=(-runs="$GMW_FUZZ_RUNS")
   # shellcheck disable=SC2206 # word splitting of the extra flags is intended
