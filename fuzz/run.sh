@@ -101,7 +101,8 @@ bin=${GMW_BIN:-build/gomemlimit-webhook}
 if [[ " ${targets[*]} " == *" review "* ]]; then
   if [ -x "$bin" ]; then
     echo "== fuzz: the review corpus through $bin with python3-jsonpatch"
-    /usr/bin/python3 fuzz/check_patches.py "$bin" "$work/corpus/review" "fuzz/regressions/review" ||
+    /usr/bin/python3 fuzz/check_patches.py "$bin" "$work/corpus/review" fuzz/seeds/review \
+      fuzz/regressions/review ||
       failed+=(check_patches)
   else
     echo "== fuzz: no $bin: skipping fuzz/check_patches.py (build the project first)"
