@@ -643,6 +643,32 @@ static void roundtrip(const char *json_docs)
     free(out);
 }
 
+/* Found by fuzz/fuzz_manifest.c (fuzz/regressions/manifest/empty-maps.json): two empty
+ * objects were written as "{}\n--- {}\n", which starts with '{' and so was read back as
+ * (invalid) JSON by gmw_manifest_parse, what `mutate -f` uses. A first document that is an
+ * empty mapping now starts with "---". */
+static void test_yaml_output_never_sniffed_as_json(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {"[{}, {}]", "[{}]", "[{}, {\"a\": 1}]", "[[], {}]"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[256];
+        json_t *docs = json_loads(cases[i], 0, NULL);
+        assert_non_null(docs);
+        char *out = NULL;
+        assert_int_equal(gmw_yaml_emit(docs, &out, NULL, err, sizeof(err)), 0);
+        gmw_manifest_format fmt = GMW_MANIFEST_JSON;
+        json_t *back = NULL;
+        if (gmw_manifest_parse(out, strlen(out), "out", &fmt, &back, err, sizeof(err)) != 0)
+            fail_msg("%s written as\n%s\ndoes not read back: %s", cases[i], out, err);
+        assert_int_equal(fmt, GMW_MANIFEST_YAML);
+        assert_true(json_equal(back, docs));
+        json_decref(back);
+        json_decref(docs);
+        free(out);
+    }
+}
+
 static void test_yaml_round_trips(void **state)
 {
     (void)state;
@@ -872,6 +898,7 @@ int main(void)
         cmocka_unit_test(test_emit_quotes_ambiguous_strings),
         cmocka_unit_test(test_emit_scalars),
         cmocka_unit_test(test_yaml_round_trips),
+        cmocka_unit_test(test_yaml_output_never_sniffed_as_json),
         cmocka_unit_test(test_mangled_input_never_crashes),
         cmocka_unit_test(test_out_of_memory_sweep),
         cmocka_unit_test(test_json_emit),
