@@ -1,8 +1,8 @@
 /*
  * fuzz_config.c - the YAML configuration parser (config.h).
  *
- * Invariants: 0, -EINVAL or -ENOMEM; on error *cfg is untouched and err is a NUL-terminated single line
- * "fuzz.yaml:LINE:COL: ..." within errcap; on success every value is within its documented
+ * Invariants: 0, -EINVAL or -ENOMEM; on error *cfg is untouched and err is a NUL-terminated single
+ * line "fuzz.yaml:LINE:COL: ..." within errcap; on success every value is within its documented
  * range and every string field is NUL-terminated inside its array.
  */
 #include <errno.h>

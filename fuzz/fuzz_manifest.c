@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(err, 'X', sizeof err);
     gmw_manifest_format fmt;
     json_t *docs = NULL;
-    int prc = gmw_manifest_parse((const char *)data, size, "fuzz.yaml", &fmt, &docs, err, sizeof err);
+    int prc =
+        gmw_manifest_parse((const char *)data, size, "fuzz.yaml", &fmt, &docs, err, sizeof err);
     if (prc != 0) {
         FUZZ_CHECK(docs == NULL && (prc == -EINVAL || prc == -ENOMEM), "rc %d", prc);
         FUZZ_CHECK(memchr(err, '\0', sizeof err) != NULL, "err not terminated");

@@ -422,8 +422,8 @@ static void test_json_whole_number_reals_are_integers(void **state)
     const char *text = "{\"a\": 1.0, \"b\": -0.0, \"c\": 1.5, \"d\": 1e3, \"e\": 1e300,"
                        " \"f\": [2.0, {\"g\": 9007199254740992.0}, 9007199254740994.0]}";
     json_t *docs = NULL;
-    assert_int_equal(gmw_manifest_parse(text, strlen(text), "in.json", NULL, &docs, err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        gmw_manifest_parse(text, strlen(text), "in.json", NULL, &docs, err, sizeof(err)), 0);
     const json_t *d = json_array_get(docs, 0);
     assert_true(json_is_integer(json_object_get(d, "a")));
     assert_int_equal(json_integer_value(json_object_get(d, "a")), 1);
@@ -442,8 +442,8 @@ static void test_json_whole_number_reals_are_integers(void **state)
     char *yaml = NULL;
     assert_int_equal(gmw_yaml_emit(docs, &yaml, NULL, err, sizeof(err)), 0);
     json_t *back = NULL;
-    assert_int_equal(gmw_manifest_parse(yaml, strlen(yaml), "out.yaml", NULL, &back, err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        gmw_manifest_parse(yaml, strlen(yaml), "out.yaml", NULL, &back, err, sizeof(err)), 0);
     assert_true(json_equal(back, docs));
     json_decref(back);
     free(yaml);
