@@ -79,8 +79,13 @@ rm -rf "$man"
 mkdir -p "$man"
 cp "$ROOT"/deploy/*.yaml "$man/"
 mwc="$man/mutatingwebhookconfiguration.yaml"
-[ "$(grep -c '^      caBundle: ""$' "$mwc")" = 1 ] || die "$mwc: expected exactly one empty caBundle to fill"
-sed -i "s|^      caBundle: \"\"\$|      caBundle: \"$CA_BUNDLE\"|" "$mwc"
+# Both webhook configurations (the Pod webhook and, unless the chart turned it off, the
+# workload validating webhook) trust the same CA.
+for conf in "$mwc" "$man/validatingwebhookconfiguration.yaml"; do
+    [ -f "$conf" ] || continue
+    [ "$(grep -c '^      caBundle: ""$' "$conf")" = 1 ] || die "$conf: expected exactly one empty caBundle to fill"
+    sed -i "s|^      caBundle: \"\"\$|      caBundle: \"$CA_BUNDLE\"|" "$conf"
+done
 grep -q "^        name: $SERVICE\$" "$mwc" && grep -q "^        namespace: $NAMESPACE\$" "$mwc" ||
     die "deploy/ does not use Service $SERVICE in $NAMESPACE: update this script with scripts/render-deploy.sh"
 grep -q "secretName: $SECRET\$" "$man/deployment.yaml" || die "deploy/deployment.yaml does not mount Secret $SECRET"

@@ -3,7 +3,7 @@
 mutating webhook that must never block the cluster).
 
 Usage: check_rendered.py RENDERED.yaml --namespace NS --certs-mode MODE --injection-mode MODE
-           [--failure-policy P] [--ca-bundle-file PEM] [--expect-kind KIND ...]
+           [--failure-policy P] [--ca-bundle-file PEM] [--expect-kind KIND ...] [--no-validation]
 Prints one line per check group; exits 1 with every failure listed. Debian python3-yaml.
 """
 import argparse
@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--certs-mode", required=True)
     ap.add_argument("--injection-mode", required=True)
     ap.add_argument("--failure-policy", default="Ignore")
+    ap.add_argument("--no-validation", action="store_true",
+                    help="validation.enabled=false: no ValidatingWebhookConfiguration expected")
     ap.add_argument("--ca-bundle-file")
     args = ap.parse_args()
     objs = [d for d in yaml.safe_load_all(open(args.rendered, encoding="utf-8")) if d]
@@ -179,6 +181,45 @@ def main():
         check(cfg.get("tls", {}).get("certFile", "").startswith("/var/run/gomemlimit-webhook/tls/"), "tls.certFile in the mount")
         check(cfg.get("listen") == ":8443", "listen :8443")
         check(str(cfg.get("defaults", {}).get("ratio")) == "0.9", "default ratio 0.9")
+
+    # --- ValidatingWebhookConfiguration for workloads (issue 10) -----------------------
+    vwcs = [o for o in objs if o.get("kind") == "ValidatingWebhookConfiguration"]
+    if args.no_validation:
+        check(not vwcs, "validation.enabled=false: no ValidatingWebhookConfiguration")
+    elif check(len(vwcs) == 1, f"expected one ValidatingWebhookConfiguration, found {len(vwcs)}"):
+        vwc = vwcs[0]
+        vhooks = vwc.get("webhooks", [])
+        check(len(vhooks) == 1, f"VWC: expected one webhook, found {len(vhooks)}")
+        vh = vhooks[0] if vhooks else {}
+        check(vh.get("name") == "workloads.gomemlimit.io", f"VWC webhook name: {vh.get('name')}")
+        check(vh.get("sideEffects") == "None", "VWC sideEffects must be None")
+        check(vh.get("failurePolicy") == "Ignore", f"VWC failurePolicy must be Ignore, got {vh.get('failurePolicy')}")
+        check(vh.get("admissionReviewVersions") == ["v1"], "VWC admissionReviewVersions must be [v1]")
+        got = set()
+        for r in vh.get("rules", []):
+            check(r.get("scope") == "Namespaced", f"VWC rule scope Namespaced: {r}")
+            for op in r.get("operations", []):
+                for g in r.get("apiGroups", []):
+                    for v in r.get("apiVersions", []):
+                        for res in r.get("resources", []):
+                            got.add((op, g, v, res))
+        want = {(op, g, "v1", res) for op in ("CREATE", "UPDATE") for g, res in [
+            ("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"),
+            ("apps", "replicasets"), ("batch", "jobs"), ("batch", "cronjobs"),
+            ("", "replicationcontrollers")]}
+        check(got == want, f"VWC rules: missing {sorted(want - got)}, extra {sorted(got - want)}")
+        vref = vh.get("clientConfig", {}).get("service", {})
+        check(vref.get("path") == "/validate" and vref.get("name") == svc_ref.get("name") and
+              vref.get("namespace") == ns and vref.get("port") == svc_ref.get("port"),
+              f"VWC clientConfig.service wrong: {vref}")
+        check(vh.get("clientConfig", {}).get("caBundle") == hook.get("clientConfig", {}).get("caBundle"),
+              "VWC caBundle must equal the MutatingWebhookConfiguration's")
+        vann = vwc.get("metadata", {}).get("annotations") or {}
+        check(vann.get("cert-manager.io/inject-ca-from") == annotations.get("cert-manager.io/inject-ca-from"),
+              "VWC cert-manager.io/inject-ca-from must equal the MutatingWebhookConfiguration's")
+        for key in ("namespaceSelector", "objectSelector", "matchConditions"):
+            check(vh.get(key) == hook.get(key),
+                  f"VWC {key} must equal the Pod webhook's: {vh.get(key)} != {hook.get(key)}")
 
     # --- helm test Pod (present unless --skip-tests) -----------------------------------
     tests = [o for o in objs if o.get("kind") == "Pod"]

@@ -20,7 +20,8 @@ RESOURCES = {
            ("namespaces", "Namespace", False)],
     "apps/v1": [("deployments", "Deployment", True)],
     "policy/v1": [("poddisruptionbudgets", "PodDisruptionBudget", True)],
-    "admissionregistration.k8s.io/v1": [("mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False)],
+    "admissionregistration.k8s.io/v1": [("mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False),
+                                        ("validatingwebhookconfigurations", "ValidatingWebhookConfiguration", False)],
 }
 
 

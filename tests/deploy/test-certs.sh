@@ -51,6 +51,8 @@ section "the filled manifests"
 ca_b64=$(base64 -w0 "$out/ca.crt")
 expect "caBundle in the MutatingWebhookConfiguration is base64(ca.crt)" \
     grep -q "^      caBundle: \"$ca_b64\"$" "$out/manifests/mutatingwebhookconfiguration.yaml"
+expect "caBundle in the ValidatingWebhookConfiguration is base64(ca.crt)" \
+    grep -q "^      caBundle: \"$ca_b64\"$" "$out/manifests/validatingwebhookconfiguration.yaml"
 expect "the printed caBundle is the same" grep -q "caBundle $ca_b64" "$work/gen.log"
 expect "Secret holds ca.crt, tls.crt, tls.key" "$PY" - "$out" <<'PY'
 import base64, sys, yaml

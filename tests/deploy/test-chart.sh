@@ -66,6 +66,20 @@ expect "objectSelector rendered" grep -q '^    objectSelector:' "$f"
 expect "matchConditions rendered" grep -q '^    matchConditions:' "$f"
 expect "still passes the assertions" "$PY" tests/deploy/check_rendered.py "$f" --namespace "$NS" \
     --certs-mode self-signed --injection-mode opt-out >/dev/null
+expect "the workload VWC carries the same objectSelector and matchConditions" \
+    test "$(grep -c '^    objectSelector:' "$f")/$(grep -c '^    matchConditions:' "$f")" = 2/2
+# The validating webhook for workloads (issue 10): on by default, off by a value.
+f="$work/render-novalidation.yaml"
+"$HELM" template gmw "$CHART" --namespace "$NS" --set validation.enabled=false > "$f"
+expect "validation.enabled=false: no ValidatingWebhookConfiguration" "$PY" tests/deploy/check_rendered.py "$f" \
+    --namespace "$NS" --certs-mode self-signed --injection-mode opt-out --no-validation >/dev/null
+expect "validation.enabled=false leaves the Pod webhook as it is" \
+    grep -q '^kind: MutatingWebhookConfiguration$' "$f"
+f="$work/render-preview.yaml"
+"$HELM" template gmw "$CHART" --namespace "$NS" --set config.preview=always > "$f"
+expect "config.preview reaches the ConfigMap" grep -q '^    preview: always$' "$f"
+expect "config.preview=sometimes is rejected by the schema" \
+    bash -c '! "$0" template gmw "$1" --set config.preview=sometimes >/dev/null 2>&1' "$HELM" "$CHART"
 # The checksum changes only for keys that cannot reload live.
 sum() { "$HELM" template gmw "$CHART" --namespace "$NS" --show-only templates/deployment.yaml "$@" | grep 'checksum/restart-config'; }
 base=$(sum)

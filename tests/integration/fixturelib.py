@@ -82,7 +82,7 @@ def candidates(spec, selected):
 def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
     """Return (expected_pod, info) for a valid Pod. info: injected {name: GOMEMLIMIT},
     skipped {name: reason}, user [names]."""
-    info = {"injected": {}, "skipped": {}, "user": [], "changed": []}
+    info = {"injected": {}, "skipped": {}, "user": [], "changed": [], "advised": {}}
     new = copy.deepcopy(pod)
     if namespace in cfg["exclude"]:
         info["excluded"] = True
@@ -111,6 +111,7 @@ def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
         if selected is not None and name not in selected:
             status[name] = {"reason": "not-selected"}
             continue
+        info["advised"][name] = None  # judged by the advice, with the webhook's ratio if any
         if ann("inject", name) == "false":
             status[name] = {"reason": "opt-out"}
             info["skipped"][name] = "opt-out"
@@ -184,6 +185,8 @@ def expected_mutation(pod, namespace, cfg=DEFAULT_CONFIG):
                     resources["requests"] = {}
                 resources["requests"]["memory"] = new_value
                 cchanged = True
+        if not user_gml and not ann("memory-limit", name):
+            info["advised"][name] = ratio
         if user_gml:
             entry["reason"] = "user-value"
             info["user"].append(name)
@@ -287,3 +290,114 @@ def check_warnings(warnings):
     for w in warnings:
         assert isinstance(w, str) and 0 < len(w) <= 120, "bad warning length: %r" % w
         assert all(0x20 <= ord(ch) < 0x7F for ch in w), "non-printable warning: %r" % w
+
+
+# ---- advice (issue 10): written from the issue's rules, not from advice.c ------------------
+
+GOMEMLIMIT_RE = re.compile(r"^([0-9]+)((?:[KMGT]i)?B)?$")
+GO_UNITS = {None: 1, "B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+ADVICE_TINY = 32 * MIB
+
+
+def go_gomemlimit(value):
+    """Bytes Go uses for a GOMEMLIMIT literal, math.inf for "off", None when unset/malformed."""
+    if value == "off":
+        return math.inf
+    m = GOMEMLIMIT_RE.match(value or "")
+    if not m:
+        return None
+    b = int(m.group(1)) * GO_UNITS[m.group(2)]
+    return b if b < 2**63 else None
+
+
+def go_gogc(value):
+    """GOGC as the Go runtime reads it: -1 off, n >= 0, or None (unset/ignored -> 100)."""
+    if value == "off":
+        return -1
+    if not value or not re.match(r"^-?[0-9]+$", value):
+        return None
+    n = int(value)
+    if not -2**31 <= n < 2**31:
+        return None
+    return -1 if n < 0 else n
+
+
+def short(text, n):
+    """The webhook's echo of a value: at most n characters, cut ones end in '...'."""
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def percent(frac):
+    """Fraction(95, 100) -> '95%', 0.975 -> '97.5%', 0.9751 -> '97.51%'."""
+    e4 = int(frac * 10000)
+    whole, rest = divmod(e4, 100)
+    if rest == 0:
+        return "%d%%" % whole
+    if rest % 10 == 0:
+        return "%d.%d%%" % (whole, rest // 10)
+    return "%d.%02d%%" % (whole, rest)
+
+
+def expected_advice(container, ratio):
+    """The advice lines for one container as it will run (after the patch); `ratio` is the
+    webhook's ratio when GOMEMLIMIT is the webhook's ratio value, else None."""
+    name = short(container.get("name", ""), 63)
+    p = "gomemlimit: container %s: advice: " % name
+    env = [e for e in container.get("env") or [] if isinstance(e, dict)]
+
+    def last(var):
+        found = [e for e in env if e.get("name") == var]
+        return found[-1] if found else None
+
+    res = container.get("resources") or {}
+    limit_q = (res.get("limits") or {}).get("memory") if isinstance(res.get("limits"), dict) else None
+    limit = quantity_bytes(limit_q) if limit_q is not None else None
+    req_q = (res.get("requests") or {}).get("memory") if isinstance(res.get("requests"), dict) else None
+    request = quantity_bytes(req_q) if req_q is not None else None
+    gml, gml_text, unknown = None, None, False
+    e = last("GOMEMLIMIT")
+    if e is not None and e.get("valueFrom") is not None:
+        ref = e["valueFrom"].get("resourceFieldRef") or {}
+        div = quantity_bytes(ref.get("divisor", "1"))
+        if (ref.get("resource") == "limits.memory" and ref.get("containerName") in (None, "", container.get("name"))
+                and limit is not None and div):
+            gml, gml_text = -(-limit // div), "limits.memory"
+        else:
+            unknown = True
+    elif e is not None:
+        gml = go_gomemlimit(e.get("value"))
+        gml_text = short(e.get("value") or "", 24)
+    g = last("GOGC")
+    gogc = go_gogc(g.get("value")) if g is not None and g.get("valueFrom") is None else None
+    out = []
+    if gml is not None and gml != math.inf and limit:
+        near = ratio >= Fraction(95, 100) if ratio is not None else gml * 100 >= limit * 95
+        if near:
+            pct = percent(ratio) if ratio is not None else "%d%%" % (gml * 100 // limit)
+            out.append(p + "GOMEMLIMIT=%s is %s of limit %s, GC thrashes; leave 5-10%% headroom"
+                       % (gml_text, pct, short(str(limit_q), 24)))
+    if gogc is not None and 0 <= gogc < 25:
+        out.append(p + "GOGC=%s < 25 makes the GC run nonstop; use 50-100" % short(g["value"], 12))
+    if gogc == -1 and not unknown and (gml is None or gml == math.inf):
+        out.append(p + "GOGC=%s and no GOMEMLIMIT: heap grows to OOM kill; set limits.memory"
+                   % short(g["value"], 12))
+    if gml is not None and gml != math.inf and request is not None and request * 2 < gml:
+        out.append(p + "requests.memory %s < GOMEMLIMIT/2: evicted first; raise the request"
+                   % short(str(req_q), 24))
+    if gml is not None and gml < ADVICE_TINY:
+        out.append(p + "GOMEMLIMIT=%s leaves almost no heap, GC runs nonstop; raise limits.memory"
+                   % gml_text)
+    return [short(w, 120) for w in out]
+
+
+def expected_pod_advice(mutated_pod, info):
+    """Every advice line for a Pod the oracle mutated (info from expected_mutation)."""
+    spec = mutated_pod.get("spec") or {}
+    out = []
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or []:
+            if isinstance(c, dict) and c.get("name") in info.get("advised", {}):
+                for w in expected_advice(c, info["advised"][c["name"]]):
+                    if w not in out:
+                        out.append(w)
+    return out

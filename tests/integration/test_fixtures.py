@@ -163,6 +163,12 @@ def check_pod_case(runner, name, review, cfg=fl.DEFAULT_CONFIG, config_text=None
             fail(name, "no below-minLimit warning in %r" % warnings)
         if reason == "invalid-limit" and not any("is invalid" in x for x in warnings):
             fail(name, "no invalid-limit warning in %r" % warnings)
+    # issue 10: the pitfall advice, exactly (unless the warning cap dropped some)
+    if not any("more warnings not shown" in w for w in warnings):
+        got_advice = [w for w in warnings if ": advice: " in w]
+        want_advice = fl.expected_pod_advice(expected, info)
+        if got_advice != want_advice:
+            fail(name, "advice %r, want %r" % (got_advice, want_advice))
     audit = resp.get("auditAnnotations", {})
     want_injected = ",".join("%s=%s" % kv for kv in info["injected"].items())
     if audit.get("injected", "") != want_injected:

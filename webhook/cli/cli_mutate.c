@@ -5,9 +5,12 @@
  *       Reads one AdmissionReview and prints the AdmissionReview response exactly as
  *       `serve` answers it (the same gmw_review_handle bytes plus a newline).
  *
- *   mutate -f FILE|- [--config FILE] [--namespace NS] [-o yaml|json]
+ *   mutate -f FILE|- [--config FILE] [--namespace NS] [-o yaml|json|preserve]
  *       Reads YAML or JSON manifests (multi-document, List), mutates Pods and the pod
  *       templates of workloads, prints the result; see docs/cli.md.
+ *
+ *   mutate --check [--strict] ... / mutate --in-place -f FILE ...
+ *       The preview for CI and the text-preserving rewrite: cli_check.c, cli_edit.c.
  *
  * This file is the thin I/O shell: reading files, options, exit codes, stderr.
  */
@@ -19,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_check.h"
 #include "cliopt.h"
 #include "config.h"
 #include "config_file.h"
@@ -44,7 +48,14 @@ static const gmw_cliopt mutate_options[] = {
     {'n', 'n', "namespace", "NS",
      "namespace to assume for every object (default: the\nobject's metadata.namespace, else "
      "\"default\")"},
-    {'o', 'o', "output", "FORMAT", "yaml (default) or json"},
+    {'o', 'o', "output", "FORMAT",
+     "yaml (default), json, or preserve: the input text with\nonly the inserted lines (YAML "
+     "input; docs/cli.md)"},
+    {0, 'I', "in-place", NULL, "write -o preserve back to FILE (atomically)"},
+    {0, 'C', "check", NULL,
+     "print the preview (what Pods will get, advice); exit 1\nwhen a Pod would be denied or a "
+     "container would abort\nat start; -o json: one record per container"},
+    {0, 'S', "strict", NULL, "with --check: exit 1 on any advice warning too"},
     {0, 'r', "review", NULL,
      "input is an AdmissionReview; print the AdmissionReview\nresponse exactly as 'serve' "
      "answers it"},
@@ -55,6 +66,8 @@ static const gmw_cliopt mutate_options[] = {
 static void mutate_usage(FILE *out)
 {
     fputs("Usage: gomemlimit-webhook mutate -f FILE|- [options]\n"
+          "       gomemlimit-webhook mutate --check [--strict] -f FILE|- [options]\n"
+          "       gomemlimit-webhook mutate --in-place -f FILE [options]\n"
           "       gomemlimit-webhook mutate --review -f FILE|- [--config FILE]\n"
           "\n"
           "Apply the webhook's mutation offline.\n"
@@ -68,7 +81,8 @@ static void mutate_usage(FILE *out)
           "Pods and the pod templates of Deployment, StatefulSet, DaemonSet, ReplicaSet,\n"
           "ReplicationController, Job and CronJob are mutated; other kinds pass through.\n"
           "\n"
-          "Exit status: 0 success; 1 a Pod or template was denied, or the input or config\n"
+          "Exit status: 0 success (--check: nothing wrong); 1 a Pod or template was denied\n"
+          "(--check: or would abort at start, or --strict and advice), or the input or config\n"
           "could not be read or parsed; 2 usage error. With --review: 0 whenever a\n"
           "response was printed (also when it denies), 1 when the input is not an\n"
           "AdmissionReview.\n",
@@ -348,10 +362,55 @@ out:
     return rc;
 }
 
+/* Usage errors among --review, --check, --strict, --in-place and -o; 0 when consistent. */
+static int mutate_mode_conflict(int review, int check, int strict, int in_place, const char *file,
+                                const char *output)
+{
+    const char *why = NULL;
+    if (review && (check || in_place))
+        why = "--review does not combine with --check or --in-place";
+    else if (check && in_place)
+        why = "--check does not combine with --in-place";
+    else if (strict && !check)
+        why = "--strict needs --check";
+    else if (check && strcmp(output, "preserve") == 0)
+        why = "--check prints the preview: -o yaml or json only";
+    else if (in_place && strcmp(output, "json") == 0)
+        why = "--in-place keeps the file's YAML: -o json does not apply";
+    else if (in_place && strcmp(file, "-") == 0)
+        why = "--in-place needs a file, not standard input";
+    if (why == NULL)
+        return 0;
+    fprintf(stderr, "gomemlimit-webhook mutate: %s\n", why);
+    return -1;
+}
+
+/* --check, -o preserve and --in-place (cli_check.h): read the input, hand it over. */
+static int mutate_issue10(const gmw_config *cfg, const char *path, const char *ns, int check,
+                          int strict, int in_place, const char *output)
+{
+    char err[512];
+    char *buf = NULL;
+    size_t len = 0;
+    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    int rc;
+
+    if (read_input(path, MUTATE_MAX_MANIFEST_BYTES, &buf, &len, err, sizeof(err)) != 0) {
+        fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
+        return MUTATE_EXIT_FAIL;
+    }
+    if (check)
+        rc = gmw_cli_check(cfg, buf, len, shown, ns, strict != 0, strcmp(output, "json") == 0);
+    else
+        rc = gmw_cli_edit(cfg, buf, len, path, ns, in_place != 0);
+    free(buf);
+    return rc;
+}
+
 int gmw_cmd_mutate(int argc, char **argv)
 {
     const char *file = NULL, *config_path = NULL, *ns = NULL, *output = "yaml";
-    int review = 0;
+    int review = 0, check = 0, strict = 0, in_place = 0;
     gmw_config cfg;
     char err[GMW_CONFIG_ERR];
     int opt;
@@ -378,6 +437,15 @@ int gmw_cmd_mutate(int argc, char **argv)
         case 'r':
             review = 1;
             break;
+        case 'C':
+            check = 1;
+            break;
+        case 'S':
+            strict = 1;
+            break;
+        case 'I':
+            in_place = 1;
+            break;
         case 'h':
             mutate_usage(stdout);
             return MUTATE_EXIT_OK;
@@ -400,10 +468,14 @@ int gmw_cmd_mutate(int argc, char **argv)
         return usage_error();
     }
     output_format format = OUTPUT_YAML;
-    if (output_format_parse(output, &format) != 0) {
-        fprintf(stderr, "gomemlimit-webhook mutate: -o must be yaml or json, not '%s'\n", output);
+    bool preserve = strcmp(output, "preserve") == 0;
+    if (!preserve && output_format_parse(output, &format) != 0) {
+        fprintf(stderr, "gomemlimit-webhook mutate: -o must be yaml, json or preserve, not '%s'\n",
+                output);
         return MUTATE_EXIT_USAGE;
     }
+    if (mutate_mode_conflict(review, check, strict, in_place, file, output) != 0)
+        return MUTATE_EXIT_USAGE;
     if (review && ns != NULL) {
         fputs("gomemlimit-webhook mutate: --namespace does not apply to --review (the review"
               " carries request.namespace)\n",
@@ -422,5 +494,7 @@ int gmw_cmd_mutate(int argc, char **argv)
 
     if (review)
         return mutate_review(&cfg, file);
+    if (check || in_place || preserve)
+        return mutate_issue10(&cfg, file, ns, check, strict, in_place, output);
     return mutate_manifests(&cfg, file, ns, format);
 }

@@ -264,6 +264,7 @@ static int read_namespaces(cfg_ctx *c, const char *key, const yaml_node_t *n)
 
 static const char *const request_policy_words[] = {"match", "limit", "keep"};
 static const char *const invalid_mode_words[] = {"deny", "warn"};
+static const char *const preview_mode_words[] = {"dry-run", "always", "off"};
 static const char *const log_level_words[] = {"debug", "info", "warn", "error"};
 static const char *const pull_policy_words[] = {"Always", "IfNotPresent", "Never"};
 static const char *const default_excludes[] = {"kube-system", "kube-public", "kube-node-lease"};
@@ -372,6 +373,12 @@ static const cfg_key top_section[] = {
      FIELD(invalid_annotations),
      .words = WORDS(invalid_mode_words),
      .def = GMW_INVALID_DENY},
+    {.name = "preview",
+     .path = "preview",
+     .kind = KEY_ENUM,
+     FIELD(preview),
+     .words = WORDS(preview_mode_words),
+     .def = GMW_PREVIEW_DRY_RUN},
     {.name = "shim",
      .path = "shim",
      .kind = KEY_MAP,
@@ -827,5 +834,12 @@ const char *gmw_log_level_name(gmw_log_level l)
 {
     if ((size_t)l < COUNT(log_level_words))
         return log_level_words[l];
+    return "unknown";
+}
+
+const char *gmw_preview_mode_name(gmw_preview_mode m)
+{
+    if ((size_t)m < COUNT(preview_mode_words))
+        return preview_mode_words[m];
     return "unknown";
 }

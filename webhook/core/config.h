@@ -10,6 +10,7 @@
  *   minLimit: 16Mi          # smaller memory limits are skipped (Kubernetes quantity)
  *   excludeNamespaces: [kube-system, kube-public, kube-node-lease]
  *   invalidAnnotations: deny  # deny | warn
+ *   preview: dry-run        # dry-run | always | off: workload preview warnings (/validate)
  *   shim:
  *     enabled: false
  *     image: "gomemlimit-webhook:0.1.0"     # image holding /gomemlimit-shim (imageref.h)
@@ -44,6 +45,8 @@
 
 typedef enum { GMW_REQUEST_MATCH = 0, GMW_REQUEST_LIMIT, GMW_REQUEST_KEEP } gmw_request_policy;
 typedef enum { GMW_INVALID_DENY = 0, GMW_INVALID_WARN } gmw_invalid_mode;
+/* /validate preview warnings: only for request.dryRun (default), always, or never. */
+typedef enum { GMW_PREVIEW_DRY_RUN = 0, GMW_PREVIEW_ALWAYS, GMW_PREVIEW_OFF } gmw_preview_mode;
 typedef enum { GMW_LOG_DEBUG = 0, GMW_LOG_INFO, GMW_LOG_WARN, GMW_LOG_ERROR } gmw_log_level;
 
 #define GMW_CONFIG_MAX_EXCLUDES 64
@@ -70,6 +73,7 @@ typedef struct {
     char exclude_namespaces[GMW_CONFIG_MAX_EXCLUDES][64];
     size_t exclude_count;          /* default 3: kube-system, kube-public, kube-node-lease */
     gmw_invalid_mode invalid_annotations;
+    gmw_preview_mode preview;      /* default dry-run */
     bool shim_enabled;             /* default false */
     char shim_image[GMW_CONFIG_STR];        /* default "gomemlimit-webhook:<version>" */
     char shim_pull_policy[16];     /* default "IfNotPresent" */
@@ -108,5 +112,6 @@ bool gmw_config_namespace_excluded(const gmw_config *cfg, const char *ns);
 /* Names for enums, as written in the config file ("match", "warn", "info"...). */
 const char *gmw_request_policy_name(gmw_request_policy p);
 const char *gmw_log_level_name(gmw_log_level l);
+const char *gmw_preview_mode_name(gmw_preview_mode m);
 
 #endif

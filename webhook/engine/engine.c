@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advice.h"
 #include "annotations.h"
 #include "jsonpatch.h"
 #include "memlimit.h"
@@ -44,6 +45,7 @@ typedef struct {
     bool pod_resources_warned;
     bool shim_used;
     bool oom;
+    json_t *advised; /* container name -> ratio (x 10000) of the webhook's GOMEMLIMIT, or 0 */
 } engine_ctx;
 
 /* Append "item" to a comma-separated list capped at AUDIT_MAX (silently truncated). */
@@ -598,6 +600,10 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     target tg;
     container_plan plan;
 
+    const char *raw_name = json_string_value(json_object_get(container, "name"));
+    if (raw_name != NULL && gmw_annotations_selects(&c->ann, raw_name) &&
+        json_object_set_new(c->advised, raw_name, json_integer(0)) != 0)
+        c->oom = true;
     if (!resolve_target(c, container, &tg))
         return;
     memset(&plan, 0, sizeof plan);
@@ -611,6 +617,10 @@ static void process_container(engine_ctx *c, const json_t *container, const char
     plan_env(c, &tg, cpath, &plan);
     warn_env_from(c, &tg, container, &plan);
     plan_requests(c, &tg, container, cpath, &plan);
+    /* the advice (advise) judges the webhook's ratio, not the rounded bytes */
+    if (raw_name != NULL && plan.gml.state != ENV_USER && !tg.from_memory_limit &&
+        json_object_set_new(c->advised, raw_name, json_integer(tg.ratio)) != 0)
+        c->oom = true;
     record_plan(c, &tg, &plan);
     warn_change(c, &tg, &plan);
     plan_shim(c, &tg, container, cpath, &plan);
@@ -683,6 +693,42 @@ static void process_containers(engine_ctx *c, const json_t *spec)
             continue;
         process_container(c, ct, path);
     }
+}
+
+/*
+ * The pitfall advice (advice.h) for every container process_container looked at, judged on
+ * the containers as they will run: a copy of the spec with the container ops applied (only
+ * /spec ops exist at this point: status and shim ops come later).
+ */
+static void advise(engine_ctx *c, const json_t *spec)
+{
+    static const char *const lists[] = {"containers", "initContainers"};
+    char err[128];
+    if (json_object_size(c->advised) == 0)
+        return;
+    json_t *after = json_pack("{s:o}", "spec", json_deep_copy(spec));
+    if (after == NULL) {
+        c->oom = true;
+        return;
+    }
+    if (json_array_size(c->res->patch) > 0 &&
+        gmw_jsonpatch_apply(after, c->res->patch, err, sizeof err) != 0) {
+        c->oom = true; /* our own ops on our own copy: only allocation can fail */
+        json_decref(after);
+        return;
+    }
+    for (size_t l = 0; l < 2; l++) {
+        size_t i;
+        json_t *ct;
+        json_array_foreach(json_object_get(json_object_get(after, "spec"), lists[l]), i, ct)
+        {
+            const json_t *r =
+                json_object_get(c->advised, json_string_value(json_object_get(ct, "name")));
+            if (json_is_object(ct) && r != NULL)
+                gmw_advice_container(&c->warnings, ct, (uint32_t)json_integer_value(r));
+        }
+    }
+    json_decref(after);
 }
 
 /* Record every container of the pod as skipped for `reason` (no status, no warning). */
@@ -850,6 +896,7 @@ static void decide(engine_ctx *c, const char *ns)
                                        "annotation gomemlimit.io/inject=false");
     check_names(c, spec);
     process_containers(c, spec);
+    advise(c, spec);
     write_status(c);
     if (c->shim_used && gmw_shim_patch_pod(c->res->patch, c->pod, c->cfg) != 0)
         c->oom = true;
@@ -881,7 +928,8 @@ int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *
     c->res = res;
     gmw_warnings_init(&c->warnings);
     c->new_status = json_object();
-    if (c->new_status == NULL)
+    c->advised = json_object();
+    if (c->new_status == NULL || c->advised == NULL)
         goto fail;
 
     decide(c, ns);
@@ -906,6 +954,7 @@ fail:
         gmw_warnings_free(&c->warnings);
         json_decref(c->own_status);
         json_decref(c->new_status);
+        json_decref(c->advised);
         free(c);
     }
     return rc;

@@ -20,8 +20,8 @@ static const char *const op_names[GMW_OP_COUNT] = {"CREATE", "UPDATE", "DELETE",
                                                    "unknown"};
 static const char *const result_names[GMW_RESULT_COUNT] = {"patched", "allowed", "denied",
                                                            "ignored", "error"};
-static const char *const route_names[GMW_ROUTE_COUNT] = {"/mutate", "/healthz", "/readyz",
-                                                         "/metrics", "other"};
+static const char *const route_names[GMW_ROUTE_COUNT] = {"/mutate",  "/healthz",  "/readyz",
+                                                         "/metrics", "/validate", "other"};
 static const char *const reload_names[GMW_RELOAD_COUNT] = {"failure", "success"};
 static const unsigned tracked_codes[GMW_METRICS_CODES] = {200, 400, 404, 405, 408,
                                                           413, 415, 431, 500, 503};

@@ -63,6 +63,7 @@ typedef enum {
     GMW_ROUTE_HEALTHZ,
     GMW_ROUTE_READYZ,
     GMW_ROUTE_METRICS,
+    GMW_ROUTE_VALIDATE,
     GMW_ROUTE_OTHER,
     GMW_ROUTE_COUNT
 } gmw_metric_route;

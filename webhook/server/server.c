@@ -21,6 +21,7 @@
 #include "listen_socket.h"
 #include "log.h"
 #include "review.h"
+#include "validate.h"
 #include "tlsstore.h"
 
 /* A reference-counted, immutable config snapshot. */
@@ -73,6 +74,7 @@ typedef struct {
     bool body_complete; /* phase 3 reached: requestTimeout no longer applies */
     bool timed_out;     /* aborted for requestTimeout (already logged and counted) */
     struct timespec start;
+    gmw_metric_route route; /* GMW_ROUTE_MUTATE or GMW_ROUTE_VALIDATE */
 } mutate_req;
 
 /* After a request body this large, freed memory is handed back to the system. */
@@ -314,6 +316,7 @@ static const route_def routes[] = {
     {"/healthz", GMW_ROUTE_HEALTHZ, ROUTE_GET},
     {"/readyz", GMW_ROUTE_READYZ, ROUTE_GET},
     {"/metrics", GMW_ROUTE_METRICS, ROUTE_GET},
+    {"/validate", GMW_ROUTE_VALIDATE, ROUTE_POST_REVIEW},
 };
 
 /* The route serving url (exact match), or NULL. */
@@ -374,22 +377,27 @@ static enum MHD_Result serve_get(gmw_server *srv, struct MHD_Connection *c, gmw_
 }
 
 /* Log and count one answered AdmissionReview. */
-static void record_admission(gmw_server *srv, const gmw_review_outcome *o, unsigned code,
-                             double seconds, const char *error)
+static void record_admission(gmw_server *srv, gmw_metric_route route, const gmw_review_outcome *o,
+                             unsigned code, double seconds, const char *error)
 {
     gmw_metric_op op = gmw_metrics_op_from_string(o != NULL ? o->operation : NULL);
     gmw_metric_result res = gmw_metrics_result_of(o);
-    gmw_metrics_admission(srv->metrics, op, res, seconds);
-    if (o != NULL)
+    /* /validate (workload previews) is logged and counted in http_requests_total only:
+     * the admission, injection and container series stay about Pods */
+    if (route == GMW_ROUTE_MUTATE)
+        gmw_metrics_admission(srv->metrics, op, res, seconds);
+    if (o != NULL && route == GMW_ROUTE_MUTATE)
         gmw_metrics_injection(srv->metrics, o->ns, res); /* counts Pod CREATEs only */
-    if (o != NULL) {
+    if (o != NULL && route == GMW_ROUTE_MUTATE) {
         size_t n = o->container_count < GMW_MAX_CONTAINER_OUTCOMES ? o->container_count
                                                                    : GMW_MAX_CONTAINER_OUTCOMES;
         for (size_t i = 0; i < n; i++)
             gmw_metrics_container(srv->metrics, o->containers[i].action, o->containers[i].reason);
     }
-    gmw_log_field f[9];
+    gmw_log_field f[10];
     size_t nf = 0;
+    if (route == GMW_ROUTE_VALIDATE)
+        f[nf++] = GMW_LOG_STR("route", "/validate");
     if (o != NULL) {
         f[nf++] = GMW_LOG_STR("uid", o->uid);
         f[nf++] = GMW_LOG_STR("namespace", o->ns);
@@ -415,7 +423,7 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
                  (long long)s->cfg.max_body_bytes);
         snap_release(s);
         gmw_log_fields(GMW_LOG_WARN, "request body too large", NULL, 0);
-        return respond_error(srv, c, GMW_ROUTE_MUTATE, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL, true);
+        return respond_error(srv, c, req->route, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL, true);
     }
     config_snap *s = snap_acquire(srv);
     char *resp = NULL;
@@ -426,8 +434,9 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
         snap_release(s);
         return MHD_NO;
     }
-    int rc = gmw_review_handle(&s->cfg, gmw_dynbuf_ptr(&req->body), gmw_dynbuf_len(&req->body),
-                               &resp, &resp_len, outcome, err, sizeof err);
+    int rc = (req->route == GMW_ROUTE_VALIDATE ? gmw_validate_handle : gmw_review_handle)(
+        &s->cfg, gmw_dynbuf_ptr(&req->body), gmw_dynbuf_len(&req->body), &resp, &resp_len,
+        outcome, err, sizeof err);
     unsigned request_timeout = s->cfg.request_timeout_s;
     snap_release(s);
     gmw_dynbuf_free(&req->body);
@@ -441,8 +450,8 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
             snprintf(err, sizeof err, "out of memory");
         else if (err[0] == '\0')
             snprintf(err, sizeof err, "not an AdmissionReview");
-        record_admission(srv, NULL, status, secs, err);
-        ret = respond_error(srv, c, GMW_ROUTE_MUTATE, status, err, NULL, false);
+        record_admission(srv, req->route, NULL, status, secs, err);
+        ret = respond_error(srv, c, req->route, status, err, NULL, false);
     } else {
         struct MHD_Response *r =
             MHD_create_response_from_buffer(resp_len, resp, MHD_RESPMEM_MUST_FREE);
@@ -456,8 +465,8 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
             MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
         ret = MHD_queue_response(c, MHD_HTTP_OK, r);
         MHD_destroy_response(r);
-        gmw_metrics_http(srv->metrics, GMW_ROUTE_MUTATE, MHD_HTTP_OK);
-        record_admission(srv, outcome, MHD_HTTP_OK, secs, NULL);
+        gmw_metrics_http(srv->metrics, req->route, MHD_HTTP_OK);
+        record_admission(srv, req->route, outcome, MHD_HTTP_OK, secs, NULL);
     }
     if (request_timeout != 0 && secs > (double)request_timeout)
         gmw_log(GMW_LOG_WARN, "request took %.3fs, longer than requestTimeout %us", secs,
@@ -535,6 +544,7 @@ static enum MHD_Result begin_review(gmw_server *srv, struct MHD_Connection *c,
     if (req == NULL)
         return MHD_NO;
     req->srv = srv;
+    req->route = route->metric;
     req->too_large = discard;
     req->drain_limit = GMW_BODY_DRAIN_MAX + (discard ? (size_t)max_body : 0);
     req->request_timeout_s = request_timeout;
@@ -595,7 +605,7 @@ static enum MHD_Result receive_body(gmw_server *srv, struct MHD_Connection *c, m
         if (req->discarded > req->drain_limit) {
             gmw_log_fields(GMW_LOG_WARN, "request body far over maxBody: closing the connection",
                            NULL, 0);
-            gmw_metrics_http(srv->metrics, GMW_ROUTE_MUTATE, MHD_HTTP_CONTENT_TOO_LARGE);
+            gmw_metrics_http(srv->metrics, req->route, MHD_HTTP_CONTENT_TOO_LARGE);
             return MHD_NO;
         }
     }

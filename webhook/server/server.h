@@ -4,6 +4,8 @@
  * Routes:
  *   POST /mutate    AdmissionReview in, AdmissionReview out (gmw_review_handle);
  *                   a query string (?timeout=10s) is accepted and ignored
+ *   POST /validate  workloads: preview warnings or the Pod denial, never a patch
+ *                   (gmw_validate_handle, validate.h)
  *   GET  /healthz   200 while the process runs
  *   GET  /readyz    200 when a certificate and a config are loaded and no shutdown
  *                   has begun, else 503

@@ -109,6 +109,7 @@ defaults:
 minLimit: {{ $c.minLimit | quote }}
 excludeNamespaces: {{ include "gmw.excludedNamespaces" . }}
 invalidAnnotations: {{ $c.invalidAnnotations }}
+preview: {{ $c.preview }}
 shim:
   enabled: {{ $c.shim.enabled }}
   image: {{ default (include "gmw.image" .) $c.shim.image | quote }}
@@ -164,4 +165,40 @@ capabilities:
   drop: ["ALL"]
 seccompProfile:
   type: RuntimeDefault
+{{- end }}
+
+{{/*
+Who is sent to the webhooks: namespaceSelector, objectSelector and matchConditions, shared by
+the MutatingWebhookConfiguration (Pods) and the ValidatingWebhookConfiguration (workloads) so
+the two always select the same namespaces. Rendered at column 0; include with nindent 4.
+*/}}
+{{- define "gmw.webhookSelectors" -}}
+namespaceSelector:
+  matchExpressions:
+    # Never the system namespaces, nor the webhook's own namespace.
+    - key: kubernetes.io/metadata.name
+      operator: NotIn
+      values: {{ include "gmw.excludedNamespaces" . }}
+    {{- if eq .Values.injection.mode "opt-in" }}
+    # injection.mode=opt-in: only namespaces labelled gomemlimit.io/injection=enabled.
+    - key: gomemlimit.io/injection
+      operator: In
+      values: ["enabled"]
+    {{- else }}
+    # injection.mode=opt-out: a namespace labelled gomemlimit.io/injection=disabled opts out.
+    - key: gomemlimit.io/injection
+      operator: NotIn
+      values: ["disabled"]
+    {{- end }}
+    {{- with .Values.webhook.namespaceSelectorExpressions }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- with .Values.webhook.objectSelector }}
+objectSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.webhook.matchConditions }}
+matchConditions:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}

@@ -51,6 +51,7 @@ static void assert_defaults(const gmw_config *cfg)
     assert_int_equal(cfg->shutdown_grace_s, 20);
     assert_int_equal(cfg->max_body_bytes, 8 * MiB);
     assert_int_equal(cfg->log_level, GMW_LOG_INFO);
+    assert_int_equal(cfg->preview, GMW_PREVIEW_DRY_RUN);
 }
 
 static void test_defaults(void **state)
@@ -107,6 +108,10 @@ static void test_every_key(void **state)
     assert_true(gmw_config_namespace_excluded(&cfg, "monitoring"));
     assert_false(gmw_config_namespace_excluded(&cfg, "kube-public")); /* replaced */
     assert_int_equal(cfg.invalid_annotations, GMW_INVALID_WARN);
+    assert_int_equal(cfg.preview, GMW_PREVIEW_ALWAYS);
+    assert_string_equal(gmw_preview_mode_name(cfg.preview), "always");
+    assert_string_equal(gmw_preview_mode_name(GMW_PREVIEW_OFF), "off");
+    assert_string_equal(gmw_preview_mode_name((gmw_preview_mode)9), "unknown");
     assert_true(cfg.shim_enabled);
     assert_string_equal(cfg.shim_image, "registry.example.com/gomemlimit-webhook:0.1.0");
     assert_string_equal(cfg.shim_pull_policy, "Always");
@@ -226,7 +231,7 @@ typedef struct {
 static const error_case exact_errors[] = {
     {"defaults:\n  ratio: 0.9\nratoi: 1\n",
      "t.yaml:3:1: unknown key 'ratoi' in the top level (allowed: defaults, minLimit, "
-     "excludeNamespaces, invalidAnnotations, shim, listen, tls, threads, connectionLimit, "
+     "excludeNamespaces, invalidAnnotations, preview, shim, listen, tls, threads, connectionLimit, "
      "perIpConnectionLimit, headerTimeout, idleTimeout, requestTimeout, shutdownGracePeriod, "
      "maxBody, logLevel)"},
     {"defaults:\n  ratio: 0.9\n  gogcc: 50\n",
@@ -245,6 +250,8 @@ static const error_case exact_errors[] = {
      "e.g. \"100\""},
     {"defaults:\n  requestPolicy: Match\n",
      "t.yaml:2:18: defaults.requestPolicy: unknown value 'Match' (allowed: match, limit, keep)"},
+    {"preview: dryRun\n",
+     "t.yaml:1:10: preview: unknown value 'dryRun' (allowed: dry-run, always, off)"},
     {"invalidAnnotations: ignore\n",
      "t.yaml:1:21: invalidAnnotations: unknown value 'ignore' (allowed: deny, warn)"},
     {"logLevel: verbose\n",
@@ -483,6 +490,7 @@ static void test_docs_example(void **state)
         "\nminLimit:",
         "\nexcludeNamespaces:",
         "\ninvalidAnnotations:",
+        "\npreview:",
         "\nshim:",
         "\n  enabled:",
         "\n  image:",

@@ -605,7 +605,10 @@ static void test_request_keep(void **state)
         "'spec':{'containers':[{'name':'a','env':[],"
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'1Mi'}}}]}}");
     assert_int_equal(json_array_size(res.patch), 3); /* GOMEMLIMIT, GOGC, status */
-    assert_false(warning_with("requests.memory", (const char *)NULL));
+    assert_false(warning_with("requests.memory 1Mi -> ", (const char *)NULL));
+    /* issue 10: a request far below GOMEMLIMIT is advised against */
+    assert_warning_exact("gomemlimit: container a: advice: requests.memory 1Mi < GOMEMLIMIT/2: "
+                         "evicted first; raise the request");
 }
 
 static void test_pod_level_resources(void **state)
@@ -619,7 +622,8 @@ static void test_pod_level_resources(void **state)
     assert_int_equal(json_array_size(res.patch), 5); /* 2 x (GOMEMLIMIT, GOGC) + status */
     ASSERT_WARNING(
         "pod has spec.resources: container requests.memory left unchanged (policy match)");
-    assert_false(warning_with("requests.memory 1Mi", (const char *)NULL));
+    assert_false(warning_with("requests.memory 1Mi -> ", (const char *)NULL));
+    ASSERT_WARNING("container b: advice: requests.memory 1Mi < GOMEMLIMIT/2");
 }
 
 static void test_request_invalid(void **state)
@@ -677,15 +681,28 @@ static void test_user_gomemlimit_malformed(void **state)
         "'resources':{'limits':{'memory':'1Gi'}}}]}}");
     assert_warning_exact("gomemlimit: GOMEMLIMIT=\"xxxxxxxxxxxxxxxxxxxxx...\" is malformed for Go, "
                          "use e.g. 400MiB: container a234567890123456789...");
-    static const char *const good[] = {"400MiB", "1073741824", "1GiB", "off", "0", "5B", "5KiB"};
+    /* accepted by Go; the only warning is the advice of issue 10, when one applies */
+    static const struct {
+        const char *value, *advice;
+    } good[] = {
+        {"400MiB", NULL},
+        {"off", NULL},
+        {"1073741824", "GOMEMLIMIT=1073741824 is 100% of limit 1Gi, GC thrashes"},
+        {"1GiB", "GOMEMLIMIT=1GiB is 100% of limit 1Gi, GC thrashes"},
+        {"0", "GOMEMLIMIT=0 leaves almost no heap"},
+        {"5B", "GOMEMLIMIT=5B leaves almost no heap"},
+        {"5KiB", "GOMEMLIMIT=5KiB leaves almost no heap"},
+    };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         char pod[512];
         snprintf(pod, sizeof pod,
                  "{'spec':{'containers':[{'name':'a','env':[{'name':'GOMEMLIMIT','value':'%s'},"
                  "{'name':'GOGC','value':'100'}],'resources':{'limits':{'memory':'1Gi'}}}]}}",
-                 good[i]);
+                 good[i].value);
         run(pod);
-        assert_int_equal(json_array_size(res.warnings), 0);
+        assert_int_equal(json_array_size(res.warnings), good[i].advice != NULL);
+        if (good[i].advice != NULL)
+            ASSERT_WARNING(good[i].advice);
         assert_no_patch(); /* both user values: nothing to do, no status */
     }
 }
@@ -705,7 +722,10 @@ static void test_user_value_from(void **state)
         "{'resourceFieldRef':{'resource':'limits.memory'}}},{'name':'GOGC','value':'50'}],"
         "'resources':{'limits':{'memory':'1Gi'}}}]}}");
     assert_no_patch();
-    assert_int_equal(json_array_size(res.warnings), 0);
+    /* issue 10: limits.memory itself is 100 % of the limit */
+    assert_int_equal(json_array_size(res.warnings), 1);
+    assert_warning_exact("gomemlimit: container a: advice: GOMEMLIMIT=limits.memory is 100% of "
+                         "limit 1Gi, GC thrashes; leave 5-10% headroom");
     assert_outcome(0, "a", "unchanged", "user-value");
 }
 

@@ -1,0 +1,36 @@
+/*
+ * cli_check.h - `mutate --check` and `mutate [--in-place]` with the text-preserving
+ * rewrite: the parts of `mutate` added by issue 10, called by cli_mutate.c once the input
+ * is read. Each returns the command's exit code and prints its own messages.
+ */
+#ifndef GMW_CLI_CHECK_H
+#define GMW_CLI_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+#define GMW_CHECK_EXIT_OK 0
+#define GMW_CHECK_EXIT_FAIL 1
+
+/*
+ * --check: preview every Pod and workload of the manifests in buf[0..len) (`shown` names
+ * the input in messages; ns overrides the namespace when non-NULL). Text: one line per
+ * preview warning, "Kind/name: warning", on stdout; JSON (as_json): an array with one
+ * record per container (docs/cli.md). Exit 0 when nothing is wrong; 1 when a Pod would be
+ * denied, a container would abort at start (malformed GOMEMLIMIT), the input cannot be
+ * read, or (strict) any advice warning was given.
+ */
+int gmw_cli_check(const gmw_config *cfg, const char *buf, size_t len, const char *shown,
+                  const char *ns, bool strict, bool as_json);
+
+/*
+ * The text-preserving rewrite of a YAML manifest file (yamledit.h): print the result on
+ * stdout, or (in_place) replace the file at `path` atomically. Exit 0, or 1 when an object
+ * is denied (the file is then left as it was) or the input is not YAML that can be edited.
+ */
+int gmw_cli_edit(const gmw_config *cfg, const char *buf, size_t len, const char *path,
+                 const char *ns, bool in_place);
+
+#endif
