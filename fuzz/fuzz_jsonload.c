@@ -2,8 +2,8 @@
  * fuzz_jsonload.c - libFuzzer target: gmw_json_loadb (the hot-path scanner with jansson as
  * the fallback) against jansson's json_loadb on arbitrary bytes, and gmw_json_write against
  * json_dumps on every tree jansson builds. Any difference in verdict, tree, error or text aborts
- * (tests/unit/core/jsonload_diff.h). Build with -DGMW_BUILD_FUZZ=ON (clang), run:
- * build-fuzz/fuzz_jsonload -max_total_time=60 fuzz/corpus/jsonload
+ * (tests/unit/core/jsonload_diff.h). Built and run with the others by fuzz/run.sh (GMW_FUZZ=ON,
+ * clang): fuzz/run.sh 60 jsonload. Replayed over fuzz/seeds/jsonload by ctest fuzz_replay_jsonload.
  */
 #include <stdint.h>
 #include <stdio.h>

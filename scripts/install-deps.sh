@@ -14,6 +14,7 @@ PACKAGES=(
   clang-tidy cppcheck
   prometheus
   wrk nghttp2-client valgrind
+  clang libclang-rt-dev   # fuzz/: libFuzzer + ASan/UBSan runtimes (fuzz/run.sh)
 )
 # Node.js: any node+npm on PATH will do (some machines carry a vendor build whose nodejs
 # package bundles npm, so Debian's npm package cannot be installed beside it).

@@ -4,7 +4,7 @@
 # BUILD_DIR holds compile_commands.json (CMAKE_EXPORT_COMPILE_COMMANDS is ON in every
 # build dir; configure with GMW_BUILD_TESTS=ON so the test sources are in it).
 #
-# Checked: webhook/*/*.c (every layer and the shim), tests/unit/*/*.c, tests/shim/*.c.
+# Checked: webhook/*/*.c (every layer and the shim), tests/unit/*/*.c, tests/shim/*.c, fuzz/*.c.
 #   clang-tidy: the checks of the root .clang-tidy (all of them errors), files in parallel
 #               (GMW_LINT_JOBS, default nproc).
 #   cppcheck:   warning, performance and portability checks (errors always), C11.
@@ -29,7 +29,7 @@ case $what in cppcheck | clang-tidy | clang-format | all) ;; *)
 esac
 
 shopt -s nullglob
-files=(webhook/*/*.c tests/unit/*/*.c tests/shim/*.c)
+files=(webhook/*/*.c tests/unit/*/*.c tests/shim/*.c fuzz/*.c)
 tmp=$(mktemp -d /tmp/gmw-lint-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -61,7 +61,7 @@ EOF
 run_cppcheck() {
     need cppcheck
     local incs=() d
-    for d in webhook/*/ tests/unit/; do incs+=(-I "${d%/}"); done
+    for d in webhook/*/ tests/unit/ fuzz/; do incs+=(-I "${d%/}"); done
     local opts=(--quiet --inline-suppr --enable=warning,performance,portability --std=c11
         --error-exitcode=1 "${incs[@]}" --suppress=missingIncludeSystem)
     canary

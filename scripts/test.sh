@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # test.sh: install what is missing, build, and run every test twice: once in a normal
-# build and once under AddressSanitizer + UndefinedBehaviorSanitizer.
+# build and once under AddressSanitizer + UndefinedBehaviorSanitizer; in between, a short
+# run of every fuzz target (fuzz/run.sh).
 #   scripts/test.sh            everything
 #   GMW_SKIP_ASAN=1 ...        skip the sanitizer pass (local iteration only)
+#   GMW_SKIP_FUZZ=1 ...        skip the fuzz smoke run (7 targets x 30 s; local iteration only)
+#   GMW_FUZZ_SECONDS=N ...     seconds per fuzz target (default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -14,6 +17,13 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 echo "== tests (release)"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 900
+
+if [ "${GMW_SKIP_FUZZ:-0}" != 1 ]; then
+  # Smoke run: every libFuzzer target for 30 s (clang build in build-fuzz/), then the review
+  # corpus re-checked with python3-jsonpatch; fuzz/README.md has the long run.
+  echo "== fuzz (smoke, ${GMW_FUZZ_SECONDS:-30} s per target)"
+  GMW_BIN=build/gomemlimit-webhook fuzz/run.sh "${GMW_FUZZ_SECONDS:-30}"
+fi
 
 if [ "${GMW_SKIP_ASAN:-0}" != 1 ]; then
   echo "== build (ASan+UBSan)"

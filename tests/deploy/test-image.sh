@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # test-image.sh: build the Dockerfile for real and run the image under a memory limit.
 #
-# There is no Docker engine here: shared/tools/oci-build-and-run.sh builds with podman/buildah
-# (daemonless, private storage under $WORK, a debootstrap Debian 12 base image tagged
-# debian:12 for the build stage; the final stage is FROM scratch) and runs the result.
-# INSTALL=1 lets it apt-get podman, buildah, runc and debootstrap the first time. The base
-# image archive and the layer cache stay in WORK=/tmp/oci-build, so later runs only rebuild
-# changed layers.
+# scripts/build-image.sh builds it: with Docker when a working engine is present, else with
+# rootful podman/buildah (private storage under $GMW_OCI_WORK, a debootstrap Debian 12 base
+# image tagged debian:12 for the build stage; the final stage is FROM scratch). It apt-installs
+# podman, buildah, runc and debootstrap the first time. The base image archive and the layer
+# cache stay in GMW_OCI_WORK=/tmp/oci-build, so later runs only rebuild changed layers.
 #
 # Checks: the build (which runs the CMake build and the unit tests inside) succeeds; the image
 # holds exactly the webhook, the shim, the libraries `ldd` lists for that webhook, passwd/group
@@ -18,98 +17,116 @@
 # the webhook's init container runs) copies a working shim into a volume; the image config
 # has the numeric user, ENTRYPOINT and CMD. Prints the time of each step and the image size.
 #
-# Needs root (rootful podman) and Debian's apt mirror; without them it fails, it does not skip.
-#   GMW_OCI_TOOL=path   the build-and-run script (default: ../shared/tools/oci-build-and-run.sh)
-#   GMW_OCI_WORK=dir    its state directory (default /tmp/oci-build)
+# Needs root (rootful podman) and Debian's apt mirror, or a Docker engine; without them it
+# fails, it does not skip.
+#   GMW_OCI_ENGINE=auto|docker|podman   (scripts/build-image.sh)
+#   GMW_OCI_WORK=dir    podman state directory (default /tmp/oci-build)
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-cd "$GMW_SRC_DIR"
-TOOL=${GMW_OCI_TOOL:-$GMW_SRC_DIR/../shared/tools/oci-build-and-run.sh}
-WORK=${GMW_OCI_WORK:-/tmp/oci-build}
+cd "$GMW_SRC_DIR" || exit 1
+BUILD_IMAGE=$GMW_SRC_DIR/scripts/build-image.sh
+export GMW_OCI_WORK=${GMW_OCI_WORK:-/tmp/oci-build}
 TAG=localhost/gomemlimit-webhook:test
 MEM=256m
+LOG=$GMW_OCI_WORK.build.log
 
-[ "$(id -u)" = 0 ] || { echo "test-image: needs root for rootful podman"; exit 1; }
-[ -f "$TOOL" ] || { echo "test-image: $TOOL not found (set GMW_OCI_TOOL)"; exit 1; }
+# The engine and the storage build-image.sh uses, for the commands below.
+eval "$("$BUILD_IMAGE" --env)" || { echo "test-image: $BUILD_IMAGE --env failed"; exit 1; }
+ENGINE=$GMW_OCI_ENGINE
+echo "  engine: $ENGINE"
+if [ "$ENGINE" = podman ] && [ "$(id -u)" != 0 ]; then
+    echo "test-image: needs root for rootful podman (or a Docker engine)"; exit 1
+fi
 
 t_start=$(date +%s)
 lap() { echo "  [time] $1: $(( $(date +%s) - $2 ))s"; }
 scratch=$(mktemp -d)
 server=""
 cleanup() {
-    [ -n "$server" ] && podman rm -f "$server" >/dev/null 2>&1
-    [ -n "${mnt:-}" ] && podman image unmount "$TAG" >/dev/null 2>&1
+    [ -n "$server" ] && "$ENGINE" rm -f "$server" >/dev/null 2>&1
     rm -rf "$scratch"
 }
 trap cleanup EXIT
 
 section "build the Dockerfile and run 'version' under --memory $MEM"
 t0=$(date +%s)
-if INSTALL=1 WORK=$WORK RUN_MEMORY=$MEM bash "$TOOL" -t "$TAG" . -- version > "$WORK.build.log" 2>&1; then
-    pass "podman build + run succeeded"
+if "$BUILD_IMAGE" -t "$TAG" . > "$LOG" 2>&1 &&
+    "$BUILD_IMAGE" --run -t "$TAG" --memory "$MEM" -- version >> "$LOG" 2>&1; then
+    pass "$ENGINE build + run succeeded"
 else
-    fail "podman build or run failed (last lines of $WORK.build.log):"
-    tail -40 "$WORK.build.log"
+    fail "$ENGINE build or run failed (last lines of $LOG):"
+    tail -40 "$LOG"
     finish; exit 1
 fi
 lap "build + first run" "$t0"
-grep '^\[timing\]' "$WORK.build.log" | sed 's/^/  /'
+grep '^\[timing\]' "$LOG" | sed 's/^/  /'
 # The unit tests ran in this build, or the layer of the RUN step that runs them came from the
 # cache (a RUN step whose command fails never produces a layer, so a cached one passed).
 unit_tests_ran() {
-    grep -q '100% tests passed' "$WORK.build.log" ||
-        grep -A1 'STEP .*: RUN .*ctest --test-dir build -L unit' "$WORK.build.log" | grep -q -- '--> Using cache'
+    grep -q '100% tests passed' "$LOG" ||
+        grep -A1 'STEP .*: RUN .*ctest --test-dir build -L unit' "$LOG" | grep -q -- '--> Using cache' ||
+        grep -A1 '\] RUN .*ctest --test-dir build -L unit' "$LOG" | grep -q ' CACHED$' # docker (BuildKit)
 }
 expect "the build stage ran the unit tests (now or in the cached layer)" unit_tests_ran
-expect "'gomemlimit-webhook version' runs in the image" grep -q '^gomemlimit-webhook [0-9]' "$WORK.build.log"
+expect "'gomemlimit-webhook version' runs in the image" grep -q '^gomemlimit-webhook [0-9]' "$LOG"
 
-# The tool leaves its private podman configuration in $WORK/conf: reuse it for more runs.
-export CONTAINERS_STORAGE_CONF=$WORK/conf/storage.conf CONTAINERS_CONF=$WORK/conf/containers.conf
-run() { podman run --rm --pull=never --network=none --memory "$MEM" --memory-swap "$MEM" "$@"; }
+run() { "$ENGINE" run --rm --pull=never --network=none --memory "$MEM" --memory-swap "$MEM" "$@"; }
 
 section "image configuration"
-cfg=$(podman image inspect "$TAG" --format '{{.Config.User}}|{{json .Config.Entrypoint}}|{{json .Config.Cmd}}')
+cfg=$("$ENGINE" image inspect "$TAG" --format '{{.Config.User}}|{{json .Config.Entrypoint}}|{{json .Config.Cmd}}')
 echo "  $cfg"
 expect "user 65532:65532" test "${cfg%%|*}" = "65532:65532"
 expect "entrypoint /usr/local/bin/gomemlimit-webhook" grep -q '|\["/usr/local/bin/gomemlimit-webhook"\]|' <<<"$cfg"
 expect "cmd serve --config /etc/gomemlimit-webhook/config.yaml" grep -q '|\["serve","--config","/etc/gomemlimit-webhook/config.yaml"\]$' <<<"$cfg"
-size=$(podman image inspect "$TAG" --format '{{.Size}}')
+size=$("$ENGINE" image inspect "$TAG" --format '{{.Size}}')
 echo "  image size: $size bytes ($((size / 1024 / 1024)) MiB)"
-expect "one layer (FROM scratch + one COPY)" test "$(podman image inspect "$TAG" --format '{{len .RootFS.Layers}}')" = 1
+expect "one layer (FROM scratch + one COPY)" test "$("$ENGINE" image inspect "$TAG" --format '{{len .RootFS.Layers}}')" = 1
 
 section "contents: exactly what the webhook needs"
-# The image's own webhook, resolved by ldd on this host (Debian 12 like the build stage).
-if mnt=$(podman image mount "$TAG" 2>&1) && [ -d "$mnt" ]; then
-    (cd "$mnt" && find . ! -type d | sed 's|^\.||' | sort) > "$scratch/files"
+# The image's file system, unpacked from `save` (the same for docker and podman: manifest.json
+# lists the layer tars in order), and its own webhook resolved by ldd on this host (Debian 12
+# like the build stage).
+root=$scratch/rootfs
+unpack_image() {
+    mkdir -p "$scratch/save" "$root" &&
+        "$ENGINE" save -o "$scratch/image.tar" "$TAG" > "$scratch/save.log" 2>&1 &&
+        tar -C "$scratch/save" -xf "$scratch/image.tar" &&
+        "$PY" -c 'import json, sys; [print(l) for l in json.load(open(sys.argv[1]))[0]["Layers"]]' \
+            "$scratch/save/manifest.json" > "$scratch/layers" &&
+        while read -r layer; do tar -C "$root" -xf "$scratch/save/$layer" || return 1; done < "$scratch/layers"
+}
+if unpack_image; then
+    (cd "$root" && find . ! -type d | sed 's|^\.||' | sort) > "$scratch/files"
     echo "  $(wc -l < "$scratch/files") files:"; sed 's/^/    /' "$scratch/files"
-    libs=$(ldd "$mnt/usr/local/bin/gomemlimit-webhook" | awk '$2 == "=>" { print $3; next } $1 ~ /^\// { print $1 }' | sort)
-    expect "ldd resolves every library of the image's webhook" sh -c "! ldd '$mnt/usr/local/bin/gomemlimit-webhook' | grep -q 'not found'"
+    libs=$(ldd "$root/usr/local/bin/gomemlimit-webhook" | awk '$2 == "=>" { print $3; next } $1 ~ /^\// { print $1 }' | sort)
+    expect "ldd resolves every library of the image's webhook" sh -c "! ldd '$root/usr/local/bin/gomemlimit-webhook' | grep -q 'not found'"
     missing=$(comm -23 <(echo "$libs") "$scratch/files")
     expect "every library ldd lists ($(wc -l <<<"$libs")) is in the image${missing:+ (missing: $missing)}" test -z "$missing"
-    interp=$(readelf -l "$mnt/usr/local/bin/gomemlimit-webhook" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+    interp=$(readelf -l "$root/usr/local/bin/gomemlimit-webhook" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
     expect "the loader $interp is in the image" grep -qx "$interp" "$scratch/files"
     extra=$(grep -vx -F -f <(printf '%s\n' "$libs" /usr/local/bin/gomemlimit-webhook /gomemlimit-shim \
         /etc/passwd /etc/group /etc/os-release) "$scratch/files" |
         grep -v -e '^/var/lib/dpkg/status\.d/[a-z0-9.+-]*$' -e '^/usr/share/doc/[a-z0-9.+-]*/copyright$')
     expect "nothing else but dpkg status entries and copyright files${extra:+ (extra: $extra)}" test -z "$extra"
     expect "no shell, no package manager" sh -c "! grep -q -e '^/bin/' -e '^/usr/bin/' -e '^/usr/sbin/' -e '^/sbin/' '$scratch/files'"
-    expect "os-release says Debian 12" grep -q '^VERSION_ID="12"$' "$mnt/etc/os-release"
-    expect "passwd names uid 65532" grep -q '^nonroot:x:65532:65532:' "$mnt/etc/passwd"
-    podman image unmount "$TAG" >/dev/null; mnt=""
+    expect "os-release says Debian 12" grep -q '^VERSION_ID="12"$' "$root/etc/os-release"
+    expect "passwd names uid 65532" grep -q '^nonroot:x:65532:65532:' "$root/etc/passwd"
 else
-    fail "podman image mount $TAG: $mnt"; mnt=""
+    fail "$ENGINE save $TAG and unpacking its layers failed:"
+    cat "$scratch/save.log"
 fi
-expect "'/bin/sh' does not exist in the image" sh -c "! podman run --rm --pull=never --network=none --entrypoint /bin/sh '$TAG' -c true >/dev/null 2>&1"
+rm -rf "$scratch/save" "$scratch/image.tar"
+expect "'/bin/sh' does not exist in the image" sh -c "! '$ENGINE' run --rm --pull=never --network=none --entrypoint /bin/sh '$TAG' -c true >/dev/null 2>&1"
 
 section "runs under --memory $MEM"
 t0=$(date +%s)
 out=$scratch/out; mkdir "$out"; chmod 0777 "$out"   # like an emptyDir: world-writable
 expect "'certs' generates a pair inside the image (OpenSSL at run time)" \
-    sh -c "podman run --rm --pull=never --network=none --memory $MEM --memory-swap $MEM -v '$out:/out' '$TAG' \
+    sh -c "'$ENGINE' run --rm --pull=never --network=none --memory $MEM --memory-swap $MEM -v '$out:/out' '$TAG' \
         certs --service s --namespace n --out /out >/dev/null 2>&1"
 expect "... as uid 65532 (the files it wrote are owned by 65532)" test "$(stat -c %u:%g "$out/tls.crt")" = "65532:65532"
 expect "'certs --check' accepts the pair inside the image" \
-    sh -c "podman run --rm --pull=never --network=none --memory $MEM --memory-swap $MEM -v '$out:/out' '$TAG' \
+    sh -c "'$ENGINE' run --rm --pull=never --network=none --memory $MEM --memory-swap $MEM -v '$out:/out' '$TAG' \
         certs --check --cert /out/tls.crt --key /out/tls.key --ca /out/ca.crt --host s.n.svc >/dev/null"
 
 print=$(run --entrypoint /gomemlimit-shim "$TAG" --print --ratio 0.9 2>&1)
@@ -140,7 +157,7 @@ port=$(free_port)
 printf 'listen: "127.0.0.1:%s"\ntls: {certFile: /out/tls.crt, keyFile: /out/tls.key}\n' "$port" > "$out/config.yaml"
 chmod 0644 "$out/config.yaml"
 # Host network, bound to loopback only: the test's curl reaches it, nothing else does.
-server=$(podman run -d --pull=never --network=host --memory "$MEM" --memory-swap "$MEM" \
+server=$("$ENGINE" run -d --pull=never --network=host --memory "$MEM" --memory-swap "$MEM" \
     -v "$out:/out:ro" "$TAG" serve --config /out/config.yaml)
 ready=""
 for _ in $(seq 1 50); do
@@ -171,11 +188,11 @@ patch = json.loads(base64.b64decode(r["patch"]))
 values = [v for op in patch for v in (op.get("value") if isinstance(op.get("value"), list) else [op.get("value")])]
 assert {"name": "GOMEMLIMIT", "value": "230MiB"} in values, patch
 ' "$answer"
-podman stop -t 25 "$server" >/dev/null 2>&1
-code=$(podman inspect "$server" --format '{{.State.ExitCode}}')
+"$ENGINE" stop -t 25 "$server" >/dev/null 2>&1
+code=$("$ENGINE" inspect "$server" --format '{{.State.ExitCode}}')
 expect "SIGTERM: the server drains and exits 0 (exit code $code)" test "$code" = 0
-expect "... and says it stopped" sh -c "podman logs '$server' 2>&1 | grep -q '\"msg\":\"stopped\"'"
-podman rm -f "$server" >/dev/null 2>&1; server=""
+expect "... and says it stopped" sh -c "'$ENGINE' logs '$server' 2>&1 | grep -q '\"msg\":\"stopped\"'"
+"$ENGINE" rm -f "$server" >/dev/null 2>&1; server=""
 lap "serve" "$t0"
 
 echo "  [time] total: $(( $(date +%s) - t_start ))s"

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Live reload: rotate the serving certificate while a client keeps posting (plain file
 replacement and the Kubernetes `..data` symlink swap): zero failed requests and the new
-certificate is served afterwards; a corrupt or mismatched replacement keeps the old one
+certificate is served afterwards (under load, within a second of the swap, with the serial
+the server logs); a corrupt or mismatched replacement keeps the old one
 serving and counts a failure; a config file change takes effect, an invalid one is
 rejected."""
 import hashlib
@@ -195,6 +196,83 @@ def test_rotation_kubernetes_data_swap():
         assert status == 200
 
 
+def file_serial(path):
+    r = subprocess.run(["openssl", "x509", "-in", path, "-noout", "-serial"], capture_output=True,
+                       text=True, timeout=20, check=True)
+    return r.stdout.strip().split("=", 1)[1].upper()
+
+
+class Prober(threading.Thread):
+    """Fresh TLS handshakes back to back, recording (monotonic time, certificate SHA-256);
+    bounded to 5000 handshakes."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.port = port
+        self.stop = threading.Event()
+        self.seen = []
+        self.errors = []
+
+    def run(self):
+        while not self.stop.is_set() and len(self.seen) < 5000:
+            try:
+                fp = served_fingerprint(self.port)
+                self.seen.append((time.monotonic(), fp))
+            except (OSError, ssl.SSLError) as e:
+                self.errors.append(repr(e))
+
+
+def test_rotation_under_load_new_serial_within_a_second():
+    # The production path: the kubelet's ..data swap, seen through inotify (the poll interval
+    # is the 2s default, so a reload within a second cannot come from polling), while two
+    # clients post reviews and a third handshakes continuously.
+    work = workdir("gmw-rot-load-")
+    make_certs(work)
+    gen2 = os.path.join(work, "gen2")
+    new_generation(work, gen2)
+    vol = os.path.join(work, "volume")
+    os.mkdir(vol)
+    kube_secret_dir(vol, work, "..2026_12_01_00_00_00.000000001")
+    new_fp = file_fingerprint(os.path.join(gen2, "tls.crt"))
+    with Server(work, cert=os.path.join(vol, "tls.crt"), key=os.path.join(vol, "tls.key"),
+                args=["--reload-interval", "2s"]) as srv:
+        old_fp = served_fingerprint(srv.port)
+        loops = [ClientLoop(srv), ClientLoop(srv)]
+        prober = Prober(srv.port)
+        for t in loops + [prober]:
+            t.start()
+        deadline = time.monotonic() + 30
+        while min(len(lp.results) for lp in loops) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        kube_secret_dir(vol, gen2, "..2026_12_01_01_00_00.000000002")
+        swapped = time.monotonic()
+        rec = srv.wait_log(lambda r: r.get("msg") == "serving certificate reloaded", timeout=15)
+        deadline = time.monotonic() + 15
+        while not any(fp == new_fp for _, fp in prober.seen) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        counts = [len(lp.results) for lp in loops]
+        while min(len(lp.results) - c for lp, c in zip(loops, counts)) < 10 and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        prober.stop.set()
+        prober.join(timeout=30)
+        results = [lp.finish() for lp in loops]
+
+        assert rec["serial"] == file_serial(os.path.join(gen2, "tls.crt")), rec
+        first_new = next((t for t, fp in prober.seen if fp == new_fp), None)
+        assert first_new is not None, "the new certificate was never served"
+        latency = first_new - swapped
+        print(f"  new serial served {latency * 1000:.0f} ms after the swap; "
+              f"{len(prober.seen)} handshakes, {sum(n for n, _ in results)} reviews", flush=True)
+        assert latency < 1.0, f"new certificate served only after {latency:.2f}s"
+        after = [fp for t, fp in prober.seen if t >= first_new]
+        assert set(after) == {new_fp}, "the old certificate came back after the new one"
+        assert all(fp in (old_fp, new_fp) for _, fp in prober.seen)
+        assert not prober.errors, prober.errors[:3]
+        for total, failures in results:
+            assert total >= 20 and not failures, (total, failures[:3])
+
+
 def test_sighup_reload():
     work = workdir("gmw-hup-")
     make_certs(work)
@@ -265,6 +343,7 @@ if __name__ == "__main__":
     run_tests([
         test_rotation_plain_files,
         test_rotation_kubernetes_data_swap,
+        test_rotation_under_load_new_serial_within_a_second,
         test_sighup_reload,
         test_config_reload,
     ])

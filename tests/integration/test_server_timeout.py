@@ -3,7 +3,8 @@
 (one byte every 0.25 s) or stops sending is cut off soon after 1 s, logged and counted in
 request_timeouts_total; a body that arrives in time is answered, and the idle keep-alive
 timeout applies again after it (a pause longer than requestTimeout between two requests
-on one connection is fine)."""
+on one connection is fine). A Content-Length larger than the body that came is closed
+at requestTimeout too, unanswered."""
 import json
 import os
 import socket
@@ -131,10 +132,33 @@ def test_in_time_answered_and_keepalive_survives_a_pause():
     assert timeouts_total() == before
 
 
+def test_content_length_larger_than_body_closed_in_time():
+    # A whole, valid review announced with 1000 bytes more than it has: the server waits for
+    # the rest and closes the connection at requestTimeout (1s), without answering half a
+    # body; it is counted, and the next client is served.
+    before = timeouts_total()
+    with open(REVIEW, "rb") as f:
+        body = f.read()
+    s = tls_connect()
+    s.sendall(post_head(len(body) + 1000) + body)
+    took, got = closed_after(s, trickle=False)
+    s.close()
+    assert 0.9 <= took < 3.5, took
+    assert got == b"", got[:200]
+    assert timeouts_total() == before + 1
+    s = tls_connect()
+    s.sendall(post_head(len(body)) + body)
+    head, payload = read_response(s)
+    s.close()
+    assert head.startswith(b"HTTP/1.1 200 "), head
+    assert json.loads(payload)["response"]["allowed"] is True
+
+
 if __name__ == "__main__":
     with SERVER:
         run_tests([
             test_trickling_body_cut_off,
             test_silent_body_cut_off,
             test_in_time_answered_and_keepalive_survives_a_pause,
+            test_content_length_larger_than_body_closed_in_time,
         ])

@@ -156,6 +156,14 @@ char *gmw_ann_issue_warning(const gmw_ann_issue *issue, const char *lead, char *
     size_t fixed = strlen("gomemlimit: ") + strlen(lead) + strlen("=\"\" ") +
                    strlen(issue_problem(issue)) + 1 + strlen(value) + example +
                    strlen("..."); /* when the description is cut */
+    /* A long lead, problem and example (ignored: + over the container limit + the
+     * memory-limit key as the example) leave no room for 8 characters of key: shorten the
+     * value first, down to "...", so the example still fits (found by fuzz_annotations). */
+    if (fixed + 8 > GMW_WARNING_MAX) {
+        size_t over = fixed + 8 - GMW_WARNING_MAX, vlen = strlen(value);
+        gmw_sanitize(value, sizeof value, issue->value, vlen > over + 3 ? vlen - over : 3);
+        fixed = fixed - vlen + strlen(value);
+    }
     size_t key_room = fixed + 8 < GMW_WARNING_MAX ? GMW_WARNING_MAX - fixed : 8;
     gmw_sanitize(key, sizeof key, issue->key, key_room);
     char full[512];

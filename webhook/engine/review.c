@@ -145,8 +145,14 @@ static int parse_body(const char *body, size_t len, json_t **root, char *err, si
     /* jansson: out of memory, or no error text at all (its buffers failed first) */
     if (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0')
         return -ENOMEM;
-    snprintf(err, errcap, "invalid JSON: %s (line %d, column %d)",
-             gmw_sanitize(text, sizeof text, jerr.text, 120), jerr.line, jerr.column);
+    gmw_sanitize(text, sizeof text, jerr.text, 120);
+    /* jansson quotes the token it stopped in ("near '\"s3cr3t-..."), which can be a piece
+     * of an env value or Secret; the server logs this text, so keep only the reason and the
+     * position (docs/security.md). */
+    char *near = strstr(text, " near '");
+    if (near != NULL)
+        *near = '\0';
+    snprintf(err, errcap, "invalid JSON: %s (line %d, column %d)", text, jerr.line, jerr.column);
     return -EINVAL;
 }
 

@@ -353,10 +353,43 @@ static void test_issue_warning(void **state)
     }
 }
 
+/* Found by fuzz/fuzz_annotations.c (fuzz/regressions/annotations/warning-example-cut): a
+ * per-container memory-limit key over the 64-container limit, warned with "ignored: ", had
+ * its example 'e.g. "gomemlimit.io/memory-limit"' cut, because the key kept 8 characters
+ * and the value 16. The value is now shortened first. */
+static void test_too_many_warning_keeps_long_example(void **state)
+{
+    (void)state;
+    gmw_annotations a;
+    char text[GMW_WARNING_MAX + 1];
+    json_t *obj = json_object();
+    for (int i = 0; i < 70; i++) {
+        char key[96];
+        snprintf(key, sizeof key, "gomemlimit.io/memory-limit.container-%02d", i);
+        /* a valid value: 400Mi in milli-bytes, long enough to need shortening */
+        json_object_set_new(obj, key, json_string("419430400000000m"));
+    }
+    gmw_annotations_parse(obj, &a);
+    size_t too_many = 0;
+    for (size_t i = 0; i < a.issue_count; i++) {
+        if (a.issues[i].kind != GMW_ANN_TOO_MANY)
+            continue;
+        too_many++;
+        gmw_ann_issue_warning(&a.issues[i], "ignored: ", text, sizeof text);
+        assert_true(strlen(text) <= GMW_WARNING_MAX);
+        if (strstr(text, "e.g. \"gomemlimit.io/memory-limit\"") == NULL)
+            fail_msg("warning lacks the example: %s", text);
+        assert_non_null(strstr(text, "is over the 64-container limit, use"));
+    }
+    assert_true(too_many > 0);
+    json_decref(obj);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_none),
+        cmocka_unit_test(test_too_many_warning_keeps_long_example),
         cmocka_unit_test(test_valid_pod_level),
         cmocka_unit_test(test_per_container_wins),
         cmocka_unit_test(test_container_list),

@@ -400,6 +400,31 @@ static void test_bad_input(void **state)
     free(deep);
 }
 
+/* The error text is logged by the server: it must never quote the body, where an env value
+ * or a Secret can be (jansson's "near '...'" token). */
+static void test_invalid_json_error_does_not_quote_the_body(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {
+        "{\"request\":{\"object\":{\"env\":[{\"value\":\"s3cr3t-token\x01\"}]}}}",
+        "{\"request\":{\"object\":{\"env\":[{\"value\":\"s3cr3t-token\\q\"}]}}}",
+        "{\"request\":{\"uid\":s3cr3t-token}}",
+        "{\"request\":{\"object\":{\"env\":[{\"value\":\"s3cr3t-token",
+        "{\"s3cr3t-token\" 1}",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        char *resp = NULL, err[256];
+        size_t resp_len = 0;
+        int rc = gmw_review_handle(&cfg, bodies[i], strlen(bodies[i]), &resp, &resp_len, &outcome,
+                                   err, sizeof err);
+        assert_int_equal(rc, -EINVAL);
+        if (strstr(err, "invalid JSON: ") != err || strstr(err, "(line 1, column ") == NULL)
+            fail_msg("unexpected error text: %s", err);
+        if (strstr(err, "s3cr3t") != NULL || strstr(err, "near") != NULL)
+            fail_msg("the error quotes the body: %s", err);
+    }
+}
+
 static void test_not_nul_terminated_body(void **state)
 {
     (void)state;
@@ -477,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_denied_response),
         cmocka_unit_test(test_duplicate_keys_last_wins),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_invalid_json_error_does_not_quote_the_body),
         cmocka_unit_test(test_not_nul_terminated_body),
         cmocka_unit_test(test_out_of_memory_never_crashes),
     };

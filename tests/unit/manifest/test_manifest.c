@@ -411,6 +411,45 @@ static void test_json_stream(void **state)
     json_decref(docs);
 }
 
+/* Found by fuzz/fuzz_manifest.c (fuzz/regressions/manifest/integral-reals.json): a JSON 1.0
+ * was a real, the YAML written from it read back as the integer 1. Both readers now give
+ * integers for whole numbers up to 2^53, as kubectl's JSON does; the YAML round trip is a
+ * fixed point. */
+static void test_json_whole_number_reals_are_integers(void **state)
+{
+    (void)state;
+    char err[256];
+    const char *text = "{\"a\": 1.0, \"b\": -0.0, \"c\": 1.5, \"d\": 1e3, \"e\": 1e300,"
+                       " \"f\": [2.0, {\"g\": 9007199254740992.0}, 9007199254740994.0]}";
+    json_t *docs = NULL;
+    assert_int_equal(
+        gmw_manifest_parse(text, strlen(text), "in.json", NULL, &docs, err, sizeof(err)), 0);
+    const json_t *d = json_array_get(docs, 0);
+    assert_true(json_is_integer(json_object_get(d, "a")));
+    assert_int_equal(json_integer_value(json_object_get(d, "a")), 1);
+    assert_true(json_is_integer(json_object_get(d, "b")));
+    assert_int_equal(json_integer_value(json_object_get(d, "b")), 0);
+    assert_true(json_is_real(json_object_get(d, "c")));
+    assert_int_equal(json_integer_value(json_object_get(d, "d")), 1000);
+    assert_true(json_is_real(json_object_get(d, "e")));
+    const json_t *f = json_object_get(d, "f");
+    assert_int_equal(json_integer_value(json_array_get(f, 0)), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(f, 1), "g")),
+                     9007199254740992LL);
+    assert_true(json_is_real(json_array_get(f, 2))); /* beyond 2^53: stays a real */
+
+    /* The same document through YAML and back is unchanged. */
+    char *yaml = NULL;
+    assert_int_equal(gmw_yaml_emit(docs, &yaml, NULL, err, sizeof(err)), 0);
+    json_t *back = NULL;
+    assert_int_equal(
+        gmw_manifest_parse(yaml, strlen(yaml), "out.yaml", NULL, &back, err, sizeof(err)), 0);
+    assert_true(json_equal(back, docs));
+    json_decref(back);
+    free(yaml);
+    json_decref(docs);
+}
+
 static void json_err(const char *text, const char *prefix, const char *part)
 {
     char err[256] = "";
@@ -602,6 +641,32 @@ static void roundtrip(const char *json_docs)
     json_decref(back);
     json_decref(docs);
     free(out);
+}
+
+/* Found by fuzz/fuzz_manifest.c (fuzz/regressions/manifest/empty-maps.json): two empty
+ * objects were written as "{}\n--- {}\n", which starts with '{' and so was read back as
+ * (invalid) JSON by gmw_manifest_parse, what `mutate -f` uses. A first document that is an
+ * empty mapping now starts with "---". */
+static void test_yaml_output_never_sniffed_as_json(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {"[{}, {}]", "[{}]", "[{}, {\"a\": 1}]", "[[], {}]"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[256];
+        json_t *docs = json_loads(cases[i], 0, NULL);
+        assert_non_null(docs);
+        char *out = NULL;
+        assert_int_equal(gmw_yaml_emit(docs, &out, NULL, err, sizeof(err)), 0);
+        gmw_manifest_format fmt = GMW_MANIFEST_JSON;
+        json_t *back = NULL;
+        if (gmw_manifest_parse(out, strlen(out), "out", &fmt, &back, err, sizeof(err)) != 0)
+            fail_msg("%s written as\n%s\ndoes not read back: %s", cases[i], out, err);
+        assert_int_equal(fmt, GMW_MANIFEST_YAML);
+        assert_true(json_equal(back, docs));
+        json_decref(back);
+        json_decref(docs);
+        free(out);
+    }
 }
 
 static void test_yaml_round_trips(void **state)
@@ -827,11 +892,13 @@ int main(void)
         cmocka_unit_test(test_billion_laughs_is_refused),
         cmocka_unit_test(test_depth_is_capped),
         cmocka_unit_test(test_json_stream),
+        cmocka_unit_test(test_json_whole_number_reals_are_integers),
         cmocka_unit_test(test_json_errors_have_positions),
         cmocka_unit_test(test_emit_block_yaml),
         cmocka_unit_test(test_emit_quotes_ambiguous_strings),
         cmocka_unit_test(test_emit_scalars),
         cmocka_unit_test(test_yaml_round_trips),
+        cmocka_unit_test(test_yaml_output_never_sniffed_as_json),
         cmocka_unit_test(test_mangled_input_never_crashes),
         cmocka_unit_test(test_out_of_memory_sweep),
         cmocka_unit_test(test_json_emit),
