@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli_check.h"
+#include "defaulting.h"
 #include "engine.h"
 #include "jsonpatch.h"
 #include "manifest.h"
@@ -101,7 +102,7 @@ static void edit_object(edit_run *run, const json_t *obj, const char *prefix, js
     const char *kind = json_string_value(json_object_get(obj, "kind"));
     const json_t *items = json_object_get(obj, "items");
     size_t klen = kind != NULL ? strlen(kind) : 0;
-    json_t *tmpl = NULL, *podlike = NULL;
+    json_t *tmpl = NULL, *podlike = NULL, *decided = NULL;
     const char *where = NULL;
     gmw_pod_result pr;
 
@@ -146,7 +147,11 @@ static void edit_object(edit_run *run, const json_t *obj, const char *prefix, js
             if (*p == '.')
                 *p = '/';
     }
-    if (gmw_engine_mutate_pod(run->cfg, podlike, ns, &pr) != 0)
+    /* decided on the Pod as the apiserver defaults it, like gmw_workload_mutate (workload.h):
+     * the ops apply to the document as written */
+    decided = json_deep_copy(podlike);
+    if (decided == NULL || gmw_apply_pod_defaults(json_object_get(decided, "spec")) != 0 ||
+        gmw_engine_mutate_pod(run->cfg, decided, ns, &pr) != 0)
         goto oom;
     size_t i;
     json_t *w;
@@ -164,12 +169,14 @@ static void edit_object(edit_run *run, const json_t *obj, const char *prefix, js
             goto oom;
     }
     gmw_pod_result_free(&pr);
+    json_decref(decided);
     json_decref(podlike);
     return;
 oom:
     fprintf(stderr, "Error: %s: out of memory\n", label);
     run->failed++;
     gmw_pod_result_free(&pr);
+    json_decref(decided);
     json_decref(podlike);
 }
 

@@ -155,7 +155,7 @@ static int describe_containers(gmw_preview_result *res, const gmw_pod_result *pr
     return 0;
 }
 
-/* Every container (looked at or not) whose GOMEMLIMIT makes Go abort: counted and said. */
+/* Every container (looked at or not) of spec whose GOMEMLIMIT makes Go abort: counted and said. */
 static int check_malformed(gmw_preview_result *res, const json_t *spec, json_t *lines)
 {
     static const char *const lists[] = {"containers", "initContainers"};
@@ -284,7 +284,10 @@ int gmw_preview_object(const gmw_config *cfg, const json_t *obj, const char *ns,
         gmw_jsonpatch_apply(podlike, pr.patch, err, sizeof err) != 0)
         goto fail; /* the engine's ops on our own copy: only allocation can fail */
     const json_t *after = json_object_get(podlike, "spec");
-    if (describe_containers(res, &pr, after, lines) != 0 || check_malformed(res, after, lines) != 0)
+    /* malformed GOMEMLIMITs are judged in the object as written: even one the webhook would
+     * repair makes the container abort wherever the webhook is not reached (fail-open, a
+     * namespace not opted in), so the file itself is wrong (docs/cli.md, --check) */
+    if (describe_containers(res, &pr, after, lines) != 0 || check_malformed(res, spec, lines) != 0)
         goto fail;
     size_t i;
     json_t *w;
