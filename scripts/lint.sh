@@ -124,7 +124,8 @@ run_clang_tidy() {
 # anything cannot pass.
 run_clang_format() {
     need clang-format
-    local all=("${files[@]}" webhook/*/*.h tests/unit/*.h tests/layering/*.c)
+    local all=("${files[@]}" webhook/*/*.h tests/unit/*.h tests/unit/*/*.h tests/layering/*.c fuzz/*.h
+        bench/*/*.c bench/*/*/*.c)
     printf 'int  canary( int a ){return a;}\n' >"$tmp/canary.c"
     if (cd "$tmp" && cp "$src/.clang-format" . && clang-format --dry-run -Werror canary.c) \
         >"$tmp/canary.log" 2>&1; then

@@ -79,10 +79,10 @@ typedef enum {
 
 typedef struct {
     /* engine */
-    uint32_t ratio_e4;             /* default 9000 */
-    char gogc[16];                 /* default "100" */
+    uint32_t ratio_e4; /* default 9000 */
+    char gogc[16];     /* default "100" */
     gmw_request_policy request_policy;
-    int64_t min_limit_bytes;       /* default 16Mi */
+    int64_t min_limit_bytes; /* default 16Mi */
     char exclude_namespaces[GMW_CONFIG_MAX_EXCLUDES][64];
     size_t exclude_count; /* default 3: kube-system, kube-public, kube-node-lease */
     gmw_invalid_mode invalid_annotations;
@@ -94,18 +94,18 @@ typedef struct {
     char shim_image[GMW_CONFIG_STR]; /* default "gomemlimit-webhook:<version>" */
     char shim_pull_policy[16];       /* default "IfNotPresent" */
     /* server */
-    char listen[GMW_CONFIG_STR];   /* default ":8443" */
+    char listen[GMW_CONFIG_STR]; /* default ":8443" */
     char tls_cert_file[GMW_CONFIG_PATH];
     char tls_key_file[GMW_CONFIG_PATH];
-    unsigned threads;              /* 0 = CPU count */
-    unsigned connection_limit;     /* default 1024 */
+    unsigned threads;                 /* 0 = CPU count */
+    unsigned connection_limit;        /* default 1024 */
     unsigned per_ip_connection_limit; /* default 512; 0 = none */
     unsigned header_timeout_s;        /* default 10 */
-    unsigned idle_timeout_s;       /* default 120 */
-    unsigned request_timeout_s;    /* default 10 */
-    unsigned shutdown_grace_s;     /* default 20 */
-    int64_t max_body_bytes;        /* default 8 MiB */
-    gmw_log_level log_level;       /* default info */
+    unsigned idle_timeout_s;          /* default 120 */
+    unsigned request_timeout_s;       /* default 10 */
+    unsigned shutdown_grace_s;        /* default 20 */
+    int64_t max_body_bytes;           /* default 8 MiB */
+    gmw_log_level log_level;          /* default info */
 } gmw_config;
 
 /* Fill *cfg with the defaults above. */

@@ -67,9 +67,9 @@ typedef struct {
     gmw_ann_issue_kind kind;
     char key[GMW_ANN_NAME_MAX + 48]; /* full annotation key, sanitized */
     char value[GMW_ANN_TEXT_MAX];    /* offending value, sanitized */
-    const char *expected; /* static: 'e.g. "<example>" (<what is accepted>)' */
-    bool range;           /* well-formed but out of range: "is out of range, use" */
-    char detail[128];     /* when set: replaces "<problem> <expected>" (container-specific) */
+    const char *expected;            /* static: 'e.g. "<example>" (<what is accepted>)' */
+    bool range;                      /* well-formed but out of range: "is out of range, use" */
+    char detail[128]; /* when set: replaces "<problem> <expected>" (container-specific) */
 } gmw_ann_issue;
 
 typedef struct {

@@ -598,13 +598,13 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
 
 /* What the webhook does to one target container, built up step by step. */
 typedef struct {
-    env_var gml;        /* GOMEMLIMIT as found */
-    env_var gogc;       /* GOGC as found */
-    json_t *entry;      /* its status entry (owned until status_set) */
-    bool changed;       /* ops were appended for it */
-    bool injected_gml;  /* GOMEMLIMIT set by these ops */
-    bool injected_gogc; /* GOGC set by these ops */
-    char change[128];   /* ", requests.memory A -> B" or "" */
+    env_var gml;                          /* GOMEMLIMIT as found */
+    env_var gogc;                         /* GOGC as found */
+    json_t *entry;                        /* its status entry (owned until status_set) */
+    bool changed;                         /* ops were appended for it */
+    bool injected_gml;                    /* GOMEMLIMIT set by these ops */
+    bool injected_gogc;                   /* GOGC set by these ops */
+    char change[128];                     /* ", requests.memory A -> B" or "" */
     malformed_action mal;                 /* what was done to a malformed user GOMEMLIMIT */
     char repaired[GMW_MEMLIMIT_TEXT_MAX]; /* MAL_REPAIRED: the Go value now in the env */
     char malformed[48];                   /* the malformed value as found (sanitized) */
@@ -998,9 +998,10 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
         gmw_warnings_init(&issues);
         for (size_t i = 0; i < c->ann.issue_count; i++) {
             const gmw_ann_issue *is = &c->ann.issues[i];
-            gmw_warnings_add(&issues, "%s",
-                             gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ",
-                                                   warning, sizeof warning));
+            gmw_warnings_add(
+                &issues, "%s",
+                gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ", warning,
+                                      sizeof warning));
         }
         if (c->ann.issues_dropped > 0)
             gmw_warnings_add(&issues,
@@ -1023,7 +1024,8 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
         const gmw_ann_issue *is = &c->ann.issues[i];
         if (!gmw_ann_issue_is_invalid(is))
             continue;
-        gmw_warnings_add(&c->warnings, "%s", gmw_ann_issue_warning(is, "", warning, sizeof warning));
+        gmw_warnings_add(&c->warnings, "%s",
+                         gmw_ann_issue_warning(is, "", warning, sizeof warning));
         if (!message_append(res->message, sizeof res->message,
                             gmw_ann_issue_format(is, text, sizeof text)))
             left++;

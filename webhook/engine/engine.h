@@ -32,15 +32,15 @@ typedef struct {
 } gmw_container_outcome;
 
 typedef struct {
-    bool allowed;      /* false only for invalid annotations with invalidAnnotations: deny */
-    int code;          /* 200, or 400 when denied */
+    bool allowed; /* false only for invalid annotations with invalidAnnotations: deny */
+    int code;     /* 200, or 400 when denied */
     /* denial message: "gomemlimit: " and every invalid annotation (key, sanitized value, an
      * accepted example) joined by "; ". Sized for GMW_ANN_MAX_ISSUES whole items of at
      * most ~270 characters plus "and N more ..."; never cut mid-item. */
     char message[GMW_DENIAL_MESSAGE_MAX];
-    json_t *patch;     /* owned: JSON array of ops (empty when nothing changes) */
-    json_t *warnings;  /* owned: JSON array of strings, each <= 120 chars, ASCII, no controls */
-    json_t *audit;     /* owned: JSON object of auditAnnotations (keys without '/') */
+    json_t *patch;    /* owned: JSON array of ops (empty when nothing changes) */
+    json_t *warnings; /* owned: JSON array of strings, each <= 120 chars, ASCII, no controls */
+    json_t *audit;    /* owned: JSON object of auditAnnotations (keys without '/') */
     size_t container_count; /* total containers looked at (may exceed the array) */
     gmw_container_outcome containers[GMW_MAX_CONTAINER_OUTCOMES];
 } gmw_pod_result;

@@ -41,7 +41,7 @@ typedef struct {
     char api_version[48];
     char operation[16]; /* "CREATE", "UPDATE", ... or "" */
     char ns[64];
-    char name[254];         /* request.name, else object metadata.name, else generateName */
+    char name[254]; /* request.name, else object metadata.name, else generateName */
     gmw_review_decision decision;
     size_t container_count; /* copied from the engine result (0 when not a Pod CREATE) */
     gmw_container_outcome containers[GMW_MAX_CONTAINER_OUTCOMES];

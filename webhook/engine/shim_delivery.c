@@ -15,8 +15,7 @@
 #define PTR_MAX 512
 
 /* The first object in the array whose `key` is the string `value` (its index in *at). */
-static const json_t *array_find(const json_t *array, const char *key, const char *value,
-                                size_t *at)
+static const json_t *array_find(const json_t *array, const char *key, const char *value, size_t *at)
 {
     size_t i;
     const json_t *item;

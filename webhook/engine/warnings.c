@@ -88,8 +88,8 @@ json_t *gmw_warnings_take(gmw_warnings *w)
     if (w->dropped > 0) {
         char summary[GMW_WARNING_MAX + 1];
         snprintf(summary, sizeof summary,
-                 "gomemlimit: ... %zu more warnings not shown (at most %d are sent)",
-                 w->dropped, GMW_WARNINGS_MAX_COUNT);
+                 "gomemlimit: ... %zu more warnings not shown (at most %d are sent)", w->dropped,
+                 GMW_WARNINGS_MAX_COUNT);
         if (json_array_append_new(out, json_string(summary)) != 0)
             w->oom = 1;
         w->dropped = 0;

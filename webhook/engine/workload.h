@@ -42,13 +42,13 @@ gmw_object_class gmw_workload_classify(const json_t *obj, json_t **template_out,
 
 typedef struct {
     gmw_object_class cls;
-    bool changed;      /* the object was modified: the result is in `object` */
-    json_t *object;    /* owned: the mutated copy when changed, else NULL */
-    bool denied;       /* the engine denied it (no `object`) */
-    int code;          /* the engine's code: 200, or 400 when denied */
+    bool changed;                         /* the object was modified: the result is in `object` */
+    json_t *object;                       /* owned: the mutated copy when changed, else NULL */
+    bool denied;                          /* the engine denied it (no `object`) */
+    int code;                             /* the engine's code: 200, or 400 when denied */
     char message[GMW_DENIAL_MESSAGE_MAX]; /* denial message (the engine's) */
-    json_t *warnings;  /* owned: JSON array of strings (the engine's and ours) */
-    char error[512];   /* non-empty when the object could not be processed */
+    json_t *warnings;                     /* owned: JSON array of strings (the engine's and ours) */
+    char error[512];                      /* non-empty when the object could not be processed */
 } gmw_workload_result;
 
 /*

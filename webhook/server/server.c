@@ -52,7 +52,7 @@ struct gmw_server {
     unsigned header_timeout_s; /* the timeout until a connection's first request headers */
     gmw_metrics *metrics;
     atomic_bool shutting_down;
-    atomic_int_fast64_t in_flight; /* POST /mutate requests between headers and completion */
+    atomic_int_fast64_t in_flight;     /* POST /mutate requests between headers and completion */
     atomic_int_fast64_t last_event_ms; /* the last connection start, request begin or end */
     atomic_int untracked;              /* connections without a conn_state (out of memory) */
     struct timespec drain_start;       /* set by gmw_server_quiesce */
@@ -67,12 +67,12 @@ typedef struct {
     gmw_server *srv;
     gmw_dynbuf body;
     bool too_large;
-    size_t discarded;   /* bytes thrown away since too_large was set */
-    size_t drain_limit; /* close the connection when discarded exceeds this */
-    size_t received;    /* body bytes seen so far (stored or discarded) */
+    size_t discarded;           /* bytes thrown away since too_large was set */
+    size_t drain_limit;         /* close the connection when discarded exceeds this */
+    size_t received;            /* body bytes seen so far (stored or discarded) */
     unsigned request_timeout_s; /* the whole body must be in by start + this */
-    bool body_complete; /* phase 3 reached: requestTimeout no longer applies */
-    bool timed_out;     /* aborted for requestTimeout (already logged and counted) */
+    bool body_complete;         /* phase 3 reached: requestTimeout no longer applies */
+    bool timed_out;             /* aborted for requestTimeout (already logged and counted) */
     struct timespec start;
     gmw_metric_route route; /* GMW_ROUTE_MUTATE or GMW_ROUTE_VALIDATE */
 } mutate_req;
@@ -256,8 +256,10 @@ static void record_request_timeout(gmw_server *srv, mutate_req *req)
     gmw_log_field f[3] = {GMW_LOG_INT("requestTimeoutSeconds", req->request_timeout_s),
                           GMW_LOG_INT("receivedBytes", (int64_t)req->received),
                           GMW_LOG_NUM("durationMs", elapsed_seconds(&req->start) * 1000.0)};
-    gmw_log_fields(GMW_LOG_WARN, "request body not received within requestTimeout: connection "
-                                 "closed", f, 3);
+    gmw_log_fields(GMW_LOG_WARN,
+                   "request body not received within requestTimeout: connection "
+                   "closed",
+                   f, 3);
 }
 
 /* ---- responses ---------------------------------------------------------------------- */
@@ -435,8 +437,8 @@ static enum MHD_Result finish_mutate(gmw_server *srv, struct MHD_Connection *c, 
         return MHD_NO;
     }
     int rc = (req->route == GMW_ROUTE_VALIDATE ? gmw_validate_handle : gmw_review_handle)(
-        &s->cfg, gmw_dynbuf_ptr(&req->body), gmw_dynbuf_len(&req->body), &resp, &resp_len,
-        outcome, err, sizeof err);
+        &s->cfg, gmw_dynbuf_ptr(&req->body), gmw_dynbuf_len(&req->body), &resp, &resp_len, outcome,
+        err, sizeof err);
     unsigned request_timeout = s->cfg.request_timeout_s;
     snap_release(s);
     gmw_dynbuf_free(&req->body);

@@ -54,7 +54,7 @@ typedef struct {
     unsigned idle_timeout_s;   /* MHD connection timeout between requests; 0 = none */
     unsigned header_timeout_s; /* until the first request's headers are in; 0 = idle_timeout_s */
     unsigned per_ip_connection_limit; /* open connections per client IP; 0 = no cap */
-    gmw_metrics *metrics;      /* borrowed; must outlive the server */
+    gmw_metrics *metrics;             /* borrowed; must outlive the server */
 } gmw_server_options;
 
 typedef struct gmw_server gmw_server;

@@ -45,10 +45,10 @@
 typedef enum { MAL_REPAIR = 0, MAL_KEEP, MAL_DENY } malformed_mode;
 
 typedef struct {
-    uint32_t ratio_e4; /* (0, 10000], default 9000 */
+    uint32_t ratio_e4;        /* (0, 10000], default 9000 */
     malformed_mode malformed; /* a GOMEMLIMIT Go rejects: like the webhook's malformedGOMEMLIMIT */
-    const char *gogc;  /* default "100" */
-    int64_t min_limit; /* bytes, default 16Mi */
+    const char *gogc;         /* default "100" */
+    int64_t min_limit;        /* bytes, default 16Mi */
     bool force, print, quiet;
     const char *install_dir;
     int cmd_index; /* argv index of CMD, 0 when none */
@@ -81,9 +81,9 @@ static bool action_writes(action a)
 
 typedef struct {
     action action;
-    char value[64];      /* the value it ends up with ("" when unset) */
-    const char *current; /* value found in the environment, NULL when unset */
-    char note[MSG_MAX];  /* one-line explanation for stderr, "" when nothing to say */
+    char value[64];           /* the value it ends up with ("" when unset) */
+    const char *current;      /* value found in the environment, NULL when unset */
+    char note[MSG_MAX];       /* one-line explanation for stderr, "" when nothing to say */
     char reason[2 * MSG_MAX]; /* why this action, always set (--print) */
 } decision;
 

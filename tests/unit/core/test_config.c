@@ -158,9 +158,8 @@ static void test_value_forms(void **state)
     assert_int_equal(cfg.request_timeout_s, 60);
     assert_int_equal(cfg.shutdown_grace_s, 0);
     /* the same duration grammar as the serve flags: ms, s, m, h (whole seconds) */
-    assert_int_equal(parse("idleTimeout: 2h\nrequestTimeout: 2000ms\nshutdownGracePeriod: 1m\n",
-                           &cfg, err),
-                     0);
+    assert_int_equal(
+        parse("idleTimeout: 2h\nrequestTimeout: 2000ms\nshutdownGracePeriod: 1m\n", &cfg, err), 0);
     assert_int_equal(cfg.idle_timeout_s, 7200);
     assert_int_equal(cfg.request_timeout_s, 2);
     assert_int_equal(cfg.shutdown_grace_s, 60);
@@ -178,8 +177,8 @@ static void test_value_forms(void **state)
     assert_int_equal(cfg.header_timeout_s, 3600);
     assert_int_equal(cfg.per_ip_connection_limit, 1000000);
     /* listen addresses: every form the server binds */
-    static const char *const listens[] = {"\":8443\"", "\"127.0.0.1:0\"", "\"[::1]:65535\"",
-                                          "localhost:443", "\"[::]:8443\"", "0.0.0.0:8443"};
+    static const char *const listens[] = {"\":8443\"",     "\"127.0.0.1:0\"", "\"[::1]:65535\"",
+                                          "localhost:443", "\"[::]:8443\"",   "0.0.0.0:8443"};
     for (size_t i = 0; i < sizeof listens / sizeof listens[0]; i++) {
         char y[64];
         snprintf(y, sizeof y, "listen: %s\n", listens[i]);
@@ -345,15 +344,16 @@ static const error_case prefix_errors[] = {
     {"listen: \"[::1]8443\"\n", "t.yaml:1:9: listen: invalid address '[::1]8443': an IPv6"},
     {"listen: \"[nope]:8443\"\n", "t.yaml:1:9: listen: invalid address '[nope]:8443': not an"},
     {"listen: \"my host:8443\"\n", "t.yaml:1:9: listen: invalid address 'my host:8443': the "
-                                    "host must be"},
+                                   "host must be"},
     {"listen: \":-1\"\n", "t.yaml:1:9: listen: invalid address ':-1': the port must be"},
     {"shim: {image: \"App:1\"}\n", "t.yaml:1:15: shim.image: 'App:1' is not an image "
-                                  "reference: the repository path must be lower-case"},
+                                   "reference: the repository path must be lower-case"},
     {"shim: {image: \"app:\"}\n", "t.yaml:1:15: shim.image: 'app:' is not an image reference: "
-                                 "the tag must be"},
+                                  "the tag must be"},
     {"shim: {image: \"app@sha256:abc\"}\n", "t.yaml:1:15: shim.image: 'app@sha256:abc' is not "
-                                           "an image reference: the digest must be"},
-    {"shim:\n  image: \"caf\u00e9\"\n", "t.yaml:2:10: shim.image: 'caf?" "?' is not an image "
+                                            "an image reference: the digest must be"},
+    {"shim:\n  image: \"caf\u00e9\"\n", "t.yaml:2:10: shim.image: 'caf?"
+                                        "?' is not an image "
                                         "reference: contains a non-ASCII character"},
     {"idleTimeout: s\n", "t.yaml:1:14: idleTimeout: expected a duration"},
     {"idleTimeout: 99999999999m\n", "t.yaml:1:14: idleTimeout: expected a duration"},

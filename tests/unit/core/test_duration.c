@@ -16,9 +16,9 @@ static void test_forms(void **state)
         const char *s;
         uint64_t ms;
     } ok[] = {
-        {"0", 0},          {"120", 120000},   {"120s", 120000},       {"2m", 120000},
-        {"1h", 3600000},   {"500ms", 500},    {"0ms", 0},             {"007s", 7000},
-        {"9999999999h", 9999999999ULL * 3600000ULL},
+        {"0", 0},       {"120", 120000}, {"120s", 120000},
+        {"2m", 120000}, {"1h", 3600000}, {"500ms", 500},
+        {"0ms", 0},     {"007s", 7000},  {"9999999999h", 9999999999ULL * 3600000ULL},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         uint64_t ms = 12345;
@@ -32,8 +32,8 @@ static void test_forms(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"",   "s",     "ms",   "-1",   "+1",    "1.5s", "1m30s",
-                                      "1d", "1 s",   " 1",   "1S",   "1H",    "0x10", "1sec",
+    static const char *const bad[] = {"",   "s",           "ms",  "-1",  "+1", "1.5s", "1m30s",
+                                      "1d", "1 s",         " 1",  "1S",  "1H", "0x10", "1sec",
                                       "1M", "12345678901", "1us", "1ns", "1e3"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint64_t ms = 777;

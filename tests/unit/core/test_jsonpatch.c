@@ -436,9 +436,9 @@ int main(int argc, char **argv)
         return run_oracle();
 
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pointer_append),      cmocka_unit_test(test_pointer_join),      cmocka_unit_test(test_patch_add_op),
-        cmocka_unit_test(test_apply_cases),         cmocka_unit_test(test_apply_copies_values),
-        cmocka_unit_test(test_apply_bad_arguments),
+        cmocka_unit_test(test_pointer_append),      cmocka_unit_test(test_pointer_join),
+        cmocka_unit_test(test_patch_add_op),        cmocka_unit_test(test_apply_cases),
+        cmocka_unit_test(test_apply_copies_values), cmocka_unit_test(test_apply_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,8 +18,8 @@ static bool label(const char *s)
 static void test_valid(void **state)
 {
     (void)state;
-    static const char *const ok[] = {"a", "0", "app", "kube-system", "a-b-c", "a--b", "9lives",
-                                     "x1"};
+    static const char *const ok[] = {"a",     "0",    "app",    "kube-system",
+                                     "a-b-c", "a--b", "9lives", "x1"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (!label(ok[i]))
             fail_msg("rejected '%s'", ok[i]);
@@ -34,8 +34,8 @@ static void test_valid(void **state)
 static void test_invalid(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"",  "-a",  "a-",  "A",    "Kube-System", "a_b", "a.b",
-                                      " a", "a b", "é", "a\tb", "-"};
+    static const char *const bad[] = {"",    "-a", "a-",  "A", "Kube-System", "a_b",
+                                      "a.b", " a", "a b", "é", "a\tb",        "-"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (label(bad[i]))
             fail_msg("accepted '%s'", bad[i]);

@@ -332,7 +332,8 @@ static void test_issue_warning(void **state)
     assert_string_equal(gmw_ann_issue_warning(&a.issues[1], "ignored: ", text, sizeof text),
                         "gomemlimit: unknown annotation gomemlimit.io/ratoi ignored");
     /* every kind with the longest key and value */
-    static const char *const keys[] = {"inject", "shim", "ratio", "gogc", "memory-limit", "request"};
+    static const char *const keys[] = {"inject", "shim",         "ratio",
+                                       "gogc",   "memory-limit", "request"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         char key[128], json[512];
         snprintf(key, sizeof key, "gomemlimit.io/%s.%s", keys[k],

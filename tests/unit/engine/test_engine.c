@@ -1281,8 +1281,9 @@ static void test_invalid_warning_keeps_example(void **state)
         "=\"9999999999999999999999999999999999999...\" is out of range, use e.g. \"400Mi\" (a "
         "quantity such as 400Mi, or Go's 400MiB or 419430400)");
     /* the warnings: key and value shortened so that the example stays */
-    assert_warning_exact("gomemlimit: gomemlimit.io/containers=\"c123456789012...\" is invalid, use "
-                         "e.g. \"app,sidecar\" (comma-separated container...");
+    assert_warning_exact(
+        "gomemlimit: gomemlimit.io/containers=\"c123456789012...\" is invalid, use "
+        "e.g. \"app,sidecar\" (comma-separated container...");
     assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit.c123456789012345678901...="
                          "\"9999999999999...\" is out of range, use e.g. \"400Mi\"...");
 }

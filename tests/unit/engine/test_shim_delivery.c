@@ -119,8 +119,8 @@ static void test_wrap_memory_resize_policy_not_required_replaced(void **state)
               "\"RestartContainer\"");
     json_decref(p);
     /* RestartContainer already: kept, no op */
-    st = wrap("{\"command\":[\"app\"],\"resizePolicy\":[" RESIZE "]}", "/spec/containers/0",
-              9000, false, &p);
+    st = wrap("{\"command\":[\"app\"],\"resizePolicy\":[" RESIZE "]}", "/spec/containers/0", 9000,
+              false, &p);
     assert_int_equal(st, GMW_SHIM_WRAPPED);
     assert_int_equal(json_array_size(p), 2);
     assert_op(p, 1, "replace", "/spec/containers/0/command", NULL);
@@ -132,9 +132,10 @@ static void test_plain_init_container_resize_policy_untouched(void **state)
 {
     (void)state;
     json_t *p;
-    int st = wrap("{\"command\":[\"app\"],"
-                  "\"resizePolicy\":[{\"resourceName\":\"memory\",\"restartPolicy\":\"NotRequired\"}]}",
-                  "/spec/initContainers/0", 9000, false, &p);
+    int st =
+        wrap("{\"command\":[\"app\"],"
+             "\"resizePolicy\":[{\"resourceName\":\"memory\",\"restartPolicy\":\"NotRequired\"}]}",
+             "/spec/initContainers/0", 9000, false, &p);
     assert_int_equal(st, GMW_SHIM_WRAPPED);
     assert_int_equal(json_array_size(p), 2);
     json_decref(p);
@@ -342,7 +343,8 @@ static void test_pod_level_resources_init_container_without_resources(void **sta
     assert_int_equal(json_array_size(p), 2);
     assert_op(p, 1, "add", "/spec/initContainers", NULL);
     const json_t *init = json_array_get(json_object_get(json_array_get(p, 1), "value"), 0);
-    assert_string_equal(json_string_value(json_object_get(init, "name")), "gomemlimit-shim-install");
+    assert_string_equal(json_string_value(json_object_get(init, "name")),
+                        "gomemlimit-shim-install");
     assert_null(json_object_get(init, "resources"));
     assert_non_null(json_object_get(init, "securityContext"));
     json_decref(p);

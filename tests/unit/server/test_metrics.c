@@ -173,8 +173,8 @@ static void test_label_names(void **state)
     (void)state;
     static const char *const ops[] = {"CREATE", "UPDATE", "DELETE", "CONNECT", "unknown"};
     static const char *const results[] = {"patched", "allowed", "denied", "ignored", "error"};
-    static const char *const routes[] = {"/mutate", "/healthz", "/readyz", "/metrics", "/validate",
-                                         "other"};
+    static const char *const routes[] = {"/mutate",  "/healthz",  "/readyz",
+                                         "/metrics", "/validate", "other"};
     for (int i = 0; i < GMW_OP_COUNT; i++) {
         assert_string_equal(gmw_metrics_op_name((gmw_metric_op)i), ops[i]);
         assert_int_equal(gmw_metrics_op_from_string(ops[i]), i);
