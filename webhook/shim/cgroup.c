@@ -312,6 +312,10 @@ static int read_mounts(const char *root, const cg_membership *m, cg_mount *v1, c
             continue;
         char *mroot = gmw_cg_unescape(fields[3]);
         char *mpoint = gmw_cg_unescape(fields[4]);
+        /* The kernel writes absolute paths without ".." components; a line that does not
+         * could make the limit come from outside the mount (found by fuzz_mountinfo). */
+        if (mroot[0] != '/' || mpoint[0] != '/' || has_dotdot(mroot) || has_dotdot(mpoint))
+            continue;
         if (strcmp(fstype, "cgroup") == 0 && list_has(superopts, "memory"))
             consider_mount(v1, &v1_contains, mroot, mpoint, m->v1_found ? m->v1_path : NULL);
         else if (strcmp(fstype, "cgroup2") == 0)

@@ -248,6 +248,22 @@ static void test_v2_dotdot_path_uses_mount_point(void **state)
     assert_int_equal(f->lim.limit_bytes, 314572800);
 }
 
+/* Found by fuzz/fuzz_mountinfo.c (fuzz/regressions/mountinfo/dotdot-mount-point): a mount
+ * point with a ".." component made the limit come from outside the mount
+ * ("/sys/fs/cgroup/memory/../kubepods/pod1/memory.max"). Such lines are ignored. */
+static void test_mount_point_with_dotdot_is_ignored(void **state)
+{
+    fixture *f = *state;
+    put(f, "/proc/self/cgroup", "5:memory:/kubepods/pod1\n0::/kubepods/pod1\n");
+    put(f, "/proc/self/mountinfo",
+        MI_V2_ROOT "35 31 0:32 / /sys/fs/cgroup/memory/.. rw - cgroup cgroup rw,memory\n");
+    put(f, "/sys/fs/cgroup/kubepods/pod1/memory.max", "314572800\n");
+    assert_int_equal(find(f), 0);
+    assert_int_equal(f->lim.version, 2); /* the v1 line was not taken */
+    assert_string_equal(f->lim.source, "/sys/fs/cgroup/kubepods/pod1/memory.max");
+    assert_int_equal(f->lim.limit_bytes, 314572800);
+}
+
 /* A cgroup directory that is not visible in this mount: use the mount point. */
 static void test_v2_missing_dir_uses_mount_point(void **state)
 {
@@ -586,6 +602,7 @@ int main(void)
         T(test_v2_namespaced_path_with_subtree_root),
         T(test_v2_mount_root_not_slash),
         T(test_v2_dotdot_path_uses_mount_point),
+        T(test_mount_point_with_dotdot_is_ignored),
         T(test_v2_missing_dir_uses_mount_point),
         T(test_escaped_mountinfo),
         T(test_v1_limit_in_bytes),
