@@ -5,6 +5,7 @@
  * always safe, so the scanner only has to be right about what it accepts.
  */
 #include "jsonload.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,33 +41,6 @@ static inline void skip_ws(scanner *s)
 {
     while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
         s->p++;
-}
-
-/* Length of the strictly valid UTF-8 sequence at p (2..4), or 0. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t n;
-    uint32_t v;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, v = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, v = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, v = c & 0x07;
-    else
-        return 0;
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (n == 3 && v < 0x800) ||
-        (n == 4 && v < 0x10000))
-        return 0;
-    return n;
 }
 
 static int hex4(const unsigned char *p, const unsigned char *end)
@@ -161,7 +135,7 @@ static bool scan_string(scanner *s, char *buf, size_t cap, const char **out, siz
             continue;
         }
         if (c >= 0x80) {
-            size_t n = utf8_seq(p, s->end);
+            size_t n = gmw_utf8_seq(p, s->end);
             if (n == 0)
                 return false;
             p += n;

@@ -2,6 +2,7 @@
  * jsonwrite.c - compact JSON writer, byte-compatible with jansson's dumper (see jsonwrite.h).
  */
 #include "jsonwrite.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -51,30 +52,7 @@ static const unsigned char plain[256] = {
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 (what jansson's utf8_iterate accepts). */
 static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 {
-    unsigned char c = p[0];
-    size_t n;
-    uint32_t v;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, v = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, v = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, v = c & 0x07;
-    else
-        return 0;
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (n == 3 && v < 0x800) ||
-        (n == 4 && v < 0x10000))
-        return 0;
-    return n;
+    return p[0] < 0x80 ? 1 : gmw_utf8_seq(p, end);
 }
 
 static int write_string(writer *w, const char *str, size_t len)
