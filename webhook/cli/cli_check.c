@@ -21,23 +21,6 @@ typedef struct {
     size_t denied, malformed, advice, failed, previewed;
 } check_run;
 
-/* "Kind/name" (or generateName*, or "Kind (document N)"). */
-static void label_of(const json_t *obj, size_t docno, char *buf, size_t cap)
-{
-    const json_t *meta = json_object_get(obj, "metadata");
-    const char *kind = json_string_value(json_object_get(obj, "kind"));
-    const char *name = json_string_value(json_object_get(meta, "name"));
-    const char *gen = json_string_value(json_object_get(meta, "generateName"));
-    char k[64], n[256];
-    gmw_sanitize(k, sizeof k, kind != NULL ? kind : "<no kind>", 48);
-    if (name != NULL && name[0] != '\0')
-        snprintf(buf, cap, "%s/%s", k, gmw_sanitize(n, sizeof n, name, 253));
-    else if (gen != NULL && gen[0] != '\0')
-        snprintf(buf, cap, "%s/%s*", k, gmw_sanitize(n, sizeof n, gen, 253));
-    else
-        snprintf(buf, cap, "%s (document %zu)", k, docno);
-}
-
 /* Does warning w concern container `name` ("container NAME:" / "container NAME ")? */
 static bool about_container(const char *w, const char *name)
 {
@@ -151,7 +134,7 @@ static void check_object(check_run *run, const json_t *obj, size_t docno, unsign
     size_t klen = kind != NULL ? strlen(kind) : 0;
     gmw_preview_result pv;
 
-    label_of(obj, docno, label, sizeof label);
+    gmw_cli_object_label(obj, docno, label, sizeof label);
     if (json_is_array(items) && klen >= 4 && strcmp(kind + klen - 4, "List") == 0) {
         if (depth >= CHECK_MAX_LIST_DEPTH) {
             fprintf(stderr, "Error: %s: lists nested more than %d deep\n", label,
@@ -195,17 +178,14 @@ static void check_object(check_run *run, const json_t *obj, size_t docno, unsign
 int gmw_cli_check(const gmw_config *cfg, const char *buf, size_t len, const char *shown,
                   const char *ns, bool strict, bool as_json)
 {
-    char err[512];
     check_run run = {cfg, ns, as_json, NULL, 0, 0, 0, 0, 0};
     int rc = GMW_CHECK_EXIT_FAIL;
     size_t i;
     json_t *doc;
 
     json_t *docs = NULL;
-    if (gmw_manifest_parse(buf, len, shown, NULL, &docs, err, sizeof err) != 0) {
-        fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
+    if (gmw_cli_parse_documents(buf, len, shown, NULL, &docs) != 0)
         goto out;
-    }
     run.records = json_array();
     if (run.records == NULL) {
         fprintf(stderr, "gomemlimit-webhook mutate: out of memory\n");
@@ -213,13 +193,6 @@ int gmw_cli_check(const gmw_config *cfg, const char *buf, size_t len, const char
     }
     json_array_foreach(docs, i, doc)
     {
-        if (!json_is_object(doc)) {
-            fprintf(stderr,
-                    "gomemlimit-webhook mutate: %s: document %zu is not a Kubernetes object "
-                    "(a mapping)\n",
-                    shown, i + 1);
-            goto out;
-        }
         check_object(&run, doc, i + 1, 0);
     }
     if (as_json) {

@@ -9,10 +9,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "config.h"
+#include "manifest.h"
 
 #define GMW_CHECK_EXIT_OK 0
 #define GMW_CHECK_EXIT_FAIL 1
+
+/*
+ * The object's label in messages: "Kind/name", "Kind/generateName*" or "Kind (document N)",
+ * printable (sanitize.h), written to buf (always terminated). (cli_docs.c)
+ */
+void gmw_cli_object_label(const json_t *obj, size_t docno, char *buf, size_t cap);
+
+/*
+ * Parse buf[0..len) as a manifest stream (manifest.h; `shown` names the input) whose every
+ * document is a Kubernetes object (a mapping). Returns 0 with *docs a new reference (and
+ * *format when format is non-NULL), or -1 after printing the reason on stderr.
+ */
+GMW_MUST_CHECK int gmw_cli_parse_documents(const char *buf, size_t len, const char *shown,
+                                           gmw_manifest_format *format, json_t **docs);
 
 /*
  * --check: preview every Pod and workload of the manifests in buf[0..len) (`shown` names

@@ -30,19 +30,6 @@ typedef struct {
     size_t denied, failed;
 } edit_run;
 
-static void label_of(const json_t *obj, size_t docno, char *buf, size_t cap)
-{
-    const json_t *meta = json_object_get(obj, "metadata");
-    const char *kind = json_string_value(json_object_get(obj, "kind"));
-    const char *name = json_string_value(json_object_get(meta, "name"));
-    char k[64], n[256];
-    gmw_sanitize(k, sizeof k, kind != NULL ? kind : "<no kind>", 48);
-    if (name != NULL && name[0] != '\0')
-        snprintf(buf, cap, "%s/%s", k, gmw_sanitize(n, sizeof n, name, 253));
-    else
-        snprintf(buf, cap, "%s (document %zu)", k, docno);
-}
-
 /* Append the engine's ops to `out`, each path prefixed by `prefix` (a JSON pointer). */
 static int append_ops(json_t *out, const json_t *ops, const char *prefix)
 {
@@ -107,7 +94,7 @@ static void edit_object(edit_run *run, const json_t *obj, const char *prefix, js
     gmw_pod_result pr;
 
     memset(&pr, 0, sizeof pr);
-    label_of(obj, docno, label, sizeof label);
+    gmw_cli_object_label(obj, docno, label, sizeof label);
     if (json_is_array(items) && klen >= 4 && strcmp(kind + klen - 4, "List") == 0) {
         if (depth >= EDIT_MAX_LIST_DEPTH) {
             fprintf(stderr, "Error: %s: lists nested more than %d deep\n", label,
@@ -249,10 +236,8 @@ int gmw_cli_edit(const gmw_config *cfg, const char *buf, size_t len, const char 
     int rc = GMW_CHECK_EXIT_FAIL;
 
     json_t *docs = NULL;
-    if (gmw_manifest_parse(buf, len, shown, &format, &docs, err, sizeof err) != 0) {
-        fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
+    if (gmw_cli_parse_documents(buf, len, shown, &format, &docs) != 0)
         goto out;
-    }
     if (format != GMW_MANIFEST_YAML) {
         fprintf(stderr,
                 "gomemlimit-webhook mutate: %s: -o preserve and --in-place keep YAML "
@@ -268,13 +253,6 @@ int gmw_cli_edit(const gmw_config *cfg, const char *buf, size_t len, const char 
         json_t *ops = json_array();
         if (ops == NULL || json_array_append_new(patches, ops) != 0) {
             fprintf(stderr, "gomemlimit-webhook mutate: out of memory\n");
-            goto out;
-        }
-        if (!json_is_object(doc)) {
-            fprintf(stderr,
-                    "gomemlimit-webhook mutate: %s: document %zu is not a Kubernetes object "
-                    "(a mapping)\n",
-                    shown, i + 1);
             goto out;
         }
         edit_object(&run, doc, "", ops, i + 1, 0);

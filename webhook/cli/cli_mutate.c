@@ -335,26 +335,13 @@ static int mutate_manifests(const gmw_config *cfg, const char *path, const char 
     mutate_run run = {cfg, ns, 0, 0};
     int rc = MUTATE_EXIT_FAIL;
     size_t i;
-    json_t *doc;
 
     if (read_input(path, MUTATE_MAX_MANIFEST_BYTES, &buf, &len, err, sizeof(err)) != 0) {
         fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
         goto out;
     }
-    if (gmw_manifest_parse(buf, len, shown, NULL, &docs, err, sizeof(err)) != 0) {
-        fprintf(stderr, "gomemlimit-webhook mutate: %s\n", err);
+    if (gmw_cli_parse_documents(buf, len, shown, NULL, &docs) != 0)
         goto out;
-    }
-    json_array_foreach(docs, i, doc)
-    {
-        if (!json_is_object(doc)) {
-            fprintf(stderr,
-                    "gomemlimit-webhook mutate: %s: document %zu is not a Kubernetes object "
-                    "(a mapping)\n",
-                    shown, i + 1);
-            goto out;
-        }
-    }
     for (i = 0; i < json_array_size(docs); i++)
         process_object(&run, docs, i, i + 1, 0);
     if (write_documents(docs, format) != 0)
