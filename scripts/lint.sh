@@ -61,7 +61,7 @@ EOF
 run_cppcheck() {
     need cppcheck
     local incs=() d
-    for d in webhook/*/ tests/unit/ fuzz/; do incs+=(-I "${d%/}"); done
+    for d in webhook/*/ webhook/*/internal/ tests/unit/ fuzz/; do incs+=(-I "${d%/}"); done
     local opts=(--quiet --inline-suppr --enable=warning,performance,portability --std=c11
         --error-exitcode=1 "${incs[@]}" --suppress=missingIncludeSystem)
     canary
@@ -124,7 +124,7 @@ run_clang_tidy() {
 # anything cannot pass.
 run_clang_format() {
     need clang-format
-    local all=("${files[@]}" webhook/*/*.h tests/unit/*.h tests/unit/*/*.h tests/layering/*.c fuzz/*.h
+    local all=("${files[@]}" webhook/*/*.h webhook/*/internal/*.h tests/unit/*.h tests/unit/*/*.h tests/layering/*.c fuzz/*.h
         bench/*/*.c bench/*/*/*.c)
     printf 'int  canary( int a ){return a;}\n' >"$tmp/canary.c"
     if (cd "$tmp" && cp "$src/.clang-format" . && clang-format --dry-run -Werror canary.c) \
