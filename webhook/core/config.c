@@ -623,7 +623,7 @@ static int read_image_patterns(cfg_ctx *c, const char *key, const yaml_node_t *n
         if (item == NULL)
             continue;
         if (want_scalar(c, key, item, "an image pattern", &s) != 0 || s == NULL)
-            return -1;
+            return -EINVAL; /* want_scalar said why */
         if (cfg->exclude_image_count == GMW_CONFIG_MAX_IMAGE_PATTERNS)
             return error_at(c, item->start_mark.line, item->start_mark.column,
                             "%s: too many patterns (at most %d)", key,
