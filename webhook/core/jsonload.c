@@ -276,6 +276,27 @@ static bool literal(scanner *s, const char *word, size_t n)
     return !(s->p < s->end && ((*s->p | 0x20) >= 'a' && (*s->p | 0x20) <= 'z'));
 }
 
+/*
+ * After a member of an object or an element of an array: a ',' (skipped with the whitespace
+ * after it: 1, another follows), the closing `close` (skipped: 0), or anything else (-1).
+ */
+static int after_member(scanner *s, unsigned char close)
+{
+    skip_ws(s);
+    if (s->p >= s->end)
+        return -1;
+    if (*s->p == ',') {
+        s->p++;
+        skip_ws(s);
+        return 1;
+    }
+    if (*s->p == close) {
+        s->p++;
+        return 0;
+    }
+    return -1;
+}
+
 // NOLINTNEXTLINE(misc-no-recursion): scan_value refuses depth > MAX_DEPTH
 static json_t *scan_object(scanner *s)
 {
@@ -316,18 +337,11 @@ static json_t *scan_object(scanner *s)
             s->oom = true;
             goto fail;
         }
-        skip_ws(s);
-        if (s->p >= s->end)
-            goto fail;
-        if (*s->p == ',') {
-            s->p++;
-            skip_ws(s);
+        int next = after_member(s, (unsigned char)'}');
+        if (next > 0)
             continue;
-        }
-        if (*s->p == '}') {
-            s->p++;
+        if (next == 0)
             return obj;
-        }
         goto fail;
     }
 fail:
@@ -357,18 +371,11 @@ static json_t *scan_array(scanner *s)
             s->oom = true;
             goto fail;
         }
-        skip_ws(s);
-        if (s->p >= s->end)
-            goto fail;
-        if (*s->p == ',') {
-            s->p++;
-            skip_ws(s);
+        int next = after_member(s, (unsigned char)']');
+        if (next > 0)
             continue;
-        }
-        if (*s->p == ']') {
-            s->p++;
+        if (next == 0)
             return arr;
-        }
         goto fail;
     }
 fail:
