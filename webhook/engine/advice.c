@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "memlimit.h"
+#include "messages.h"
 #include "quantity.h"
 #include "sanitize.h"
 
@@ -149,24 +150,15 @@ void gmw_advice_container(gmw_warnings *w, const json_t *container, uint32_t rat
                 snprintf(pct, sizeof pct, "%" PRId64 "%%",
                          (int64_t)((__int128)g.bytes * 100 / limit));
             }
-            gmw_warnings_add(w,
-                             "gomemlimit: container %s: advice: GOMEMLIMIT=%s is %s of limit %s, "
-                             "GC thrashes; leave 5-10%% headroom",
-                             name, g.text, pct, limit_text);
+            gmw_warnings_add(w, GMW_MSG_ADVICE_NEAR_LIMIT, name, g.text, pct, limit_text);
         }
     }
     /* low-gogc */
     if (literal && gogc >= 0 && gogc < 25)
-        gmw_warnings_add(w,
-                         "gomemlimit: container %s: advice: GOGC=%s < 25 makes the GC run "
-                         "nonstop; use 50-100",
-                         name, gogc_text);
+        gmw_warnings_add(w, GMW_MSG_ADVICE_LOW_GOGC, name, gogc_text);
     /* gogc-off without a memory limit for Go */
     if (literal && gogc < 0 && (!g.set || (!g.unknown && g.bytes == INT64_MAX)))
-        gmw_warnings_add(w,
-                         "gomemlimit: container %s: advice: GOGC=%s and no GOMEMLIMIT: heap grows "
-                         "to OOM kill; set limits.memory",
-                         name, gogc_text);
+        gmw_warnings_add(w, GMW_MSG_ADVICE_GOGC_OFF, name, gogc_text);
     /* low-request: an absent request is defaulted to the limit by the apiserver */
     bool have_request = quantity_of(req_json, &request);
     if (g.set && !g.unknown && g.bytes != INT64_MAX && have_request &&
@@ -176,15 +168,9 @@ void gmw_advice_container(gmw_warnings *w, const json_t *container, uint32_t rat
         if (!json_is_string(req_json))
             snprintf(req_text, sizeof req_text, "%" JSON_INTEGER_FORMAT,
                      json_integer_value(req_json));
-        gmw_warnings_add(w,
-                         "gomemlimit: container %s: advice: requests.memory %s < GOMEMLIMIT/2: "
-                         "evicted first; raise the request",
-                         name, req_text);
+        gmw_warnings_add(w, GMW_MSG_ADVICE_LOW_REQUEST, name, req_text);
     }
     /* tiny-heap */
     if (g.set && !g.unknown && g.bytes < GMW_ADVICE_TINY_HEAP)
-        gmw_warnings_add(w,
-                         "gomemlimit: container %s: advice: GOMEMLIMIT=%s leaves almost no heap, "
-                         "GC runs nonstop; raise limits.memory",
-                         name, g.text);
+        gmw_warnings_add(w, GMW_MSG_ADVICE_TINY_HEAP, name, g.text);
 }

@@ -8,6 +8,7 @@
 
 #include "k8sname.h"
 #include "memlimit.h"
+#include "messages.h"
 #include "quantity.h"
 #include "sanitize.h"
 #include "warnings.h"
@@ -16,16 +17,13 @@
 #define PREFIX_LEN (sizeof PREFIX - 1)
 
 /* Each accepted-value text starts with its example, so a shortened warning keeps it. */
-static const char expected_bool[] = "e.g. \"false\" (true or false)";
-static const char expected_ratio[] = "e.g. \"0.9\" (a decimal in (0, 1] with <= 4 decimals)";
-static const char expected_gogc[] = "e.g. \"100\" (an integer 1-100000 or off)";
-static const char expected_request[] = "e.g. \"match\" (match, limit or keep)";
-static const char expected_containers[] =
-    "e.g. \"app,sidecar\" (comma-separated container names, at most 64)";
-static const char expected_unknown[] =
-    "known keys: inject, ratio, gogc, memory-limit, request, shim, containers";
-const char gmw_ann_expected_memory_limit[] =
-    "e.g. \"400Mi\" (a quantity such as 400Mi, or Go's 400MiB or 419430400)";
+static const char expected_bool[] = GMW_MSG_EXPECTED_BOOL;
+static const char expected_ratio[] = GMW_MSG_EXPECTED_RATIO;
+static const char expected_gogc[] = GMW_MSG_EXPECTED_GOGC;
+static const char expected_request[] = GMW_MSG_EXPECTED_REQUEST;
+static const char expected_containers[] = GMW_MSG_EXPECTED_CONTAINERS;
+static const char expected_unknown[] = GMW_MSG_EXPECTED_UNKNOWN;
+const char gmw_ann_expected_memory_limit[] = GMW_MSG_EXPECTED_MEMORY_LIMIT;
 
 /* The settable keys; `per_container` says whether "<key>.<name>" exists. */
 typedef enum { KEY_INJECT, KEY_SHIM, KEY_RATIO, KEY_GOGC, KEY_MEMORY_LIMIT, KEY_REQUEST } key_id;
@@ -36,12 +34,12 @@ static const struct {
     key_id id;
     const char *too_many;
 } known_keys[] = {
-    {"inject", KEY_INJECT, "e.g. \"" PREFIX "inject\" (the pod-level key)"},
-    {"shim", KEY_SHIM, "e.g. \"" PREFIX "shim\" (the pod-level key)"},
-    {"ratio", KEY_RATIO, "e.g. \"" PREFIX "ratio\" (the pod-level key)"},
-    {"gogc", KEY_GOGC, "e.g. \"" PREFIX "gogc\" (the pod-level key)"},
-    {"memory-limit", KEY_MEMORY_LIMIT, "e.g. \"" PREFIX "memory-limit\" (the pod-level key)"},
-    {"request", KEY_REQUEST, "e.g. \"" PREFIX "request\" (the pod-level key)"},
+    {"inject", KEY_INJECT, GMW_MSG_EXPECTED_TOO_MANY("inject")},
+    {"shim", KEY_SHIM, GMW_MSG_EXPECTED_TOO_MANY("shim")},
+    {"ratio", KEY_RATIO, GMW_MSG_EXPECTED_TOO_MANY("ratio")},
+    {"gogc", KEY_GOGC, GMW_MSG_EXPECTED_TOO_MANY("gogc")},
+    {"memory-limit", KEY_MEMORY_LIMIT, GMW_MSG_EXPECTED_TOO_MANY("memory-limit")},
+    {"request", KEY_REQUEST, GMW_MSG_EXPECTED_TOO_MANY("request")},
 };
 
 void gmw_ann_values_init(gmw_ann_values *v)
@@ -61,7 +59,7 @@ static void add_issue(gmw_annotations *a, gmw_ann_issue_kind kind, const char *k
 {
     gmw_ann_issue is;
     if (value == NULL)
-        value = "(not a string)";
+        value = GMW_MSG_ANN_NOT_STRING;
     is.kind = kind;
     gmw_sanitize(is.key, sizeof is.key, key, sizeof is.key - 1);
     gmw_sanitize(is.value, sizeof is.value, value, 40);
@@ -114,19 +112,19 @@ _Static_assert(GMW_ANN_MAX_CONTAINERS == 64, "issue_problem names the container 
 /* The text between the subject (key and value) and the expected text, per kind. */
 static const char *issue_problem(const gmw_ann_issue *issue)
 {
-    return issue->kind == GMW_ANN_TOO_MANY ? "is over the 64-container limit, use"
-           : issue->range                  ? "is out of range, use"
-                                           : "is invalid, use";
+    return issue->kind == GMW_ANN_TOO_MANY ? GMW_MSG_ANN_PROBLEM_TOO_MANY
+           : issue->range                  ? GMW_MSG_ANN_PROBLEM_RANGE
+                                           : GMW_MSG_ANN_PROBLEM_SYNTAX;
 }
 
 char *gmw_ann_issue_format(const gmw_ann_issue *issue, char *buf, size_t cap)
 {
     if (issue->kind == GMW_ANN_UNKNOWN)
-        snprintf(buf, cap, "unknown annotation %s (%s)", issue->key, issue->expected);
+        snprintf(buf, cap, GMW_MSG_ANN_UNKNOWN, issue->key, issue->expected);
     else if (issue->detail[0] != '\0')
-        snprintf(buf, cap, "%s=\"%s\" %s", issue->key, issue->value, issue->detail);
+        snprintf(buf, cap, GMW_MSG_ANN_ISSUE_DETAIL, issue->key, issue->value, issue->detail);
     else
-        snprintf(buf, cap, "%s=\"%s\" %s %s", issue->key, issue->value, issue_problem(issue),
+        snprintf(buf, cap, GMW_MSG_ANN_ISSUE, issue->key, issue->value, issue_problem(issue),
                  issue->expected);
     return buf;
 }
@@ -135,17 +133,18 @@ char *gmw_ann_issue_warning(const gmw_ann_issue *issue, const char *lead, char *
 {
     char key[sizeof issue->key], value[24];
     if (issue->kind == GMW_ANN_UNKNOWN) {
-        snprintf(buf, cap, "gomemlimit: unknown annotation %s ignored", issue->key);
+        snprintf(buf, cap, GMW_MSG_ANN_UNKNOWN_WARNING, issue->key);
         return buf;
     }
     if (issue->detail[0] != '\0') { /* container-specific: the whole text, the key shortened */
         char full[512];
         gmw_sanitize(value, sizeof value, issue->value, 16);
-        size_t fixed = strlen("gomemlimit: ") + strlen(lead) + strlen("=\"\" ") + strlen(value) +
-                       strlen(issue->detail);
+        /* the text without the key */
+        size_t fixed =
+            (size_t)snprintf(NULL, 0, GMW_MSG_ANN_DETAIL_WARNING, lead, "", value, issue->detail);
         gmw_sanitize(key, sizeof key, issue->key,
                      fixed + 20 < GMW_WARNING_MAX ? GMW_WARNING_MAX - fixed : 20);
-        snprintf(full, sizeof full, "gomemlimit: %s%s=\"%s\" %s", lead, key, value, issue->detail);
+        snprintf(full, sizeof full, GMW_MSG_ANN_DETAIL_WARNING, lead, key, value, issue->detail);
         gmw_sanitize(buf, cap, full, GMW_WARNING_MAX);
         return buf;
     }
@@ -153,9 +152,10 @@ char *gmw_ann_issue_warning(const gmw_ann_issue *issue, const char *lead, char *
     const char *paren = strstr(issue->expected, " (");
     size_t example = paren != NULL ? (size_t)(paren - issue->expected) : strlen(issue->expected);
     gmw_sanitize(value, sizeof value, issue->value, 16);
-    size_t fixed = strlen("gomemlimit: ") + strlen(lead) + strlen("=\"\" ") +
-                   strlen(issue_problem(issue)) + 1 + strlen(value) + example +
-                   strlen("..."); /* when the description is cut */
+    /* the text without the key and with the example only, and "..." when the rest is cut */
+    size_t fixed = (size_t)snprintf(NULL, 0, GMW_MSG_ANN_ISSUE_WARNING, lead, "", value,
+                                    issue_problem(issue), "") +
+                   example + strlen("...");
     /* A long lead, problem and example (ignored: + over the container limit + the
      * memory-limit key as the example) leave no room for 8 characters of key: shorten the
      * value first, down to "...", so the example still fits (found by fuzz_annotations). */
@@ -167,8 +167,8 @@ char *gmw_ann_issue_warning(const gmw_ann_issue *issue, const char *lead, char *
     size_t key_room = fixed + 8 < GMW_WARNING_MAX ? GMW_WARNING_MAX - fixed : 8;
     gmw_sanitize(key, sizeof key, issue->key, key_room);
     char full[512];
-    snprintf(full, sizeof full, "gomemlimit: %s%s=\"%s\" %s %s", lead, key, value,
-             issue_problem(issue), issue->expected);
+    snprintf(full, sizeof full, GMW_MSG_ANN_ISSUE_WARNING, lead, key, value, issue_problem(issue),
+             issue->expected);
     gmw_sanitize(buf, cap, full, GMW_WARNING_MAX);
     return buf;
 }
@@ -370,7 +370,7 @@ void gmw_annotations_parse(const json_t *annotations, gmw_annotations *out)
                 out->has_list = false;
                 out->list_count = 0;
                 gmw_annotations_add_issue(out, GMW_ANN_INVALID, key,
-                                          value != NULL ? value : "(not a string)",
+                                          value != NULL ? value : GMW_MSG_ANN_NOT_STRING,
                                           expected_containers);
             }
             continue;
@@ -397,7 +397,7 @@ void gmw_annotations_parse(const json_t *annotations, gmw_annotations *out)
             }
         }
         if (value == NULL) {
-            gmw_annotations_add_issue(out, GMW_ANN_INVALID, key, "(not a string)",
+            gmw_annotations_add_issue(out, GMW_ANN_INVALID, key, GMW_MSG_ANN_NOT_STRING,
                                       id == KEY_INJECT || id == KEY_SHIM ? expected_bool
                                       : id == KEY_RATIO                  ? expected_ratio
                                       : id == KEY_GOGC                   ? expected_gogc

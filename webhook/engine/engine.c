@@ -211,9 +211,7 @@ static void check_user_gomemlimit(engine_ctx *c, const char *name, const char *v
         return; /* resolved at run time, empty (Go: unset), or malformed (handled before) */
     gmw_sanitize(val, sizeof val, value, 24);
     if (bytes != INT64_MAX && bytes > limit)
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s: GOMEMLIMIT=%s exceeds the memory limit %s",
-                         name, val, limit_text);
+        gmw_warnings_add(&c->warnings, GMW_MSG_USER_ABOVE_LIMIT, name, val, limit_text);
 }
 
 /* Is the user's literal GOMEMLIMIT one that Go cannot parse (it aborts at start)? */
@@ -263,7 +261,7 @@ static malformed_action handle_malformed(engine_ctx *c, const char *name, const 
 
     if (mode == GMW_MALFORMED_DENY) {
         snprintf(item, sizeof item, GMW_MSG_MALFORMED_DENIED, name, val, fix);
-        gmw_warnings_add(&c->malformed_warnings, "gomemlimit: %s", item);
+        gmw_warnings_add(&c->malformed_warnings, GMW_MSG_PREFIX "%s", item);
         if (c->malformed_denied == 0)
             snprintf(c->malformed_denial, sizeof c->malformed_denial, "%s", item);
         else if (strlen(c->malformed_denial) + 2 + strlen(item) < sizeof c->malformed_denial)
@@ -349,29 +347,20 @@ static void apply_request_policy(engine_ctx *c, const char *name, const json_t *
         return;
     if (c->pod_resources) {
         if (!c->pod_resources_warned)
-            gmw_warnings_add(&c->warnings,
-                             "gomemlimit: pod has spec.resources: container requests.memory "
-                             "left unchanged (policy %s)",
-                             gmw_request_policy_name(policy));
+            gmw_warnings_add(&c->warnings, GMW_MSG_POD_RESOURCES, gmw_request_policy_name(policy));
         c->pod_resources_warned = true;
         return;
     }
     if (requests != NULL && !json_is_null(requests) && !json_is_object(requests)) {
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s: resources.requests is not an object, left "
-                         "unchanged",
-                         name);
+        gmw_warnings_add(&c->warnings, GMW_MSG_REQUESTS_NOT_OBJECT, name);
         return;
     }
     if (current != NULL && quantity_from_json(current, &cur, text, sizeof text) != GMW_QTY_OK) {
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s: requests.memory \"%s\" is not a valid "
-                         "quantity, left unchanged",
-                         name, text);
+        gmw_warnings_add(&c->warnings, GMW_MSG_REQUEST_INVALID, name, text);
         return;
     }
     if (current == NULL)
-        snprintf(text, sizeof text, "none");
+        snprintf(text, sizeof text, GMW_MSG_REQUEST_NONE);
     if (policy == GMW_REQUEST_MATCH) {
         if (current != NULL && cur >= gml)
             return;
@@ -403,7 +392,7 @@ static void apply_request_policy(engine_ctx *c, const char *name, const json_t *
         }
         add_op(c, current != NULL ? "replace" : "add", path, newval);
     }
-    snprintf(change, change_cap, ", requests.memory %s -> %s", text, newtext);
+    snprintf(change, change_cap, GMW_MSG_REQUEST_CHANGE, text, newtext);
 }
 
 /*
@@ -499,10 +488,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
     gmw_annotations_for(&c->ann, name, &t->v);
     if (t->v.inject == 0) {
         if (c->ann.pod.inject != 0)
-            gmw_warnings_add(&c->warnings,
-                             "gomemlimit: container %s: skipped, annotation "
-                             "gomemlimit.io/inject.%s=false",
-                             name, name);
+            gmw_warnings_add(&c->warnings, GMW_MSG_CONTAINER_OPT_OUT, name, name);
         skip_container(c, name, "opt-out");
         return false;
     }
@@ -518,27 +504,21 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
     json_t *resources = json_object_get(container, "resources");
     t->limit_json = json_object_get(json_object_get(resources, "limits"), "memory");
     if (t->limit_json == NULL || json_is_null(t->limit_json)) {
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s: skipped, no memory limit "
-                         "(resources.limits.memory)",
-                         name);
+        gmw_warnings_add(&c->warnings, GMW_MSG_NO_LIMIT, name);
         skip_without_limit(c, container, cpath, name, "no-memory-limit");
         return false;
     }
     gmw_qty_status qs =
         quantity_from_json(t->limit_json, &t->limit, t->limit_text, sizeof t->limit_text);
     if (qs != GMW_QTY_OK) {
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s: skipped, memory limit \"%s\" is invalid: %s",
-                         name, t->limit_text, gmw_qty_strerror(qs));
+        gmw_warnings_add(&c->warnings, GMW_MSG_LIMIT_INVALID, name, t->limit_text,
+                         gmw_qty_strerror(qs));
         skip_without_limit(c, container, cpath, name, "invalid-limit");
         return false;
     }
     if (t->limit < cfg->min_limit_bytes) {
         format_bytes(cfg->min_limit_bytes, minl, sizeof minl);
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s: skipped, memory limit %s is below minLimit %s",
-                         name, t->limit_text, minl);
+        gmw_warnings_add(&c->warnings, GMW_MSG_LIMIT_BELOW_MIN, name, t->limit_text, minl);
         skip_without_limit(c, container, cpath, name, "below-min-limit");
         return false;
     }
@@ -577,10 +557,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
         return false;
     }
     if (t->gml < GMW_MIB) {
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s: skipped, GOMEMLIMIT would be below 1MiB "
-                         "(memory limit %s)",
-                         name, t->limit_text);
+        gmw_warnings_add(&c->warnings, GMW_MSG_GOMEMLIMIT_BELOW_MIB, name, t->limit_text);
         skip_without_limit(c, container, cpath, name, "below-one-mib");
         return false;
     }
@@ -588,8 +565,7 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
     t->gogc = t->v.has_gogc ? t->v.gogc : cfg->gogc;
     t->env = json_object_get(container, "env");
     if (t->env != NULL && !json_is_null(t->env) && !json_is_array(t->env)) {
-        gmw_warnings_add(&c->warnings, "gomemlimit: container %s: skipped, env is not a list",
-                         name);
+        gmw_warnings_add(&c->warnings, GMW_MSG_ENV_NOT_LIST, name);
         skip_container(c, name, "invalid-spec");
         return false;
     }
@@ -647,10 +623,8 @@ static void plan_env(engine_ctx *c, const target *tg, const char *cpath, contain
         char val[32];
         if (!p->gogc.value_from && p->gogc.value != NULL && p->gogc.value[0] != '\0' &&
             !gmw_gogc_go_understands(p->gogc.value))
-            gmw_warnings_add(&c->warnings,
-                             "gomemlimit: container %s: GOGC=\"%s\" is not understood by Go, "
-                             "which uses 100",
-                             tg->name, gmw_sanitize(val, sizeof val, p->gogc.value, 16));
+            gmw_warnings_add(&c->warnings, GMW_MSG_GOGC_NOT_UNDERSTOOD, tg->name,
+                             gmw_sanitize(val, sizeof val, p->gogc.value, 16));
     } else {
         if (p->gogc.state != ENV_OWN || strcmp(p->gogc.value, tg->gogc) != 0) {
             env_set(c, cpath, &pending, &p->gogc, "GOGC", tg->gogc);
@@ -668,13 +642,10 @@ static void warn_env_from(engine_ctx *c, const target *tg, const json_t *contain
     bool new_gml = p->injected_gml && p->gml.state == ENV_ABSENT;
     bool new_gogc = p->injected_gogc && p->gogc.state == ENV_ABSENT;
     if ((new_gml || new_gogc) && json_array_size(json_object_get(container, "envFrom")) > 0)
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s uses envFrom: the injected %s any value "
-                         "from it",
-                         tg->name,
-                         new_gml && new_gogc ? "GOMEMLIMIT and GOGC override"
-                         : new_gml           ? "GOMEMLIMIT overrides"
-                                             : "GOGC overrides");
+        gmw_warnings_add(&c->warnings, GMW_MSG_ENV_FROM, tg->name,
+                         new_gml && new_gogc ? GMW_MSG_ENV_FROM_BOTH
+                         : new_gml           ? GMW_MSG_ENV_FROM_GOMEMLIMIT
+                                             : GMW_MSG_ENV_FROM_GOGC);
 }
 
 /* requests.memory, only next to the webhook's own GOMEMLIMIT. */
@@ -722,19 +693,19 @@ static void warn_change(engine_ctx *c, const target *tg, const container_plan *p
     if (!p->changed)
         return;
     if (p->gml.state == ENV_USER) /* first: the user's value is what stays */
-        snprintf(what, sizeof what, "GOMEMLIMIT kept (set by user)");
+        snprintf(what, sizeof what, GMW_MSG_WHAT_KEPT);
     else if (tg->from_memory_limit)
-        snprintf(what, sizeof what, "GOMEMLIMIT=%s (memory-limit annotation)", tg->gml_text);
+        snprintf(what, sizeof what, GMW_MSG_WHAT_ANNOTATION, tg->gml_text);
     else {
         format_percent(tg->ratio, pct, sizeof pct);
-        snprintf(what, sizeof what, "GOMEMLIMIT=%s (%s of %s)", tg->gml_text, pct, tg->limit_text);
+        snprintf(what, sizeof what, GMW_MSG_WHAT_RATIO, tg->gml_text, pct, tg->limit_text);
     }
     if (p->mal == MAL_REPLACE) /* Go aborts on the user's value: replaced */
         snprintf(what + strlen(what), sizeof what - strlen(what), GMW_MSG_MALFORMED_REPLACED_SUFFIX,
                  p->malformed);
     else if (p->gml.state == ENV_EMPTY) /* Go ignores an empty value: filled in */
-        snprintf(what + strlen(what), sizeof what - strlen(what), " replacing empty value");
-    gmw_warnings_add(&c->warnings, "gomemlimit: container %s: %s, GOGC=%s%s", tg->name, what,
+        snprintf(what + strlen(what), sizeof what - strlen(what), GMW_MSG_REPLACING_EMPTY);
+    gmw_warnings_add(&c->warnings, GMW_MSG_CHANGE, tg->name, what,
                      p->gogc.state == ENV_USER ? "kept" : tg->gogc, p->change);
 }
 
@@ -751,15 +722,9 @@ static void plan_shim(engine_ctx *c, const target *tg, const json_t *container, 
     if (gmw_shim_patch_container(c->res->patch, container, cpath, tg->ratio, force, &st) != 0)
         c->oom = true;
     else if (st == GMW_SHIM_NO_COMMAND)
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s: no command to wrap with gomemlimit-shim; "
-                         "bake it into the image (docs/shim.md)",
-                         tg->name);
+        gmw_warnings_add(&c->warnings, GMW_MSG_SHIM_NO_COMMAND, tg->name);
     else if (st == GMW_SHIM_CONFLICT)
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: container %s: /gomemlimit is used by another volume; "
-                         "not wrapped with gomemlimit-shim",
-                         tg->name);
+        gmw_warnings_add(&c->warnings, GMW_MSG_SHIM_CONFLICT, tg->name);
     else
         c->shim_used = true;
 }
@@ -818,17 +783,12 @@ static void check_names(engine_ctx *c, const json_t *spec)
 {
     for (size_t i = 0; i < c->ann.container_count; i++) {
         if (!pod_has_container(spec, c->ann.containers[i].name))
-            gmw_warnings_add(&c->warnings,
-                             "gomemlimit: annotations for container %s ignored: the pod has no "
-                             "such container",
+            gmw_warnings_add(&c->warnings, GMW_MSG_ANN_NO_SUCH_CONTAINER,
                              c->ann.containers[i].name);
     }
     for (size_t i = 0; i < c->ann.list_count; i++) {
         if (!pod_has_container(spec, c->ann.list[i]))
-            gmw_warnings_add(&c->warnings,
-                             "gomemlimit: gomemlimit.io/containers names %s, which is not a "
-                             "container of the pod",
-                             c->ann.list[i]);
+            gmw_warnings_add(&c->warnings, GMW_MSG_CONTAINERS_NO_SUCH, c->ann.list[i]);
     }
 }
 
@@ -1056,7 +1016,7 @@ static void audit_set(engine_ctx *c, const char *key, const char *value)
 static bool message_append(char *msg, size_t cap, const char *item)
 {
     size_t len = strlen(msg);
-    size_t sep = strcmp(msg, "gomemlimit: ") == 0 ? 0 : 2;
+    size_t sep = strcmp(msg, GMW_MSG_PREFIX) == 0 ? 0 : 2;
     size_t n = strlen(item);
     if (len + sep + n >= cap)
         return false;
@@ -1083,16 +1043,14 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
         gmw_warnings_init(&issues);
         for (size_t i = 0; i < c->ann.issue_count; i++) {
             const gmw_ann_issue *is = &c->ann.issues[i];
-            gmw_warnings_add(
-                &issues, "%s",
-                gmw_ann_issue_warning(is, is->kind == GMW_ANN_UNKNOWN ? "" : "ignored: ", warning,
-                                      sizeof warning));
+            gmw_warnings_add(&issues, "%s",
+                             gmw_ann_issue_warning(
+                                 is, is->kind == GMW_ANN_UNKNOWN ? "" : GMW_MSG_ANN_LEAD_IGNORED,
+                                 warning, sizeof warning));
         }
         if (c->ann.issues_dropped > 0)
-            gmw_warnings_add(&issues,
-                             "gomemlimit: %zu more annotation problems not listed (%zu invalid, "
-                             "ignored)",
-                             c->ann.issues_dropped, c->ann.invalid_dropped);
+            gmw_warnings_add(&issues, GMW_MSG_ANN_ISSUES_DROPPED, c->ann.issues_dropped,
+                             c->ann.invalid_dropped);
         gmw_warnings_prepend(&c->warnings, &issues);
         gmw_warnings_free(&issues);
         return;
@@ -1103,7 +1061,7 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
     json_array_clear(res->patch);
     json_object_clear(res->audit);
     gmw_warnings_free(&c->warnings);
-    snprintf(res->message, sizeof res->message, "gomemlimit: ");
+    snprintf(res->message, sizeof res->message, GMW_MSG_PREFIX);
     size_t left = c->ann.invalid_dropped;
     for (size_t i = 0; i < c->ann.issue_count; i++) {
         const gmw_ann_issue *is = &c->ann.issues[i];
@@ -1116,8 +1074,8 @@ static void handle_issues(engine_ctx *c, const json_t *spec)
             left++;
     }
     if (left > 0) {
-        snprintf(text, sizeof text, "and %zu more invalid gomemlimit.io/ annotations", left);
-        gmw_warnings_add(&c->warnings, "gomemlimit: %s", text);
+        snprintf(text, sizeof text, GMW_MSG_DENIAL_MORE, left);
+        gmw_warnings_add(&c->warnings, GMW_MSG_PREFIX "%s", text);
         (void)message_append(res->message, sizeof res->message, text); /* fits: engine.h */
     }
     audit_set(c, "denied", "invalid-annotation");
@@ -1139,7 +1097,7 @@ static void deny_malformed(engine_ctx *c, const json_t *spec)
         res->code = 400;
         json_array_clear(res->patch);
         json_object_clear(res->audit);
-        snprintf(res->message, sizeof res->message, "gomemlimit: ");
+        snprintf(res->message, sizeof res->message, GMW_MSG_PREFIX);
         res->container_count = 0;
         skip_all(c, spec, "malformed-gomemlimit");
         audit_set(c, "denied", "malformed-gomemlimit");
@@ -1166,9 +1124,7 @@ static void decide(engine_ctx *c, const char *ns)
 
     if (ns != NULL && ns[0] != '\0' && gmw_config_namespace_excluded(c->cfg, ns)) {
         char nsbuf[72];
-        gmw_warnings_add(&c->warnings,
-                         "gomemlimit: namespace %s is excluded (config excludeNamespaces), "
-                         "nothing injected",
+        gmw_warnings_add(&c->warnings, GMW_MSG_NAMESPACE_EXCLUDED,
                          gmw_sanitize(nsbuf, sizeof nsbuf, ns, 63));
         skip_all(c, spec, "namespace-excluded");
         audit_set(c, "skipped", "namespace-excluded");
@@ -1186,8 +1142,7 @@ static void decide(engine_ctx *c, const char *ns)
         if (reenabled)
             gmw_warnings_add(&c->warnings, GMW_MSG_POD_OPT_OUT_EXCEPT);
         else
-            gmw_warnings_add(&c->warnings, "gomemlimit: injection disabled for the pod by "
-                                           "annotation gomemlimit.io/inject=false");
+            gmw_warnings_add(&c->warnings, GMW_MSG_POD_OPT_OUT);
     }
 
     check_names(c, spec);

@@ -10,6 +10,7 @@
 #include "defaulting.h"
 #include "jsonpatch.h"
 #include "memlimit.h"
+#include "messages.h"
 #include "sanitize.h"
 #include "warnings.h"
 
@@ -141,14 +142,13 @@ static int describe_containers(gmw_preview_result *res, const gmw_pod_result *pr
         if (strcmp(o->action, "skipped") == 0) {
             if (engine_says_skipped(pr->warnings, pc->name))
                 continue; /* the engine's line says it, with the reason in words */
-            snprintf(line, sizeof line, "gomemlimit: container %s: skipped (%s)", pc->name,
-                     pc->reason);
+            snprintf(line, sizeof line, GMW_MSG_PREVIEW_SKIPPED, pc->name, pc->reason);
         } else
-            snprintf(line, sizeof line,
-                     "gomemlimit: container %s: GOMEMLIMIT=%s%s GOGC=%s requests.memory=%s",
-                     pc->name, pc->gomemlimit[0] ? pc->gomemlimit : "(unset)",
-                     pc->user_gomemlimit ? " (user)" : "", pc->gogc[0] ? pc->gogc : "(unset)",
-                     pc->request[0] ? pc->request : "none");
+            snprintf(line, sizeof line, GMW_MSG_PREVIEW_LINE, pc->name,
+                     pc->gomemlimit[0] ? pc->gomemlimit : GMW_MSG_PREVIEW_UNSET,
+                     pc->user_gomemlimit ? GMW_MSG_PREVIEW_USER : "",
+                     pc->gogc[0] ? pc->gogc : GMW_MSG_PREVIEW_UNSET,
+                     pc->request[0] ? pc->request : GMW_MSG_REQUEST_NONE);
         if (lines_add(lines, line) != 0)
             return -ENOMEM;
     }
@@ -171,10 +171,7 @@ static int check_malformed(gmw_preview_result *res, const json_t *spec, json_t *
             gmw_sanitize(name, sizeof name, json_string_value(json_object_get(ct, "name")),
                          sizeof name - 1);
             /* the engine's words (engine.c check_user_gomemlimit), so the two dedupe */
-            snprintf(line, sizeof line,
-                     "gomemlimit: GOMEMLIMIT=\"%s\" is malformed for Go, use e.g. 400MiB: "
-                     "container %s aborts at start",
-                     shown, name);
+            snprintf(line, sizeof line, GMW_MSG_PREVIEW_MALFORMED, shown, name);
             if (lines_add(lines, line) != 0)
                 return -ENOMEM;
         }
@@ -212,10 +209,8 @@ static int summarise(gmw_preview_result *res, json_t *lines)
             injected += strcmp(res->containers[k].action, "injected") == 0;
             skipped += strcmp(res->containers[k].action, "skipped") == 0;
         }
-        snprintf(summary, sizeof summary,
-                 "gomemlimit: ... %zu more preview lines not shown (%zu containers: %zu "
-                 "injected, %zu skipped)",
-                 json_array_size(lines) - kept, res->container_count, injected, skipped);
+        snprintf(summary, sizeof summary, GMW_MSG_PREVIEW_MORE, json_array_size(lines) - kept,
+                 res->container_count, injected, skipped);
         if (lines_add(res->warnings, summary) != 0)
             return -ENOMEM;
     }
@@ -244,7 +239,7 @@ int gmw_preview_object(const gmw_config *cfg, const json_t *obj, const char *ns,
         goto fail;
     }
     if (res->cls == GMW_OBJECT_WORKLOAD && tmpl == NULL) {
-        snprintf(err, sizeof err, "gomemlimit: no pod template at %s; nothing to preview", where);
+        snprintf(err, sizeof err, GMW_MSG_PREVIEW_NO_TEMPLATE, where);
         rc = lines_add(res->warnings, err);
         goto fail;
     }

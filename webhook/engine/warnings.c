@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "messages.h"
 #include "sanitize.h"
 
 void gmw_warnings_init(gmw_warnings *w)
@@ -87,8 +88,7 @@ json_t *gmw_warnings_take(gmw_warnings *w)
         return NULL;
     if (w->dropped > 0) {
         char summary[GMW_WARNING_MAX + 1];
-        snprintf(summary, sizeof summary,
-                 "gomemlimit: ... %zu more warnings not shown (at most %d are sent)", w->dropped,
+        snprintf(summary, sizeof summary, GMW_MSG_WARNINGS_DROPPED, w->dropped,
                  GMW_WARNINGS_MAX_COUNT);
         if (json_array_append_new(out, json_string(summary)) != 0)
             w->oom = 1;

@@ -8,6 +8,7 @@
 #include "defaulting.h"
 #include "engine.h"
 #include "jsonpatch.h"
+#include "messages.h"
 #include "workload.h"
 
 /* "apps/v1" -> "apps"; "v1" -> "" (core); NULL/non-string -> NULL (unknown). */
@@ -141,7 +142,7 @@ int gmw_workload_mutate(const gmw_config *cfg, const json_t *obj, const char *ns
         return 0;
     if (res->cls == GMW_OBJECT_WORKLOAD && tmpl == NULL) {
         char msg[128];
-        snprintf(msg, sizeof msg, "no pod template at %s; nothing to do", where);
+        snprintf(msg, sizeof msg, GMW_MSG_WORKLOAD_NO_TEMPLATE, where);
         if (add_warning(res, msg) != 0) {
             snprintf(res->error, sizeof res->error, "out of memory");
             return -ENOMEM;
