@@ -116,12 +116,18 @@ def test_denied_exits_1():
 
 
 def test_malformed_gomemlimit_exits_1():
-    # Go aborts at start on "512Mi" (a Kubernetes quantity, not a Go size), limit or not
-    for limit in ("1Gi", None):
-        d = deployment("api", [container("app", limit, env=[("GOMEMLIMIT", "512Mi")])])
+    # Go aborts at start on "512Mi" (a Kubernetes quantity, not a Go size), limit or not; the
+    # line names the container, the value and a fix for it: the same bytes in Go's spelling
+    # (512 x 2^20 = 512MiB), else the webhook's value (90 % of 1Gi = 921.6 MiB, whole MiB
+    # down), else (no limit) remove it
+    fix = {("512Mi", "1Gi"): "use 512MiB", ("512Mi", None): "use 512MiB",
+           ("lots", "1Gi"): "use e.g. 921MiB", ("lots", None): "remove it or use e.g. 400MiB"}
+    for (value, limit), want in fix.items():
+        d = deployment("api", [container("app", limit, env=[("GOMEMLIMIT", value)])])
         rc, out, err = run(["--check", "-f", write([d])])
         check(rc == 1, f"malformed GOMEMLIMIT (limit {limit}): exit {rc}, want 1\n{out}{err}")
-        check('GOMEMLIMIT="512Mi" is malformed for Go' in out, f"no malformed line: {out}")
+        line = f'gomemlimit: container app: GOMEMLIMIT="{value}" makes Go abort at start; {want}'
+        check(line in out, f"no malformed line {line!r}: {out}")
 
 
 def test_advice_only_with_strict():

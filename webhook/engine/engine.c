@@ -201,9 +201,10 @@ static env_var env_inspect(engine_ctx *c, const json_t *env, const char *contain
     return ev;
 }
 
-/* Warn about a (valid) user GOMEMLIMIT that exceeds the container limit. */
+/* Warn about a (valid) user GOMEMLIMIT that exceeds the container limit; `example` is the
+ * webhook's value for the container. */
 static void check_user_gomemlimit(engine_ctx *c, const char *name, const char *value, int64_t limit,
-                                  const char *limit_text)
+                                  const char *limit_text, const char *example)
 {
     char val[48];
     int64_t bytes = 0;
@@ -211,7 +212,7 @@ static void check_user_gomemlimit(engine_ctx *c, const char *name, const char *v
         return; /* resolved at run time, empty (Go: unset), or malformed (handled before) */
     gmw_sanitize(val, sizeof val, value, 24);
     if (bytes != INT64_MAX && bytes > limit)
-        gmw_warnings_add(&c->warnings, GMW_MSG_USER_ABOVE_LIMIT, name, val, limit_text);
+        gmw_warnings_add(&c->warnings, GMW_MSG_USER_ABOVE_LIMIT, name, val, limit_text, example);
 }
 
 /* Is the user's literal GOMEMLIMIT one that Go cannot parse (it aborts at start)? */
@@ -611,7 +612,7 @@ static void plan_env(engine_ctx *c, const target *tg, const char *cpath, contain
     }
     if (p->gml.state == ENV_USER) {
         check_user_gomemlimit(c, tg->name, p->mal == MAL_REPAIRED ? p->repaired : p->gml.value,
-                              tg->limit, tg->limit_text);
+                              tg->limit, tg->limit_text, tg->gml_text);
     } else {
         if (p->gml.state != ENV_OWN || strcmp(p->gml.value, tg->gml_text) != 0) {
             env_set(c, cpath, &pending, &p->gml, "GOMEMLIMIT", tg->gml_text);

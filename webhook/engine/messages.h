@@ -67,9 +67,9 @@
 /* the old request when there was none */
 #define GMW_MSG_REQUEST_NONE "none"
 
-/* container, user GOMEMLIMIT (cut to 24), limit (cut to 24) */
+/* container, user GOMEMLIMIT (cut to 24), limit (cut to 24), example (the webhook's value) */
 #define GMW_MSG_USER_ABOVE_LIMIT                                                                   \
-    "gomemlimit: container %s: GOMEMLIMIT=%s exceeds the memory limit %s"
+    "gomemlimit: container %s: GOMEMLIMIT=%s exceeds the memory limit %s, use e.g. %s"
 
 /* container, user GOGC (cut to 16) */
 #define GMW_MSG_GOGC_NOT_UNDERSTOOD                                                                \
@@ -242,10 +242,10 @@
 #define GMW_MSG_PREVIEW_USER " (user)"  /* fragment */
 /* container, reason (the outcome's, e.g. not-selected) */
 #define GMW_MSG_PREVIEW_SKIPPED "gomemlimit: container %s: skipped (%s)"
-/* a GOMEMLIMIT in the object as written that makes Go abort: value (cut to 24), container */
+/* a GOMEMLIMIT in the object as written that makes Go abort (the file must be fixed, even
+ * when the webhook repairs it): container, value (cut to 24), fix (one of GMW_MSG_FIX_*) */
 #define GMW_MSG_PREVIEW_MALFORMED                                                                  \
-    "gomemlimit: GOMEMLIMIT=\"%s\" is malformed for Go, use e.g. 400MiB: container %s aborts at "  \
-    "start"
+    "gomemlimit: container %s: GOMEMLIMIT=\"%s\" makes Go abort at start; %s"
 /* lines not shown (count), containers, injected, skipped */
 #define GMW_MSG_PREVIEW_MORE                                                                       \
     "gomemlimit: ... %zu more preview lines not shown (%zu containers: %zu injected, %zu "         \

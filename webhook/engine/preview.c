@@ -155,11 +155,36 @@ static int describe_containers(gmw_preview_result *res, const gmw_pod_result *pr
     return 0;
 }
 
+/*
+ * The fix for ct's malformed GOMEMLIMIT (messages.h GMW_MSG_FIX_*): a quantity's exact Go
+ * value; else the value the webhook sets in its place (found in `after`, the spec after the
+ * engine's patch); else (no usable limit, not selected, kept) remove it or a fixed example.
+ */
+static void malformed_fix(const json_t *ct, const char *name, const json_t *after, char *fix,
+                          size_t cap)
+{
+    char value[GMW_MEMLIMIT_TEXT_MAX], now[40];
+    const json_t *e = env_text(ct, "GOMEMLIMIT", now, sizeof now);
+    const char *raw = json_string_value(json_object_get(e, "value"));
+    const json_t *act = find_container(after, name);
+    if (raw != NULL && gmw_gomemlimit_repair(raw, value, sizeof value)) {
+        snprintf(fix, cap, GMW_MSG_FIX_USE, value);
+        return;
+    }
+    e = act != NULL ? env_text(act, "GOMEMLIMIT", now, sizeof now) : NULL;
+    raw = json_string_value(json_object_get(e, "value"));
+    if (raw != NULL && raw[0] != '\0' && gmw_gomemlimit_parse(raw, NULL))
+        snprintf(fix, cap, GMW_MSG_FIX_EXAMPLE, now);
+    else
+        snprintf(fix, cap, GMW_MSG_FIX_REMOVE);
+}
+
 /* Every container (looked at or not) of spec whose GOMEMLIMIT makes Go abort: counted and said. */
-static int check_malformed(gmw_preview_result *res, const json_t *spec, json_t *lines)
+static int check_malformed(gmw_preview_result *res, const json_t *spec, const json_t *after,
+                           json_t *lines)
 {
     static const char *const lists[] = {"containers", "initContainers"};
-    char line[256], shown[40], name[64];
+    char line[320], shown[40], name[64], fix[96];
     for (size_t l = 0; l < 2; l++) {
         size_t i;
         const json_t *ct;
@@ -170,8 +195,8 @@ static int check_malformed(gmw_preview_result *res, const json_t *spec, json_t *
             res->malformed_count++;
             gmw_sanitize(name, sizeof name, json_string_value(json_object_get(ct, "name")),
                          sizeof name - 1);
-            /* the engine's words (engine.c check_user_gomemlimit), so the two dedupe */
-            snprintf(line, sizeof line, GMW_MSG_PREVIEW_MALFORMED, shown, name);
+            malformed_fix(ct, name, after, fix, sizeof fix);
+            snprintf(line, sizeof line, GMW_MSG_PREVIEW_MALFORMED, name, shown, fix);
             if (lines_add(lines, line) != 0)
                 return -ENOMEM;
         }
@@ -282,7 +307,8 @@ int gmw_preview_object(const gmw_config *cfg, const json_t *obj, const char *ns,
     /* malformed GOMEMLIMITs are judged in the object as written: even one the webhook would
      * repair makes the container abort wherever the webhook is not reached (fail-open, a
      * namespace not opted in), so the file itself is wrong (docs/cli.md, --check) */
-    if (describe_containers(res, &pr, after, lines) != 0 || check_malformed(res, spec, lines) != 0)
+    if (describe_containers(res, &pr, after, lines) != 0 ||
+        check_malformed(res, spec, after, lines) != 0)
         goto fail;
     size_t i;
     json_t *w;
