@@ -493,18 +493,18 @@ def expected_advice(container, ratio):
         near = ratio >= Fraction(95, 100) if ratio is not None else gml * 100 >= limit * 95
         if near:
             pct = percent(ratio) if ratio is not None else "%d%%" % (gml * 100 // limit)
-            out.append(p + "GOMEMLIMIT=%s is %s of limit %s, GC thrashes; leave 5-10%% headroom"
+            out.append(p + "GOMEMLIMIT=%s is %s of limit %s, GC thrashes; use <= 90%%"
                        % (gml_text, pct, short(str(limit_q), 24)))
     if gogc is not None and 0 <= gogc < 25:
         out.append(p + "GOGC=%s < 25 makes the GC run nonstop; use 50-100" % short(g["value"], 12))
     if gogc == -1 and not unknown and (gml is None or gml == math.inf):
-        out.append(p + "GOGC=%s and no GOMEMLIMIT: heap grows to OOM kill; set limits.memory"
+        out.append(p + "GOGC=%s, no GOMEMLIMIT: heap grows to OOM kill; set limits.memory"
                    % short(g["value"], 12))
     if gml is not None and gml != math.inf and request is not None and request * 2 < gml:
-        out.append(p + "requests.memory %s < GOMEMLIMIT/2: evicted first; raise the request"
+        out.append(p + "requests.memory %s < GOMEMLIMIT/2: evicted first; raise it"
                    % short(str(req_q), 24))
     if gml is not None and gml < ADVICE_TINY:
-        out.append(p + "GOMEMLIMIT=%s leaves almost no heap, GC runs nonstop; raise limits.memory"
+        out.append(p + "GOMEMLIMIT=%s < 32MiB: GC runs nonstop; raise limits.memory"
                    % gml_text)
     return [short(w, 120) for w in out]
 

@@ -161,7 +161,9 @@ def check_pod_case(runner, name, review, cfg=fl.DEFAULT_CONFIG, config_text=None
                 fail(name, "no warning %r in %r" % (w, warnings))
         if reason == "below-min-limit" and not any("below minLimit" in x for x in warnings):
             fail(name, "no below-minLimit warning in %r" % warnings)
-        if reason == "invalid-limit" and not any("is invalid" in x for x in warnings):
+        # a syntax error "is invalid", a range error (negative, >= 2^63) "is out of range"
+        if reason == "invalid-limit" and not any(
+                "is invalid, use e.g." in x or "is out of range [0, 8Ei)" in x for x in warnings):
             fail(name, "no invalid-limit warning in %r" % warnings)
     # issue 10: the pitfall advice, exactly (unless the warning cap dropped some)
     if not any("more warnings not shown" in w for w in warnings):

@@ -101,7 +101,7 @@ static gmw_qty_status quantity_from_json(const json_t *v, int64_t *bytes, char *
         snprintf(text, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return gmw_quantity_parse_cstr(text, bytes);
     }
-    gmw_sanitize(text, cap, "(not a quantity)", 24);
+    gmw_sanitize(text, cap, GMW_MSG_NOT_A_QUANTITY, 24);
     return GMW_QTY_SYNTAX;
 }
 
@@ -512,8 +512,11 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
     gmw_qty_status qs =
         quantity_from_json(t->limit_json, &t->limit, t->limit_text, sizeof t->limit_text);
     if (qs != GMW_QTY_OK) {
-        gmw_warnings_add(&c->warnings, GMW_MSG_LIMIT_INVALID, name, t->limit_text,
-                         gmw_qty_strerror(qs));
+        gmw_warnings_add(&c->warnings,
+                         qs == GMW_QTY_NEGATIVE || qs == GMW_QTY_OVERFLOW
+                             ? GMW_MSG_LIMIT_OUT_OF_RANGE
+                             : GMW_MSG_LIMIT_INVALID,
+                         name, t->limit_text);
         skip_without_limit(c, container, cpath, name, "invalid-limit");
         return false;
     }
@@ -581,7 +584,7 @@ typedef struct {
     bool changed;                         /* ops were appended for it */
     bool injected_gml;                    /* GOMEMLIMIT set by these ops */
     bool injected_gogc;                   /* GOGC set by these ops */
-    char change[128];                     /* ", requests.memory A -> B" or "" */
+    char change[128];                     /* ", request A -> B" or "" */
     malformed_action mal;                 /* what was done to a malformed user GOMEMLIMIT */
     char repaired[GMW_MEMLIMIT_TEXT_MAX]; /* MAL_REPAIRED: the Go value now in the env */
     char malformed[48];                   /* the malformed value as found (sanitized) */

@@ -33,9 +33,14 @@
 #define GMW_MSG_NO_LIMIT                                                                           \
     "gomemlimit: container %s: skipped, no memory limit (resources.limits.memory)"
 
-/* container, limit as written (cut to 24), why (gmw_qty_strerror) */
+/* a syntax error: container, limit as written (cut to 24, or GMW_MSG_NOT_A_QUANTITY) */
 #define GMW_MSG_LIMIT_INVALID                                                                      \
-    "gomemlimit: container %s: skipped, memory limit \"%s\" is invalid: %s"
+    "gomemlimit: container %s: skipped, memory limit \"%s\" is invalid, use e.g. 512Mi or 1G"
+/* a range error (negative, or 2^63 bytes = 8Ei or more): container, limit (cut to 24) */
+#define GMW_MSG_LIMIT_OUT_OF_RANGE                                                                 \
+    "gomemlimit: container %s: skipped, memory limit \"%s\" is out of range [0, 8Ei)"
+/* the value shown for a limit or request that is neither a string nor an integer */
+#define GMW_MSG_NOT_A_QUANTITY "(not a quantity)"
 
 /* container, limit (cut to 24), minLimit */
 #define GMW_MSG_LIMIT_BELOW_MIN                                                                    \
@@ -57,13 +62,13 @@
 /* fragment: the user's GOMEMLIMIT stays (no arguments) */
 #define GMW_MSG_WHAT_KEPT "GOMEMLIMIT kept (set by user)"
 /* fragment: GOMEMLIMIT from the memory-limit annotation: GOMEMLIMIT */
-#define GMW_MSG_WHAT_ANNOTATION "GOMEMLIMIT=%s (memory-limit annotation)"
+#define GMW_MSG_WHAT_ANNOTATION "GOMEMLIMIT=%s (memory-limit)"
 /* fragment: GOMEMLIMIT from the ratio: GOMEMLIMIT, ratio as a percentage, limit (cut to 24) */
 #define GMW_MSG_WHAT_RATIO "GOMEMLIMIT=%s (%s of %s)"
 /* fragment: an empty user GOMEMLIMIT filled in (no arguments) */
-#define GMW_MSG_REPLACING_EMPTY " replacing empty value"
+#define GMW_MSG_REPLACING_EMPTY " replacing \"\""
 /* fragment: requests.memory raised: old (cut to 24, or "none"), new */
-#define GMW_MSG_REQUEST_CHANGE ", requests.memory %s -> %s"
+#define GMW_MSG_REQUEST_CHANGE ", request %s -> %s"
 /* the old request when there was none */
 #define GMW_MSG_REQUEST_NONE "none"
 
@@ -95,7 +100,7 @@
 
 /* container */
 #define GMW_MSG_SHIM_NO_COMMAND                                                                    \
-    "gomemlimit: container %s: no command to wrap with gomemlimit-shim; bake it into the image "   \
+    "gomemlimit: container %s: no command to wrap with gomemlimit-shim: bake it in the image "     \
     "(docs/shim.md)"
 
 /* container */
@@ -137,7 +142,7 @@
 
 /* memory-limit annotation below 1 MiB: container, key, value (cut to 40), example */
 #define GMW_MSG_MEMORY_LIMIT_BELOW_MIB                                                             \
-    "gomemlimit: container %s: skipped, %s=\"%s\" is below 1MiB, use e.g. \"%s\""
+    "gomemlimit: container %s: skipped, %s=\"%s\" < 1MiB, use e.g. \"%s\""
 
 /* the pod opts out and no container re-enables itself (no arguments) */
 #define GMW_MSG_POD_OPT_OUT                                                                        \
@@ -181,7 +186,7 @@
 /* Problems: a syntax error and a range error get different texts. */
 #define GMW_MSG_ANN_PROBLEM_SYNTAX "is invalid, use"
 #define GMW_MSG_ANN_PROBLEM_RANGE "is out of range, use"
-#define GMW_MSG_ANN_PROBLEM_TOO_MANY "is over the 64-container limit, use"
+#define GMW_MSG_ANN_PROBLEM_TOO_MANY "is over 64 containers, use"
 /* the value shown for an annotation that is not a string */
 #define GMW_MSG_ANN_NOT_STRING "(not a string)"
 
@@ -190,14 +195,12 @@
 #define GMW_MSG_EXPECTED_RATIO "e.g. \"0.9\" (a decimal in (0, 1] with <= 4 decimals)"
 #define GMW_MSG_EXPECTED_GOGC "e.g. \"100\" (an integer 1-100000 or off)"
 #define GMW_MSG_EXPECTED_REQUEST "e.g. \"match\" (match, limit or keep)"
-#define GMW_MSG_EXPECTED_CONTAINERS                                                                \
-    "e.g. \"app,sidecar\" (comma-separated container names, at most 64)"
-#define GMW_MSG_EXPECTED_MEMORY_LIMIT                                                              \
-    "e.g. \"400Mi\" (a quantity such as 400Mi, or Go's 400MiB or 419430400)"
+#define GMW_MSG_EXPECTED_CONTAINERS "e.g. \"app,sidecar\" (at most 64 container names)"
+#define GMW_MSG_EXPECTED_MEMORY_LIMIT "e.g. \"400Mi\" (or Go's 400MiB)"
 #define GMW_MSG_EXPECTED_UNKNOWN                                                                   \
     "known keys: inject, ratio, gogc, memory-limit, request, shim, containers"
 /* a per-container key beyond the 64-container cap: the pod-level key (its name) */
-#define GMW_MSG_EXPECTED_TOO_MANY(key) "e.g. \"gomemlimit.io/" key "\" (the pod-level key)"
+#define GMW_MSG_EXPECTED_TOO_MANY(key) "e.g. \"gomemlimit.io/" key "\" (pod-level)"
 
 /* ---- the pod, the denial ----------------------------------------------------------------- */
 
@@ -215,23 +218,21 @@
 
 /* container, GOMEMLIMIT (cut to 24, or "limits.memory"), share of the limit, limit */
 #define GMW_MSG_ADVICE_NEAR_LIMIT                                                                  \
-    "gomemlimit: container %s: advice: GOMEMLIMIT=%s is %s of limit %s, GC thrashes; leave "       \
-    "5-10%% headroom"
+    "gomemlimit: container %s: advice: GOMEMLIMIT=%s is %s of limit %s, GC thrashes; use <= 90%%"
 /* container, GOGC (cut to 12) */
 #define GMW_MSG_ADVICE_LOW_GOGC                                                                    \
     "gomemlimit: container %s: advice: GOGC=%s < 25 makes the GC run nonstop; use 50-100"
 /* container, GOGC (cut to 12) */
 #define GMW_MSG_ADVICE_GOGC_OFF                                                                    \
-    "gomemlimit: container %s: advice: GOGC=%s and no GOMEMLIMIT: heap grows to OOM kill; set "    \
+    "gomemlimit: container %s: advice: GOGC=%s, no GOMEMLIMIT: heap grows to OOM kill; set "       \
     "limits.memory"
 /* container, request (cut to 24) */
 #define GMW_MSG_ADVICE_LOW_REQUEST                                                                 \
-    "gomemlimit: container %s: advice: requests.memory %s < GOMEMLIMIT/2: evicted first; raise "   \
-    "the request"
-/* container, GOMEMLIMIT (cut to 24) */
+    "gomemlimit: container %s: advice: requests.memory %s < GOMEMLIMIT/2: evicted first; raise it"
+/* container, GOMEMLIMIT (cut to 24): below GMW_ADVICE_TINY_HEAP (32 MiB) */
 #define GMW_MSG_ADVICE_TINY_HEAP                                                                   \
-    "gomemlimit: container %s: advice: GOMEMLIMIT=%s leaves almost no heap, GC runs nonstop; "     \
-    "raise limits.memory"
+    "gomemlimit: container %s: advice: GOMEMLIMIT=%s < 32MiB: GC runs nonstop; raise "             \
+    "limits.memory"
 
 /* ---- workload preview (preview.h) and mutate (workload.h) ----------------------------- */
 

@@ -154,14 +154,14 @@ func mutate(rv *review, out *response) {
 		change := "requests.memory unchanged"
 		if c.Resources.Requests == nil {
 			ops = append(ops, patchOp{"add", base + "/resources/requests", map[string]string{"memory": want}})
-			change = "requests.memory none -> " + want
+			change = "request none -> " + want
 		} else if !curOK || cur < mib<<20 {
 			op := "replace"
 			if reqText == "" {
 				op = "add"
 			}
 			ops = append(ops, patchOp{op, base + "/resources/requests/memory", want})
-			change = "requests.memory " + reqText + " -> " + want
+			change = "request " + reqText + " -> " + want
 		}
 		status[c.Name] = statusEntry{gml, "100"}
 		injected = append(injected, c.Name+"="+gml)

@@ -32,11 +32,11 @@ static const advice_case cases[] = {
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','value':'486MiB'}],"
      "'resources':{'limits':{'memory':'512Mi'}}}",
      9500,
-     {P "GOMEMLIMIT=486MiB is 95% of limit 512Mi, GC thrashes; leave 5-10% headroom", NULL}},
+     {P "GOMEMLIMIT=486MiB is 95% of limit 512Mi, GC thrashes; use <= 90%", NULL}},
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','value':'499MiB'}],"
      "'resources':{'limits':{'memory':'512Mi'}}}",
      9750,
-     {P "GOMEMLIMIT=499MiB is 97.5% of limit 512Mi, GC thrashes; leave 5-10% headroom", NULL}},
+     {P "GOMEMLIMIT=499MiB is 97.5% of limit 512Mi, GC thrashes; use <= 90%", NULL}},
     /* a user value in bytes: 486MiB of 512Mi is below 95 %, 487MiB is 95.1 % */
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','value':'486MiB'}],"
      "'resources':{'limits':{'memory':'512Mi'}}}",
@@ -45,18 +45,16 @@ static const advice_case cases[] = {
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','value':'487MiB'}],"
      "'resources':{'limits':{'memory':'512Mi'}}}",
      0,
-     {P "GOMEMLIMIT=487MiB is 95% of limit 512Mi, GC thrashes; leave 5-10% headroom", NULL}},
+     {P "GOMEMLIMIT=487MiB is 95% of limit 512Mi, GC thrashes; use <= 90%", NULL}},
     /* resourceFieldRef limits.memory: 100 %; with divisor 1Mi Go reads 512 bytes */
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','valueFrom':{'resourceFieldRef':"
      "{'resource':'limits.memory'}}}],'resources':{'limits':{'memory':'512Mi'}}}",
      0,
-     {P "GOMEMLIMIT=limits.memory is 100% of limit 512Mi, GC thrashes; leave 5-10% headroom",
-      NULL}},
+     {P "GOMEMLIMIT=limits.memory is 100% of limit 512Mi, GC thrashes; use <= 90%", NULL}},
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','valueFrom':{'resourceFieldRef':"
      "{'resource':'limits.memory','divisor':'1Mi'}}}],'resources':{'limits':{'memory':'512Mi'}}}",
      0,
-     {P "GOMEMLIMIT=limits.memory leaves almost no heap, GC runs nonstop; raise limits.memory",
-      NULL}},
+     {P "GOMEMLIMIT=limits.memory < 32MiB: GC runs nonstop; raise limits.memory", NULL}},
     /* another container's limit, another resource, a configMap: not judged */
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','valueFrom':{'resourceFieldRef':"
      "{'resource':'limits.memory','containerName':'b'}}},{'name':'GOGC','value':'off'}],"
@@ -74,13 +72,13 @@ static const advice_case cases[] = {
     {"{'name':'a','env':[{'name':'GOGC','value':'+5'}]}", 0, {NULL}}, /* Go: 100 */
     {"{'name':'a','env':[{'name':'GOGC','value':'off'}]}",
      0,
-     {P "GOGC=off and no GOMEMLIMIT: heap grows to OOM kill; set limits.memory", NULL}},
+     {P "GOGC=off, no GOMEMLIMIT: heap grows to OOM kill; set limits.memory", NULL}},
     {"{'name':'a','env':[{'name':'GOGC','value':'-1'}]}",
      0,
-     {P "GOGC=-1 and no GOMEMLIMIT: heap grows to OOM kill; set limits.memory", NULL}},
+     {P "GOGC=-1, no GOMEMLIMIT: heap grows to OOM kill; set limits.memory", NULL}},
     {"{'name':'a','env':[{'name':'GOGC','value':'off'},{'name':'GOMEMLIMIT','value':'off'}]}",
      0,
-     {P "GOGC=off and no GOMEMLIMIT: heap grows to OOM kill; set limits.memory", NULL}},
+     {P "GOGC=off, no GOMEMLIMIT: heap grows to OOM kill; set limits.memory", NULL}},
     {"{'name':'a','env':[{'name':'GOGC','value':'off'},{'name':'GOMEMLIMIT','value':'400MiB'}],"
      "'resources':{'limits':{'memory':'512Mi'}}}",
      0,
@@ -89,7 +87,7 @@ static const advice_case cases[] = {
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','value':'460MiB'}],"
      "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'229Mi'}}}",
      9000,
-     {P "requests.memory 229Mi < GOMEMLIMIT/2: evicted first; raise the request", NULL}},
+     {P "requests.memory 229Mi < GOMEMLIMIT/2: evicted first; raise it", NULL}},
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','value':'460MiB'}],"
      "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'230Mi'}}}",
      9000,
@@ -102,10 +100,10 @@ static const advice_case cases[] = {
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','value':'31MiB'},{'name':'GOGC','value':'10'}],"
      "'resources':{'limits':{'memory':'32Mi'},'requests':{'memory':'1Mi'}}}",
      0,
-     {P "GOMEMLIMIT=31MiB is 96% of limit 32Mi, GC thrashes; leave 5-10% headroom",
+     {P "GOMEMLIMIT=31MiB is 96% of limit 32Mi, GC thrashes; use <= 90%",
       P "GOGC=10 < 25 makes the GC run nonstop; use 50-100",
-      P "requests.memory 1Mi < GOMEMLIMIT/2: evicted first; raise the request",
-      P "GOMEMLIMIT=31MiB leaves almost no heap, GC runs nonstop; raise limits.memory"}},
+      P "requests.memory 1Mi < GOMEMLIMIT/2: evicted first; raise it",
+      P "GOMEMLIMIT=31MiB < 32MiB: GC runs nonstop; raise limits.memory"}},
     {"{'name':'a','env':[{'name':'GOMEMLIMIT','value':'32MiB'}],"
      "'resources':{'limits':{'memory':'64Mi'}}}",
      0,

@@ -302,8 +302,8 @@ static void test_per_container_overflow(void **state)
     assert_int_equal(a.issues[0].kind, GMW_ANN_TOO_MANY);
     assert_true(gmw_ann_issue_is_invalid(&a.issues[0]));
     assert_string_equal(gmw_ann_issue_format(&a.issues[0], text, sizeof text),
-                        "gomemlimit.io/inject.a=\"false\" is over the 64-container limit, use "
-                        "e.g. \"gomemlimit.io/inject\" (the pod-level key)");
+                        "gomemlimit.io/inject.a=\"false\" is over 64 containers, use "
+                        "e.g. \"gomemlimit.io/inject\" (pod-level)");
     gmw_ann_values v;
     gmw_annotations_for(&a, "c0", &v);
     assert_string_equal(v.gogc, "60");
@@ -380,7 +380,7 @@ static void test_too_many_warning_keeps_long_example(void **state)
         assert_true(strlen(text) <= GMW_WARNING_MAX);
         if (strstr(text, "e.g. \"gomemlimit.io/memory-limit\"") == NULL)
             fail_msg("warning lacks the example: %s", text);
-        assert_non_null(strstr(text, "is over the 64-container limit, use"));
+        assert_non_null(strstr(text, "is over 64 containers, use"));
     }
     assert_true(too_many > 0);
     json_decref(obj);

@@ -180,7 +180,7 @@ static void test_basic_injection(void **state)
                  "'value':{'memory':'460Mi'}}," STATUS_OP(
                      "{\\'app\\':{\\'GOMEMLIMIT\\':\\'460MiB\\',\\'GOGC\\':\\'100\\'}}") "]");
     ASSERT_WARNING("container app: GOMEMLIMIT=460MiB (90% of 512Mi), GOGC=100, "
-                   "requests.memory none -> 460Mi");
+                   "request none -> 460Mi");
     assert_int_equal(res.container_count, 1);
     assert_outcome(0, "app", "injected", "ok");
     assert_string_equal(audit("injected"), "app=460MiB");
@@ -292,7 +292,7 @@ static void test_memory_limit_annotation(void **state)
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'512Mi'}}}]}}");
     assert_true(res.allowed);
     assert_string_equal(audit("injected"), "a=300MiB"); /* rounded down to a whole MiB */
-    ASSERT_WARNING("container a: GOMEMLIMIT=300MiB (memory-limit annotation)");
+    ASSERT_WARNING("container a: GOMEMLIMIT=300MiB (memory-limit)");
     /* equal to the limit is fine */
     run("{'metadata':{'annotations':{'gomemlimit.io/memory-limit.a':'512Mi'}},"
         "'spec':{'containers':[{'name':'a','env':[],"
@@ -371,15 +371,15 @@ static void test_issue9_messages(void **state)
             go[i]);
         run(pod);
         assert_true(res.allowed);
-        ASSERT_WARNING("container app: GOMEMLIMIT=400MiB (memory-limit annotation)");
+        ASSERT_WARNING("container app: GOMEMLIMIT=400MiB (memory-limit)");
     }
     /* too small: the annotation's own value is quoted, with an example for the container */
     cfg.min_limit_bytes = 0;
     run("{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'500Ki'}},"
         "'spec':{'containers':[{'name':'app','resources':{'limits':{'memory':'512Mi'}}}]}}");
     assert_warning_exact(
-        "gomemlimit: container app: skipped, gomemlimit.io/memory-limit=\"500Ki\" is "
-        "below 1MiB, use e.g. \"460Mi\"");
+        "gomemlimit: container app: skipped, gomemlimit.io/memory-limit=\"500Ki\" < 1MiB, "
+        "use e.g. \"460Mi\"");
     /* syntax vs range */
     run("{'metadata':{'annotations':{'gomemlimit.io/ratio':'1.5','gomemlimit.io/gogc':'fast',"
         "'gomemlimit.io/memory-limit':'lots'}},"
@@ -456,7 +456,8 @@ static void test_invalid_limit(void **state)
         "{'name':'c','resources':{'limits':{'memory':true}}}]}}");
     assert_no_patch();
     ASSERT_WARNING("container a: skipped, memory limit \"12GB\" is invalid");
-    ASSERT_WARNING("container b: skipped, memory limit \"-1Gi\" is invalid");
+    /* a range error is told apart from a syntax error */
+    ASSERT_WARNING("container b: skipped, memory limit \"-1Gi\" is out of range [0, 8Ei)");
     ASSERT_WARNING("container c: skipped, memory limit");
     assert_outcome(2, "c", "skipped", "invalid-limit");
 }
@@ -609,7 +610,7 @@ static void test_request_match(void **state)
     assert_non_null(op);
     assert_string_equal(json_string_value(json_object_get(op, "op")), "replace");
     assert_string_equal(json_string_value(json_object_get(op, "value")), "460Mi");
-    ASSERT_WARNING("requests.memory 256Mi -> 460Mi");
+    ASSERT_WARNING("request 256Mi -> 460Mi");
     /* requests without memory: add the key */
     run("{'spec':{'containers':[{'name':'a','env':[],"
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'cpu':'1'}}}]}}");
@@ -662,10 +663,10 @@ static void test_request_keep(void **state)
         "'spec':{'containers':[{'name':'a','env':[],"
         "'resources':{'limits':{'memory':'512Mi'},'requests':{'memory':'1Mi'}}}]}}");
     assert_int_equal(json_array_size(res.patch), 3); /* GOMEMLIMIT, GOGC, status */
-    assert_false(warning_with("requests.memory 1Mi -> ", (const char *)NULL));
+    assert_false(warning_with("request 1Mi -> ", (const char *)NULL));
     /* issue 10: a request far below GOMEMLIMIT is advised against */
     assert_warning_exact("gomemlimit: container a: advice: requests.memory 1Mi < GOMEMLIMIT/2: "
-                         "evicted first; raise the request");
+                         "evicted first; raise it");
 }
 
 static void test_pod_level_resources(void **state)
@@ -679,7 +680,7 @@ static void test_pod_level_resources(void **state)
     assert_int_equal(json_array_size(res.patch), 5); /* 2 x (GOMEMLIMIT, GOGC) + status */
     ASSERT_WARNING(
         "pod has spec.resources: container requests.memory left unchanged (policy match)");
-    assert_false(warning_with("requests.memory 1Mi -> ", (const char *)NULL));
+    assert_false(warning_with("request 1Mi -> ", (const char *)NULL));
     ASSERT_WARNING("container b: advice: requests.memory 1Mi < GOMEMLIMIT/2");
 }
 
@@ -759,9 +760,9 @@ static void test_user_gomemlimit_malformed_keep(void **state)
         {"off", NULL},
         {"1073741824", "GOMEMLIMIT=1073741824 is 100% of limit 1Gi, GC thrashes"},
         {"1GiB", "GOMEMLIMIT=1GiB is 100% of limit 1Gi, GC thrashes"},
-        {"0", "GOMEMLIMIT=0 leaves almost no heap"},
-        {"5B", "GOMEMLIMIT=5B leaves almost no heap"},
-        {"5KiB", "GOMEMLIMIT=5KiB leaves almost no heap"},
+        {"0", "GOMEMLIMIT=0 < 32MiB: GC runs nonstop"},
+        {"5B", "GOMEMLIMIT=5B < 32MiB: GC runs nonstop"},
+        {"5KiB", "GOMEMLIMIT=5KiB < 32MiB: GC runs nonstop"},
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         run_malformed(good[i].value, "1Gi");
@@ -834,7 +835,7 @@ static void test_user_gomemlimit_malformed_repair_other(void **state)
         if (strcmp(bad[i], "1GB") == 0)
             assert_warning_exact(
                 "gomemlimit: container a: GOMEMLIMIT=921MiB (90% of 1Gi) replacing "
-                "\"1GB\", GOGC=kept, requests.memory none -> 921Mi");
+                "\"1GB\", GOGC=kept, request none -> 921Mi");
         assert_outcome(0, "a", "injected", "malformed-replaced");
     }
     /* no limit: nothing to compute, the value is removed (the env entry goes) */
@@ -959,7 +960,7 @@ static void test_user_value_from(void **state)
     /* issue 10: limits.memory itself is 100 % of the limit */
     assert_int_equal(json_array_size(res.warnings), 1);
     assert_warning_exact("gomemlimit: container a: advice: GOMEMLIMIT=limits.memory is 100% of "
-                         "limit 1Gi, GC thrashes; leave 5-10% headroom");
+                         "limit 1Gi, GC thrashes; use <= 90%");
     assert_outcome(0, "a", "unchanged", "user-value");
 }
 
@@ -972,8 +973,8 @@ static void test_empty_env_values_filled(void **state)
     assert_patch("[{'op':'add','path':'/spec/containers/0/env/0/value','value':'921MiB'},"
                  "{'op':'add','path':'/spec/containers/0/env/1/value','value':'100'}," STATUS_OP(
                      "{\\'a\\':{\\'GOMEMLIMIT\\':\\'921MiB\\',\\'GOGC\\':\\'100\\'}}") "]");
-    assert_warning_exact("gomemlimit: container a: GOMEMLIMIT=921MiB (90% of 1Gi) replacing empty "
-                         "value, GOGC=100");
+    assert_warning_exact("gomemlimit: container a: GOMEMLIMIT=921MiB (90% of 1Gi) replacing \"\", "
+                         "GOGC=100");
     assert_outcome(0, "a", "injected", "ok");
     /* no envFrom warning: the entries existed already */
     run("{'spec':{'containers':[{'name':'a','envFrom':[{'configMapRef':{'name':'x'}}],"
@@ -1246,10 +1247,10 @@ static void test_per_container_name_overflow_denied(void **state)
     assert_false(res.allowed);
     assert_no_patch();
     assert_string_equal(res.message,
-                        "gomemlimit: gomemlimit.io/inject.a=\"false\" is over the 64-container "
-                        "limit, use e.g. \"gomemlimit.io/inject\" (the pod-level key)");
-    assert_warning_exact("gomemlimit: gomemlimit.io/inject.a=\"false\" is over the 64-container "
-                         "limit, use e.g. \"gomemlimit.io/inject\" (the pod-l...");
+                        "gomemlimit: gomemlimit.io/inject.a=\"false\" is over 64 containers, use "
+                        "e.g. \"gomemlimit.io/inject\" (pod-level)");
+    assert_warning_exact("gomemlimit: gomemlimit.io/inject.a=\"false\" is over 64 containers, use "
+                         "e.g. \"gomemlimit.io/inject\" (pod-level)");
     /* 64 names are fine */
     run_many_keys("", 63, "gomemlimit.io/gogc.c", "50", ",'gomemlimit.io/inject.a':'false'");
     assert_true(res.allowed);
@@ -1276,14 +1277,14 @@ static void test_invalid_warning_keeps_example(void **state)
     assert_string_equal(
         res.message,
         "gomemlimit: gomemlimit.io/containers=\"c123456789012345678901234567890123456...\" is "
-        "invalid, use e.g. \"app,sidecar\" (comma-separated container names, at most 64); "
+        "invalid, use e.g. \"app,sidecar\" (at most 64 container names); "
         "gomemlimit.io/memory-limit.c123456789012345678901234567890123456789012345678901234567890ab"
-        "=\"9999999999999999999999999999999999999...\" is out of range, use e.g. \"400Mi\" (a "
-        "quantity such as 400Mi, or Go's 400MiB or 419430400)");
+        "=\"9999999999999999999999999999999999999...\" is out of range, use e.g. \"400Mi\" (or "
+        "Go's 400MiB)");
     /* the warnings: key and value shortened so that the example stays */
     assert_warning_exact(
         "gomemlimit: gomemlimit.io/containers=\"c123456789012...\" is invalid, use "
-        "e.g. \"app,sidecar\" (comma-separated container...");
+        "e.g. \"app,sidecar\" (at most 64 container names)");
     assert_warning_exact("gomemlimit: gomemlimit.io/memory-limit.c123456789012345678901...="
                          "\"9999999999999...\" is out of range, use e.g. \"400Mi\"...");
 }
