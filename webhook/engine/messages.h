@@ -20,6 +20,10 @@
 /* The start of every warning and of every denial message. */
 #define GMW_MSG_PREFIX "gomemlimit: "
 
+/* The start of every text about one container but the envFrom one: container. preview.c
+ * finds the engine's change line (GMW_MSG_CHANGE) and its skip lines by it. */
+#define GMW_MSG_CONTAINER "gomemlimit: container %s: "
+
 /* ---- containers: skipped ------------------------------------------------------------- */
 
 /* container, container (the pod says inject=true or nothing; the container opts out) */

@@ -94,7 +94,7 @@ static int lines_add(json_t *lines, const char *text)
 static bool is_injection_line(const char *w, const char *name)
 {
     char prefix[GMW_WARNING_MAX + 1];
-    snprintf(prefix, sizeof prefix, "gomemlimit: container %s: GOMEMLIMIT", name);
+    snprintf(prefix, sizeof prefix, GMW_MSG_CONTAINER "GOMEMLIMIT", name);
     return strncmp(w, prefix, strlen(prefix)) == 0 && strstr(w, ", GOGC=") != NULL;
 }
 
@@ -104,7 +104,7 @@ static bool engine_says_skipped(const json_t *warnings, const char *name)
     char prefix[GMW_WARNING_MAX + 1];
     size_t i;
     json_t *w;
-    snprintf(prefix, sizeof prefix, "gomemlimit: container %s: skipped", name);
+    snprintf(prefix, sizeof prefix, GMW_MSG_CONTAINER "skipped", name);
     json_array_foreach(warnings, i, w)
     {
         if (strncmp(json_string_value(w), prefix, strlen(prefix)) == 0)

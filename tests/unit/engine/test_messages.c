@@ -301,6 +301,29 @@ static void test_longest_container_name_survives(void **state)
     }
 }
 
+/* preview.c finds the engine's lines by GMW_MSG_CONTAINER: the change line starts with it
+ * and GOMEMLIMIT, every skip line with it and "skipped". */
+static void test_container_prefix(void **state)
+{
+    (void)state;
+    static const char *const skips[] = {
+        GMW_MSG_CONTAINER_OPT_OUT,    GMW_MSG_IMAGE_EXCLUDED,     GMW_MSG_NO_LIMIT,
+        GMW_MSG_LIMIT_INVALID,        GMW_MSG_LIMIT_OUT_OF_RANGE, GMW_MSG_LIMIT_BELOW_MIN,
+        GMW_MSG_GOMEMLIMIT_BELOW_MIB, GMW_MSG_ENV_NOT_LIST,       GMW_MSG_MEMORY_LIMIT_BELOW_MIB,
+    };
+    char skipped[64];
+    snprintf(skipped, sizeof skipped, "%s", GMW_MSG_CONTAINER "skipped");
+    for (size_t i = 0; i < sizeof skips / sizeof skips[0]; i++)
+        assert_memory_equal(skips[i], skipped, strlen(skipped));
+    assert_memory_equal(GMW_MSG_CHANGE, GMW_MSG_CONTAINER, strlen(GMW_MSG_CONTAINER));
+    char line[128];
+    snprintf(line, sizeof line, GMW_MSG_CHANGE, "a", GMW_MSG_WHAT_KEPT, "100", "");
+    assert_memory_equal(line, "gomemlimit: container a: GOMEMLIMIT", 35);
+    /* the value shown for a limit that is no quantity: in the syntax error's text */
+    snprintf(line, sizeof line, GMW_MSG_LIMIT_INVALID, "a", GMW_MSG_NOT_A_QUANTITY);
+    assert_true(strlen(line) <= GMW_WARNING_MAX);
+}
+
 /* Syntax and range errors never share a text. */
 static void test_syntax_and_range_differ(void **state)
 {
@@ -397,6 +420,8 @@ static void test_engine_skips(void **state)
     expect(POD(C("app", "")), F(GMW_MSG_NO_LIMIT, "app"));
     expect(POD(C("app", LIM("1.5GB"))), F(GMW_MSG_LIMIT_INVALID, "app", "1.5GB"));
     expect(POD(C("app", LIM("-1Gi"))), F(GMW_MSG_LIMIT_OUT_OF_RANGE, "app", "-1Gi"));
+    expect(POD(C("app", ",'resources':{'limits':{'memory':true}}")),
+           F(GMW_MSG_LIMIT_INVALID, "app", GMW_MSG_NOT_A_QUANTITY));
     expect(POD(C("app", LIM("9223372036854775808"))),
            F(GMW_MSG_LIMIT_OUT_OF_RANGE, "app", "9223372036854775808"));
     expect(POD(C("app", LIM("8Mi"))), F(GMW_MSG_LIMIT_BELOW_MIN, "app", "8Mi", "16Mi"));
@@ -648,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_every_text_fits_and_names_its_parts),
         cmocka_unit_test(test_longest_container_name_survives),
         cmocka_unit_test(test_syntax_and_range_differ),
+        cmocka_unit_test(test_container_prefix),
         cmocka_unit_test_setup(test_engine_skips, setup),
         cmocka_unit_test_setup(test_engine_changes, setup),
         cmocka_unit_test_setup(test_engine_malformed, setup),
