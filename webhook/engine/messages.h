@@ -5,9 +5,9 @@
  * realistic worst-case values and checks that it stays within GMW_WARNING_MAX (120)
  * characters of printable ASCII and names what it must (container, annotation and value,
  * bound, example); it also drives the engine into each case and checks that the emitted
- * text is the table's. tests/messages/check_literals.sh fails when a C file of
+ * text is the table's. tests/messages/check_literals.py fails when a C file of
  * webhook/engine holds a string literal starting with "gomemlimit: " (a text that bypasses
- * this table).
+ * this table) or when a GMW_MSG_ macro is missing from test_messages.c.
  *
  * Each is a printf format; the comment lists its arguments in order. Texts marked
  * "fragment" are parts of another text (given as its argument). Arguments that echo user

@@ -6,8 +6,10 @@
  *    fragment in its parent text), is at most GMW_WARNING_MAX (120) characters of printable
  *    ASCII and names what issue 9 asks for: the container, the annotation and its value, the
  *    bound and a valid example, where they apply. With a 63-character container name (the
- *    longest DNS label) the warning as sent still names the whole container.
- *    tests/messages/check_literals.sh checks that every GMW_MSG_ macro of messages.h appears
+ *    longest DNS label) the warning as sent still names the whole container. The budget
+ *    (docs/annotations.md, Decisions): a 20-character name; a 16-character one for the
+ *    change line with both a replaced malformed value and a raised request.
+ *    tests/messages/check_literals.py checks that every GMW_MSG_ macro of messages.h appears
  *    here, and that no engine source holds a "gomemlimit: " literal outside the table.
  * 2. The engine says exactly the table's texts: Pods (and workloads) built to reach each
  *    case go through gmw_engine_mutate_pod (gmw_preview_object, gmw_workload_mutate), and
