@@ -87,6 +87,37 @@ static void format_percent(uint32_t ratio_e4, char *buf, size_t cap)
         snprintf(buf, cap, "%u.%02u%%", whole, frac);
 }
 
+/* Write a ratio as the annotation spells it: 9000 -> "0.9", 160 -> "0.016", 10000 -> "1". */
+static char *format_ratio(uint32_t ratio_e4, char *buf, size_t cap)
+{
+    if (ratio_e4 >= 10000) {
+        snprintf(buf, cap, "%u", ratio_e4 / 10000);
+        return buf;
+    }
+    snprintf(buf, cap, "0.%04u", ratio_e4);
+    for (size_t n = strlen(buf); n > 2 && buf[n - 1] == '0'; n--)
+        buf[n - 1] = '\0';
+    return buf;
+}
+
+/*
+ * The fix for a limit x ratio below 1 MiB (GOMEMLIMIT is whole MiB of limit x ratio / 10000,
+ * so at least 1 MiB needs limit x ratio >= 2^20 x 10000): the smallest ratio that gives it,
+ * else (the limit itself is too small) the smallest limit in whole Mi that does at this ratio.
+ */
+static void below_mib_fix(int64_t limit, uint32_t ratio_e4, char *fix, size_t cap)
+{
+    const int64_t need = GMW_MIB * 10000;
+    char text[32];
+    int64_t r = limit > 0 ? (need + limit - 1) / limit : 10001;
+    if (r <= 10000) {
+        snprintf(fix, cap, GMW_MSG_FIX_RATIO, format_ratio((uint32_t)r, text, sizeof text));
+        return;
+    }
+    int64_t bytes = (need + ratio_e4 - 1) / ratio_e4;
+    snprintf(fix, cap, GMW_MSG_FIX_LIMIT, (bytes + GMW_MIB - 1) / GMW_MIB);
+}
+
 /*
  * Parse a quantity that is a JSON string or a JSON integer (the apiserver accepts both).
  * Echo it (sanitized, short) into text. Returns the gmw_qty_status.
@@ -561,7 +592,10 @@ static bool resolve_target(engine_ctx *c, const json_t *container, const char *c
         return false;
     }
     if (t->gml < GMW_MIB) {
-        gmw_warnings_add(&c->warnings, GMW_MSG_GOMEMLIMIT_BELOW_MIB, name, t->limit_text);
+        char ratio[16], fix[64];
+        below_mib_fix(t->limit, t->ratio, fix, sizeof fix);
+        gmw_warnings_add(&c->warnings, GMW_MSG_GOMEMLIMIT_BELOW_MIB, name,
+                         format_ratio(t->ratio, ratio, sizeof ratio), t->limit_text, fix);
         skip_without_limit(c, container, cpath, name, "below-one-mib");
         return false;
     }

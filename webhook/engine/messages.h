@@ -17,6 +17,8 @@
 #ifndef GMW_MESSAGES_H
 #define GMW_MESSAGES_H
 
+#include <inttypes.h> /* PRId64 in GMW_MSG_FIX_LIMIT */
+
 /* The start of every warning and of every denial message. */
 #define GMW_MSG_PREFIX "gomemlimit: "
 
@@ -50,9 +52,14 @@
 #define GMW_MSG_LIMIT_BELOW_MIN                                                                    \
     "gomemlimit: container %s: skipped, memory limit %s is below minLimit %s"
 
-/* container, limit (cut to 24): limit x ratio is below 1 MiB */
+/* limit x ratio is below 1 MiB: container, ratio (as the annotation spells it), limit (cut to
+ * 24), fix (GMW_MSG_FIX_RATIO, or GMW_MSG_FIX_LIMIT when no ratio can help) */
 #define GMW_MSG_GOMEMLIMIT_BELOW_MIB                                                               \
-    "gomemlimit: container %s: skipped, GOMEMLIMIT would be below 1MiB (memory limit %s)"
+    "gomemlimit: container %s: skipped, ratio %s x limit %s < 1MiB; %s"
+/* the smallest ratio that gives 1 MiB for the container */
+#define GMW_MSG_FIX_RATIO "use e.g. ratio %s"
+/* the smallest limit in whole Mi that gives 1 MiB at the container's ratio (a number) */
+#define GMW_MSG_FIX_LIMIT "use e.g. limit %" PRId64 "Mi"
 
 /* container */
 #define GMW_MSG_ENV_NOT_LIST "gomemlimit: container %s: skipped, env is not a list"

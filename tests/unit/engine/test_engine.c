@@ -411,7 +411,7 @@ static void test_below_one_mib(void **state)
     cfg.min_limit_bytes = 0;
     run("{'spec':{'containers':[{'name':'a','resources':{'limits':{'memory':'1Mi'}}}]}}");
     assert_no_patch(); /* 0.9 MiB */
-    ASSERT_WARNING("container a: skipped, GOMEMLIMIT would be below 1MiB");
+    ASSERT_WARNING("container a: skipped, ratio 0.9 x limit 1Mi < 1MiB; use e.g. ratio 1");
     assert_outcome(0, "a", "skipped", "below-one-mib");
     run("{'metadata':{'annotations':{'gomemlimit.io/memory-limit':'512Ki'}},"
         "'spec':{'containers':[{'name':'a','resources':{'limits':{'memory':'1Gi'}}}]}}");

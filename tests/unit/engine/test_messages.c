@@ -84,8 +84,13 @@ static void build(const char *n)
         "\"9223372036854775808\"", "out of range", "8Ei", NULL);
     add("GMW_MSG_LIMIT_BELOW_MIN", F(GMW_MSG_LIMIT_BELOW_MIN, n, "15999999", "16Mi"), n, "15999999",
         "minLimit 16Mi", NULL);
-    add("GMW_MSG_GOMEMLIMIT_BELOW_MIB", F(GMW_MSG_GOMEMLIMIT_BELOW_MIB, n, "1048575"), n, "1MiB",
-        "1048575", NULL);
+    /* 2^20 x 10000 / 1500000000 = 6.99: ratio 0.0007; 2^20 x 10000 / 9000 = 1165085.6 bytes */
+    snprintf(frag, sizeof frag, GMW_MSG_FIX_RATIO, "0.0007");
+    add("GMW_MSG_FIX_RATIO", F(GMW_MSG_GOMEMLIMIT_BELOW_MIB, n, "0.0001", "1500000000", frag), n,
+        "ratio 0.0001", "limit 1500000000", "< 1MiB", "use e.g. ratio 0.0007", NULL);
+    snprintf(frag, sizeof frag, GMW_MSG_FIX_LIMIT, (int64_t)2);
+    add("GMW_MSG_FIX_LIMIT", F(GMW_MSG_GOMEMLIMIT_BELOW_MIB, n, "0.9", "1048575", frag), n,
+        "ratio 0.9", "limit 1048575", "< 1MiB", "use e.g. limit 2Mi", NULL);
     add("GMW_MSG_ENV_NOT_LIST", F(GMW_MSG_ENV_NOT_LIST, n), n, "env", NULL);
     /* the change line with each of its fragments; a replaced value and a raised request
      * together are budgeted for a 16-character name (see the top of this file) */
@@ -427,9 +432,25 @@ static void test_engine_skips(void **state)
     expect(POD(C("app", LIM("9223372036854775808"))),
            F(GMW_MSG_LIMIT_OUT_OF_RANGE, "app", "9223372036854775808"));
     expect(POD(C("app", LIM("8Mi"))), F(GMW_MSG_LIMIT_BELOW_MIN, "app", "8Mi", "16Mi"));
-    /* 0.01 x 64Mi = 0.64 MiB */
+    /* 0.01 x 64Mi = 0.64 MiB; 2^20 x 10000 / 2^26 = 156.25: ratio 0.0157 is the smallest
+     * that gives 1 MiB (and it does: injected with GOMEMLIMIT=1MiB) */
+    snprintf(frag2, sizeof frag2, GMW_MSG_FIX_RATIO, "0.0157");
     expect(ANNPOD("'gomemlimit.io/ratio':'0.01'", C("app", LIM("64Mi"))),
-           F(GMW_MSG_GOMEMLIMIT_BELOW_MIB, "app", "64Mi"));
+           F(GMW_MSG_GOMEMLIMIT_BELOW_MIB, "app", "0.01", "64Mi", frag2));
+    snprintf(frag, sizeof frag, GMW_MSG_WHAT_RATIO, "1MiB", "1.57%", "64Mi");
+    expect(ANNPOD("'gomemlimit.io/ratio':'0.0157','gomemlimit.io/request':'keep'",
+                  C("app", LIM("64Mi"))),
+           F(GMW_MSG_CHANGE, "app", frag, "100", ""));
+    snprintf(frag2, sizeof frag2, GMW_MSG_FIX_RATIO, "0.0157"); /* and 0.0156 is too small */
+    expect(ANNPOD("'gomemlimit.io/ratio':'0.0156'", C("app", LIM("64Mi"))),
+           F(GMW_MSG_GOMEMLIMIT_BELOW_MIB, "app", "0.0156", "64Mi", frag2));
+    /* a limit no ratio can help (minLimit 0): 500Ki x 0.9; 2^20 x 10000 / 9000 = 1165085.6
+     * bytes, 2Mi in whole Mi (0.9 x 2Mi = 1.8 MiB) */
+    cfg.min_limit_bytes = 0;
+    snprintf(frag2, sizeof frag2, GMW_MSG_FIX_LIMIT, (int64_t)2);
+    expect(POD(C("app", LIM("500Ki"))),
+           F(GMW_MSG_GOMEMLIMIT_BELOW_MIB, "app", "0.9", "500Ki", frag2));
+    gmw_config_defaults(&cfg);
     expect(POD(C("app", LIM("1Gi") ",'env':{'A':'b'}")), F(GMW_MSG_ENV_NOT_LIST, "app"));
     char config[] = "exclude:\n  images: [\"docker.io/library/nginx*\"]\n";
     char err[GMW_CONFIG_ERR];
