@@ -129,8 +129,8 @@ typedef struct {
     const char *api_version; /* admission.k8s.io/v1 or v1beta1 */
     const json_t *request;
     const json_t *uid;
-    const json_t *object; /* request.object, may be NULL */
-    const char *ns;       /* request.namespace, else the object's; may be NULL */
+    json_t *object; /* request.object, may be NULL (the engine may change it) */
+    const char *ns; /* request.namespace, else the object's; may be NULL */
 } review_request;
 
 /* Parse the body as JSON. Returns 0, -EINVAL with the reason in err, or -ENOMEM. */
@@ -231,7 +231,7 @@ static int decide(const gmw_config *cfg, const review_request *rq, gmw_pod_resul
         res->code = 200;
         return 0;
     }
-    int rc = gmw_engine_mutate_pod(cfg, rq->object, rq->ns, res);
+    int rc = gmw_engine_mutate_disposable_pod(cfg, rq->object, rq->ns, res);
     if (rc != 0)
         return rc;
     outcome->decision = !res->allowed                     ? GMW_DECISION_DENIED
