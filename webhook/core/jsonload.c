@@ -302,7 +302,7 @@ static int after_member(scanner *s, unsigned char close)
 static const gmw_json_prune *prune_find(const gmw_json_prune *prune, const char *key, size_t len)
 {
     for (const gmw_json_prune *n = prune; n != NULL && n->key != NULL; n++)
-        if (strlen(n->key) == len && memcmp(n->key, key, len) == 0)
+        if (n->key[0] == key[0] && strncmp(n->key, key, len) == 0 && n->key[len] == '\0')
             return n;
     return NULL;
 }
