@@ -291,8 +291,10 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
     gmw_pod_result res;
     review_request rq;
 
-    /* everything but the per-container tables (kilobytes, filled only up to the count) */
-    memset(&res, 0, offsetof(gmw_pod_result, containers));
+    /* everything but the message and per-container tables (kilobytes, filled only up to the
+     * count) */
+    memset(&res, 0, offsetof(gmw_pod_result, message));
+    res.message[0] = '\0';
     memset(&rq, 0, sizeof rq);
     memset(outcome, 0, offsetof(gmw_review_outcome, containers));
     outcome->decision = GMW_DECISION_IGNORED;
@@ -313,9 +315,10 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
         rc = write_response(&rq, &res, response, response_len);
     if (rc == -ENOMEM && errcap > 0)
         snprintf(err, errcap, "out of memory");
-    gmw_pod_result_free(&res);
-    if (!gmw_jarena_active()) /* else the arena drops the whole tree at once, below */
+    if (!gmw_jarena_active()) { /* else the arena drops these trees at once, below */
+        gmw_pod_result_free(&res);
         json_decref(root);
+    }
     gmw_jarena_end();
     return rc;
 }
