@@ -208,14 +208,30 @@ def main():
     elif check(len(vwcs) == 1, f"expected one ValidatingWebhookConfiguration, found {len(vwcs)}"):
         vwc = vwcs[0]
         vhooks = vwc.get("webhooks", [])
-        # One workload entry per Pod webhook entry, selecting exactly the same (gmw.webhookEntries).
+        # One workload entry per Pod webhook entry (gmw.webhookEntries): the same namespaceSelector;
+        # no objectSelector (the apiserver would match it against the workload's own labels), the
+        # Pod webhook's objectSelector applied to the pod template's labels by the chart's first
+        # matchCondition instead (its meaning is checked by tests/deploy/workload-reach.js), then
+        # the Pod webhook's own matchConditions (webhook.matchConditions).
         check(len(vhooks) == len(hooks), f"VWC: expected {len(hooks)} webhooks like the MWC, found {len(vhooks)}")
         for ph, wh in zip(hooks, vhooks):
             want_name = ph.get("name", "").replace("pods.gomemlimit.io", "workloads.gomemlimit.io")
             check(wh.get("name") == want_name, f"VWC webhook name: {wh.get('name')}, want {want_name}")
-            for key in ("namespaceSelector", "objectSelector", "matchConditions"):
-                check(wh.get(key) == ph.get(key),
-                      f"VWC {key} must equal the Pod webhook's: {wh.get(key)} != {ph.get(key)}")
+            check(wh.get("namespaceSelector") == ph.get("namespaceSelector"),
+                  f"VWC namespaceSelector must equal the Pod webhook's: {wh.get('namespaceSelector')} != "
+                  f"{ph.get('namespaceSelector')}")
+            check("objectSelector" not in wh,
+                  f"VWC {wh.get('name')}: no objectSelector (it would match the workload's own labels)")
+            conds = wh.get("matchConditions") or []
+            first = conds[0] if conds else {}
+            expr = first.get("expression", "")
+            check(first.get("name") == "gomemlimit-pod-template-labels",
+                  f"VWC {wh.get('name')}: first matchCondition must be gomemlimit-pod-template-labels, got {first.get('name')}")
+            for path in ("object.spec.template.metadata.labels", "object.spec.jobTemplate.spec.template.metadata.labels"):
+                check(path in expr, f"VWC {wh.get('name')}: the template-labels condition must read {path}")
+            check(conds[1:] == (ph.get("matchConditions") or []),
+                  f"VWC {wh.get('name')}: matchConditions after the chart's must equal the Pod webhook's: "
+                  f"{conds[1:]} != {ph.get('matchConditions')}")
         vh = vhooks[0] if vhooks else {}
         for wh in vhooks:
             check(wh.get("sideEffects") == "None", "VWC sideEffects must be None")

@@ -66,8 +66,8 @@ expect "objectSelector rendered" grep -q '^    objectSelector:' "$f"
 expect "matchConditions rendered" grep -q '^    matchConditions:' "$f"
 expect "still passes the assertions" "$PY" tests/deploy/check_rendered.py "$f" --namespace "$NS" \
     --certs-mode self-signed --injection-mode opt-in >/dev/null
-expect "the workload VWC's two entries carry the same objectSelector and matchConditions" \
-    test "$(grep -c '^    objectSelector:' "$f")/$(grep -c '^    matchConditions:' "$f")" = 4/4
+expect "objectSelector only in the two Pod entries; matchConditions in all four (the workload entries: template labels first)" \
+    test "$(grep -c '^    objectSelector:' "$f")/$(grep -c '^    matchConditions:' "$f")" = 2/4
 # The validating webhook for workloads (issue 10): on by default, off by a value.
 f="$work/render-novalidation.yaml"
 "$HELM" template gmw "$CHART" --namespace "$NS" --set validation.enabled=false > "$f"
@@ -235,6 +235,55 @@ $neg
 X"
 expect "the default injection.mode is opt-in" sh -c "'$HELM' template gmw '$CHART' --show-only templates/configmap.yaml >/dev/null && grep -q '^  mode: opt-in' '$CHART/values.yaml'"
 
+section "which workloads reach the validating webhook: template labels, evaluated as the apiserver does (workload-reach.js, real CEL)"
+if out=$(HELM="$HELM" CHART="$CHART" PY="$PY" node tests/deploy/workload-reach.js tests/deploy/workload-reach-table.json 2>&1); then
+    pass "$(tail -1 <<<"$out")"
+else
+    fail "workload-reach: $(grep -c '^FAIL' <<<"$out") checks disagree"; grep -v '^ok' <<<"$out"
+fi
+# The evaluator can fail: the shape before issue 10's fix (the Pod objectSelector on the
+# workload's own labels, no template condition) misses a workload whose template opts in.
+"$HELM" template gmw "$CHART" --namespace gmw-system --skip-tests --set injection.mode=opt-in \
+    --show-only templates/mutatingwebhookconfiguration.yaml --show-only templates/validatingwebhookconfiguration.yaml |
+    "$PY" -c 'import sys, yaml
+objs = [o for o in yaml.safe_load_all(sys.stdin) if o]
+mwc = next(o for o in objs if o["kind"] == "MutatingWebhookConfiguration")
+vwc = next(o for o in objs if o["kind"] == "ValidatingWebhookConfiguration")
+for p, w in zip(mwc["webhooks"], vwc["webhooks"]):
+    w["objectSelector"] = p["objectSelector"]
+    w["matchConditions"] = [c for c in w["matchConditions"] if c["name"] != "gomemlimit-pod-template-labels"]
+yaml.safe_dump_all(objs, open(sys.argv[1], "w"))' "$work/vwc-old-shape.yaml"
+"$PY" - tests/deploy/workload-reach-table.json "$work/wreach-neg.json" "$work/vwc-old-shape.yaml" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["variants"] = {"opt-in": {"manifest": sys.argv[3]}}
+json.dump(t, open(sys.argv[2], "w"))
+PY
+neg=$(HELM="$HELM" CHART="$CHART" PY="$PY" node tests/deploy/workload-reach.js "$work/wreach-neg.json" 2>&1)
+expect "the evaluator fails the old shape (objectSelector on the workload's labels): a template-labelled Deployment is missed" \
+    grep -q '^FAIL opt-in: Deployment, template inject=true, Deployment unlabelled, namespace unlabelled: not sent' <<<"$neg"
+expect "... and a Deployment labelled itself, template not, is previewed ($(grep -c '^FAIL' <<<"$neg") checks fail)" \
+    grep -q '^FAIL opt-in: Deployment labelled inject=true, template not, namespace unlabelled: reaches' <<<"$neg"
+
+# ... and the no-error check can fail: the same condition without its has() guards errors on a
+# workload without template labels (failurePolicy Ignore would then skip it silently).
+"$PY" - "$work/vwc-old-shape.yaml" "$work/vwc-unguarded.yaml" <<'PY'
+import sys, yaml
+objs = [o for o in yaml.safe_load_all(open(sys.argv[1])) if o]
+vwc = next(o for o in objs if o["kind"] == "ValidatingWebhookConfiguration")
+for w in vwc["webhooks"]:
+    w.pop("objectSelector")
+    w["matchConditions"] = [{"name": "gomemlimit-pod-template-labels", "expression":
+        '[has(object.spec.jobTemplate) ? object.spec.jobTemplate.spec.template.metadata.labels : '
+        'object.spec.template.metadata.labels].all(labels, '
+        '"gomemlimit.io/inject" in labels && labels["gomemlimit.io/inject"] in ["true"])'}]
+yaml.safe_dump_all(objs, open(sys.argv[2], "w"))
+PY
+sed "s|$work/vwc-old-shape.yaml|$work/vwc-unguarded.yaml|" "$work/wreach-neg.json" > "$work/wreach-neg2.json"
+neg=$(HELM="$HELM" CHART="$CHART" PY="$PY" node tests/deploy/workload-reach.js "$work/wreach-neg2.json" 2>&1)
+expect "the evaluator fails an unguarded template condition: CEL error on a template without labels" \
+    grep -q '^FAIL opt-in: pod-label.workloads.gomemlimit.io gomemlimit-pod-template-labels on template metadata without labels: CEL error' <<<"$neg"
+
 section "PodDisruptionBudget only where it cannot block a drain"
 pdbs() { "$HELM" template gmw "$CHART" --namespace "$NS" "$@" | "$PY" -c 'import sys,yaml
 print(" ".join(str(sorted((o["spec"].get("minAvailable"), o["spec"].get("maxUnavailable")), key=str)) for o in yaml.safe_load_all(sys.stdin) if o and o["kind"]=="PodDisruptionBudget") or "none")'; }
@@ -354,6 +403,10 @@ reject "extraArgs not strings" "extraArgs" --set-json 'extraArgs=[1]'
 reject "extraVolumeMounts without mountPath" "mountPath" --set 'extraVolumeMounts[0].name=x'
 reject "probe with an unknown field" "periodSecond" --set livenessProbe.periodSecond=3
 reject "networkPolicy misspelled" "enable" --set networkPolicy.enable=true
+reject "a user matchCondition with the name of the chart's own workload condition" "gomemlimit-pod-template-labels" \
+    --set-json 'webhook.matchConditions=[{"name":"gomemlimit-pod-template-labels","expression":"true"}]'
+reject "webhook.objectSelector with an operator LabelSelectors do not have" "operator \"Gt\"" \
+    --set-json 'webhook.objectSelector.matchExpressions=[{"key":"tier","operator":"Gt","values":["1"]}]'
 # Controls: the edges of the accepted range render.
 expect "ratio 1 accepted" "$HELM" template gmw "$CHART" --set config.defaults.ratio=1 >/dev/null
 expect "ratio 0.0001 accepted" "$HELM" template gmw "$CHART" --set config.defaults.ratio=0.0001 >/dev/null

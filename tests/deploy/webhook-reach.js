@@ -12,8 +12,11 @@
 //      kubernetes.io/metadata.name=<name> (set by the apiserver since 1.21);
 //   3. objectSelector against the Pod's labels (CREATE: no oldObject);
 //   4. matchConditions, each a CEL expression evaluated by a real CEL evaluator
-//      (@bufbuild/cel) with `object`, `oldObject` and `request`; all must be true; an error
-//      means the webhook is not called (failurePolicy Ignore) or the request fails (Fail).
+//      (@bufbuild/cel) with `object`, `oldObject` and `request`, as
+//      k8s.io/apiserver/pkg/admission/plugin/webhook/matchconditions does: every condition is
+//      evaluated; one false means the webhook is not called (errors then do not matter);
+//      otherwise an error means the webhook is not called (failurePolicy Ignore) or the
+//      request fails (Fail); all true means it is called.
 // LabelSelector semantics (k8s.io/apimachinery/pkg/apis/meta/v1 LabelSelectorAsSelector):
 // matchLabels k=v means "k In (v)"; In: the key exists and its value is listed; NotIn: the key
 // is absent or its value is not listed; Exists / DoesNotExist: the key is (not) present;
@@ -63,11 +66,14 @@ function selectorMatches(selector, labels, where) {
 }
 
 // ---- rules -------------------------------------------------------------------------------
-function ruleMatches(rule) {
+// attrs: {operation, group, version, resource} of the request (default: a v1 Pod CREATE).
+const POD_CREATE = { operation: "CREATE", group: "", version: "v1", resource: "pods" };
+function ruleMatches(rule, attrs = POD_CREATE) {
     const inList = (list, v) => (list || []).includes("*") || (list || []).includes(v);
     const scope = rule.scope || "*";
-    return inList(rule.operations, "CREATE") && inList(rule.apiGroups, "") && inList(rule.apiVersions, "v1") &&
-        inList(rule.resources, "pods") && (scope === "*" || scope === "Namespaced");
+    return inList(rule.operations, attrs.operation) && inList(rule.apiGroups, attrs.group) &&
+        inList(rule.apiVersions, attrs.version) && inList(rule.resources, attrs.resource) &&
+        (scope === "*" || scope === "Namespaced");
 }
 
 // ---- CEL ---------------------------------------------------------------------------------
@@ -78,31 +84,46 @@ function toCel(v) {
     return v;
 }
 
+// One condition: {value: bool} or {error: text}.
+function evalCondition(c, vars) {
+    let r;
+    try {
+        r = run(c.expression, vars);
+    } catch (e) {
+        return { error: `${c.name}: ${e.message}` };
+    }
+    if (isCelError(r)) return { error: `${c.name}: ${r.message}` };
+    if (typeof r !== "boolean") return { error: `${c.name}: not a bool (${typeof r})` };
+    return { value: r };
+}
+
+// All conditions of an entry, with the apiserver's rule: a false wins over errors.
+// object, oldObject, request: plain JSON (null for an absent object).
+function matchConditionsPass(conditions, object, oldObject, request) {
+    const vars = { object: toCel(object), oldObject: toCel(oldObject), request: toCel(request) };
+    const errors = [];
+    for (const c of conditions || []) {
+        const r = evalCondition(c, vars);
+        if (r.error) errors.push(r.error);
+        else if (!r.value) return { pass: false, error: null };
+    }
+    if (errors.length) return { pass: false, error: errors.join("; ") };
+    return { pass: true, error: null };
+}
+
 function conditionsPass(conditions, pod, namespace) {
     const request = {
         operation: "CREATE", namespace, name: pod.metadata.name || "",
         kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" },
         userInfo: { username: "system:serviceaccount:kube-system:replicaset-controller" }, dryRun: false,
     };
-    const vars = { object: toCel(pod), oldObject: null, request: toCel(request) };
-    for (const c of conditions || []) {
-        let r;
-        try {
-            r = run(c.expression, vars);
-        } catch (e) {
-            return { pass: false, error: `${c.name}: ${e.message}` };
-        }
-        if (isCelError(r)) return { pass: false, error: `${c.name}: ${r.message}` };
-        if (typeof r !== "boolean") return { pass: false, error: `${c.name}: not a bool (${typeof r})` };
-        if (!r) return { pass: false, error: null };
-    }
-    return { pass: true, error: null };
+    return matchConditionsPass(conditions, pod, null, request);
 }
 
 // ---- one webhook entry --------------------------------------------------------------------
 function reaches(hook, row) {
     const where = `webhook ${hook.name}`;
-    if (!(hook.rules || []).some(ruleMatches)) return { hit: false };
+    if (!(hook.rules || []).some((r) => ruleMatches(r))) return { hit: false };
     const nsLabels = { ...(row.namespaceLabels || {}), "kubernetes.io/metadata.name": row.namespace };
     if (!selectorMatches(hook.namespaceSelector, nsLabels, `${where} namespaceSelector`)) return { hit: false };
     const pod = { apiVersion: "v1", kind: "Pod", ...(row.pod || {}) };
@@ -115,17 +136,32 @@ function reaches(hook, row) {
 }
 
 // ---- main ---------------------------------------------------------------------------------
-function render(args, namespace) {
-    const helm = process.env.HELM, chart = process.env.CHART, py = process.env.PY || "/usr/bin/python3";
-    if (!helm || !chart) die("HELM and CHART must be set");
-    const r = spawnSync(helm, ["template", "gmw", chart, "--namespace", namespace, "--skip-tests",
-        "--show-only", "templates/mutatingwebhookconfiguration.yaml", ...args], { encoding: "utf8" });
-    if (r.status !== 0) die(`helm template ${args.join(" ")}: ${r.stderr}`);
-    const j = spawnSync(py, [`${__dirname}/yaml2json.py`], { input: r.stdout, encoding: "utf8" });
+// The one object of `kind` in the chart rendered with `args` (helm template), or in the
+// rendered file `args.manifest` when args is {manifest: FILE}.
+function renderKind(args, namespace, kind) {
+    const py = process.env.PY || "/usr/bin/python3";
+    let yaml;
+    if (!Array.isArray(args)) {
+        if (!args || typeof args.manifest !== "string") die("a variant is a list of helm arguments or {manifest: FILE}");
+        yaml = fs.readFileSync(args.manifest, "utf8");
+    } else {
+        const helm = process.env.HELM, chart = process.env.CHART;
+        if (!helm || !chart) die("HELM and CHART must be set");
+        const r = spawnSync(helm, ["template", "gmw", chart, "--namespace", namespace, "--skip-tests",
+            "--show-only", "templates/mutatingwebhookconfiguration.yaml",
+            "--show-only", "templates/validatingwebhookconfiguration.yaml", ...args], { encoding: "utf8" });
+        if (r.status !== 0) die(`helm template ${args.join(" ")}: ${r.stderr}`);
+        yaml = r.stdout;
+    }
+    const j = spawnSync(py, [`${__dirname}/yaml2json.py`], { input: yaml, encoding: "utf8" });
     if (j.status !== 0) die(`yaml2json: ${j.stderr}`);
-    const objs = JSON.parse(j.stdout).filter((o) => o.kind === "MutatingWebhookConfiguration");
-    if (objs.length !== 1) die(`expected one MutatingWebhookConfiguration, got ${objs.length}`);
+    const objs = JSON.parse(j.stdout).filter((o) => o && o.kind === kind);
+    if (objs.length !== 1) die(`expected one ${kind}, got ${objs.length}`);
     return objs[0];
+}
+
+function render(args, namespace) {
+    return renderKind(args, namespace, "MutatingWebhookConfiguration");
 }
 
 function main() {
@@ -164,5 +200,5 @@ function main() {
     process.exit(failures ? 1 : 0);
 }
 
-module.exports = { reaches, selectorMatches };
+module.exports = { reaches, selectorMatches, ruleMatches, matchConditionsPass, evalCondition, toCel, renderKind, die };
 if (require.main === module) main();

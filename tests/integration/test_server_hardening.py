@@ -296,6 +296,50 @@ def test_per_ip_connection_limit():
             s.close()
 
 
+def client_hello_probe(work, port):
+    """A raw TCP connection that has sent a TLS ClientHello (made by Python's ssl over a
+    memory BIO): the server's first bytes on it mean the server took the connection."""
+    ctx = ssl.create_default_context(cafile=os.path.join(work, "ca.crt"))
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname=HOST)
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    raw.sendall(outgoing.read())
+    return raw
+
+
+def test_connection_limit_waits_in_the_backlog():
+    """connectionLimit: a connection over the limit is neither served nor refused; it waits
+    in the kernel's backlog and is served once an open connection closes (the acceptor
+    stops accepting while the limit is reached, webhook/server/acceptor.h)."""
+    work = workdir("gmw-connlimit-")
+    make_certs(work)
+    with Server(work, args=["--connection-limit", "2", "--threads", "2",
+                            "--per-ip-connection-limit", "0"]) as srv:
+        held = [tls_connect(work, srv.port) for _ in range(2)]
+        for s in held:
+            s.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+            assert read_response(s)[0] == 200
+        waiting = client_hello_probe(work, srv.port)
+        # Not taken while the limit holds: no answer to the ClientHello (a busy machine
+        # can only make this wait longer, never make a taken connection look untaken).
+        waiting.settimeout(1.5)
+        try:
+            data = waiting.recv(1)
+            raise AssertionError(f"a connection over connectionLimit was taken ({data!r})")
+        except socket.timeout:
+            pass
+        held.pop().close()
+        waiting.settimeout(10)
+        assert waiting.recv(1) == b"\x16", "no ServerHello once a connection closed"
+        waiting.close()
+        for s in held:
+            s.close()
+
+
 # ---- 4. memory ---------------------------------------------------------------------------
 
 
@@ -432,6 +476,7 @@ if __name__ == "__main__":
         test_sigterm_under_load_stops_listening_mid_load,
         test_partial_headers_cannot_hold_every_connection,
         test_per_ip_connection_limit,
+        test_connection_limit_waits_in_the_backlog,
         test_memory_returned_after_outsized_review,
         test_status_verbatim_below_the_bound,
         test_status_cap_at_the_bound,

@@ -27,7 +27,8 @@ typedef struct {
     char value_buf[VALUE_BUF]; /* decoded escaped string values (copied out at once) */
 } scanner;
 
-static json_t *scan_value(scanner *s);
+static json_t *scan_value(scanner *s, const gmw_json_prune *prune);
+static bool skip_value(scanner *s);
 
 /* Bytes that stand for themselves inside a JSON string (ASCII, not a control, " or \). */
 static const unsigned char plain[256] = {
@@ -297,8 +298,17 @@ static int after_member(scanner *s, unsigned char close)
     return -1;
 }
 
+/* The node of list `prune` named key[0..len), or NULL. */
+static const gmw_json_prune *prune_find(const gmw_json_prune *prune, const char *key, size_t len)
+{
+    for (const gmw_json_prune *n = prune; n != NULL && n->key != NULL; n++)
+        if (n->key[0] == key[0] && strncmp(n->key, key, len) == 0 && n->key[len] == '\0')
+            return n;
+    return NULL;
+}
+
 // NOLINTNEXTLINE(misc-no-recursion): scan_value refuses depth > MAX_DEPTH
-static json_t *scan_object(scanner *s)
+static json_t *scan_object(scanner *s, const gmw_json_prune *prune)
 {
     json_t *obj = json_object();
     if (obj == NULL) {
@@ -325,7 +335,21 @@ static json_t *scan_object(scanner *s)
         }
         s->p++;
         skip_ws(s);
-        json_t *v = scan_value(s);
+        const gmw_json_prune *node = prune != NULL ? prune_find(prune, key, klen) : NULL;
+        if (node != NULL && strcmp(node->key, GMW_JSON_PRUNE_EACH) == 0)
+            node = NULL; /* a member named "[]" is a member, not every element */
+        if (node != NULL && node->children == NULL) { /* dropped: validated, not built */
+            free(heap);
+            if (!skip_value(s))
+                goto fail;
+            int next = after_member(s, (unsigned char)'}');
+            if (next > 0)
+                continue;
+            if (next == 0)
+                return obj;
+            goto fail;
+        }
+        json_t *v = scan_value(s, node != NULL ? node->children : NULL);
         if (v == NULL) {
             free(heap);
             goto fail;
@@ -350,8 +374,11 @@ fail:
 }
 
 // NOLINTNEXTLINE(misc-no-recursion): scan_value refuses depth > MAX_DEPTH
-static json_t *scan_array(scanner *s)
+static json_t *scan_array(scanner *s, const gmw_json_prune *prune)
 {
+    const gmw_json_prune *each =
+        prune != NULL ? prune_find(prune, GMW_JSON_PRUNE_EACH, sizeof GMW_JSON_PRUNE_EACH - 1)
+                      : NULL;
     json_t *arr = json_array();
     if (arr == NULL) {
         s->oom = true;
@@ -364,7 +391,7 @@ static json_t *scan_array(scanner *s)
         return arr;
     }
     for (;;) {
-        json_t *v = scan_value(s);
+        json_t *v = scan_value(s, each != NULL ? each->children : NULL);
         if (v == NULL)
             goto fail;
         if (json_array_append_new(arr, v) != 0) {
@@ -383,9 +410,85 @@ fail:
     return NULL;
 }
 
+/*
+ * The members or elements of the object or array at s->p, read and validated exactly as
+ * scan_object / scan_array read them, building nothing. False to decline.
+ */
+// NOLINTNEXTLINE(misc-no-recursion): skip_value refuses depth > MAX_DEPTH
+static bool skip_container(scanner *s)
+{
+    unsigned char close = *s->p == '{' ? '}' : ']';
+    s->p++;
+    skip_ws(s);
+    if (s->p < s->end && *s->p == close) {
+        s->p++;
+        return true;
+    }
+    for (;;) {
+        if (close == '}') {
+            char kbuf[KEY_BUF], *heap = NULL;
+            const char *key;
+            size_t klen;
+            if (s->p >= s->end || *s->p != '"' ||
+                !scan_string(s, kbuf, sizeof kbuf, &key, &klen, &heap))
+                return false;
+            free(heap);
+            skip_ws(s);
+            if (s->p >= s->end || *s->p != ':')
+                return false;
+            s->p++;
+            skip_ws(s);
+        }
+        if (!skip_value(s))
+            return false;
+        int next = after_member(s, close);
+        if (next <= 0)
+            return next == 0;
+    }
+}
+
+/* A value at s->p (whitespace already skipped), validated as scan_value would, not built. */
+// NOLINTNEXTLINE(misc-no-recursion): skip_value refuses depth > MAX_DEPTH
+static bool skip_value(scanner *s)
+{
+    if (s->p >= s->end)
+        return false;
+    switch (*s->p) {
+    case '{':
+    case '[': {
+        if (++s->depth > MAX_DEPTH)
+            return false;
+        bool ok = skip_container(s);
+        s->depth--;
+        return ok;
+    }
+    case '"': {
+        char *heap = NULL;
+        const char *str;
+        size_t len;
+        bool ok = scan_string(s, s->value_buf, sizeof s->value_buf, &str, &len, &heap);
+        free(heap);
+        return ok;
+    }
+    case 't':
+        return literal(s, "true", 4);
+    case 'f':
+        return literal(s, "false", 5);
+    case 'n':
+        return literal(s, "null", 4);
+    default: {
+        json_t *n = NULL; /* rare in dropped members: the number's own checks, then freed */
+        if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
+            n = scan_number(s);
+        json_decref(n);
+        return n != NULL;
+    }
+    }
+}
+
 /* A value at s->p (whitespace already skipped). */
 // NOLINTNEXTLINE(misc-no-recursion): scan_value refuses depth > MAX_DEPTH
-static json_t *scan_value(scanner *s)
+static json_t *scan_value(scanner *s, const gmw_json_prune *prune)
 {
     if (s->p >= s->end)
         return NULL;
@@ -395,7 +498,7 @@ static json_t *scan_value(scanner *s)
     case '[':
         if (++s->depth > MAX_DEPTH)
             return NULL;
-        v = *s->p == '{' ? scan_object(s) : scan_array(s);
+        v = *s->p == '{' ? scan_object(s, prune) : scan_array(s, prune);
         s->depth--;
         return v;
     case '"': {
@@ -424,6 +527,11 @@ static json_t *scan_value(scanner *s)
 
 json_t *gmw_json_scan(const char *buf, size_t len, int *oom)
 {
+    return gmw_json_scan_pruned(buf, len, NULL, oom);
+}
+
+json_t *gmw_json_scan_pruned(const char *buf, size_t len, const gmw_json_prune *prune, int *oom)
+{
     *oom = 0;
     /* a NUL byte anywhere: jansson's stream has quirks there (it can skip one), let it judge */
     if (buf == NULL || memchr(buf, '\0', len) != NULL)
@@ -436,7 +544,7 @@ json_t *gmw_json_scan(const char *buf, size_t len, int *oom)
     skip_ws(&s);
     if (s.p >= s.end || (*s.p != '{' && *s.p != '['))
         return NULL;
-    json_t *root = scan_value(&s);
+    json_t *root = scan_value(&s, prune);
     if (root != NULL) {
         skip_ws(&s);
         if (s.p != s.end) {
@@ -448,10 +556,40 @@ json_t *gmw_json_scan(const char *buf, size_t len, int *oom)
     return root;
 }
 
+/* Delete the members `prune` drops from jansson's tree v (the fallback path). */
+// NOLINTNEXTLINE(misc-no-recursion): bounded by the depth of the prune trie
+static void prune_tree(json_t *v, const gmw_json_prune *prune)
+{
+    for (const gmw_json_prune *n = prune; n != NULL && n->key != NULL; n++) {
+        if (strcmp(n->key, GMW_JSON_PRUNE_EACH) == 0) {
+            size_t i;
+            json_t *el;
+            json_array_foreach(json_is_array(v) ? v : NULL, i, el)
+            {
+                prune_tree(el, n->children);
+            }
+            continue;
+        }
+        json_t *member = json_is_object(v) ? json_object_get(v, n->key) : NULL;
+        if (member == NULL)
+            continue;
+        if (n->children == NULL)
+            (void)json_object_del(v, n->key);
+        else
+            prune_tree(member, n->children);
+    }
+}
+
 json_t *gmw_json_loadb(const char *buf, size_t len, json_error_t *err)
 {
+    return gmw_json_loadb_pruned(buf, len, NULL, err);
+}
+
+json_t *gmw_json_loadb_pruned(const char *buf, size_t len, const gmw_json_prune *prune,
+                              json_error_t *err)
+{
     int oom;
-    json_t *root = gmw_json_scan(buf, len, &oom);
+    json_t *root = gmw_json_scan_pruned(buf, len, prune, &oom);
     if (root != NULL) {
         if (err != NULL) { /* what json_loadb leaves in it on success */
             memset(err, 0, sizeof *err);
@@ -461,5 +599,7 @@ json_t *gmw_json_loadb(const char *buf, size_t len, json_error_t *err)
         }
         return root;
     }
-    return json_loadb(buf, len, 0, err);
+    root = json_loadb(buf, len, 0, err);
+    prune_tree(root, prune);
+    return root;
 }

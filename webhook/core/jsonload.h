@@ -29,8 +29,31 @@
 
 json_t *gmw_json_loadb(const char *buf, size_t len, json_error_t *err);
 
+/*
+ * Members a caller never reads, left out of the tree: a trie over member names from the
+ * root. Each node list ends with a NULL key; a key of GMW_JSON_PRUNE_EACH stands for every
+ * element of an array (it must have children). A node without children drops its member:
+ * the scanner still reads and validates the value (the verdict is json_loadb's, whatever is
+ * dropped) but builds nothing for it, which is where a DOM parser spends its time.
+ */
+#define GMW_JSON_PRUNE_EACH "[]"
+typedef struct gmw_json_prune {
+    const char *key;
+    const struct gmw_json_prune *children;
+} gmw_json_prune;
+
+/*
+ * gmw_json_loadb, then without the members `prune` names (NULL: none): exactly the tree of
+ * json_loadb(buf, len, 0, err) with those members deleted (a duplicated key counts once),
+ * and jansson's error when it rejects. On the fallback path the members are deleted from
+ * jansson's tree, so the result never depends on which step built it.
+ */
+json_t *gmw_json_loadb_pruned(const char *buf, size_t len, const gmw_json_prune *prune,
+                              json_error_t *err);
+
 /* Step 1 alone: the tree, or NULL when the scanner declined (then *oom tells whether it
  * declined for lack of memory). For tests and the fuzz target. */
 json_t *gmw_json_scan(const char *buf, size_t len, int *oom);
+json_t *gmw_json_scan_pruned(const char *buf, size_t len, const gmw_json_prune *prune, int *oom);
 
 #endif

@@ -16,18 +16,26 @@
 #include "quantity.h"
 #include "sanitize.h"
 
-/* The last env entry called `var`, or NULL (a later definition hides earlier ones). */
-static const json_t *env_last(const json_t *container, const char *var)
+/* The last env entries called GOMEMLIMIT and GOGC, or NULL (a later definition hides
+ * earlier ones); one pass over env for both. */
+typedef struct {
+    const json_t *gomemlimit, *gogc;
+} go_env;
+
+static go_env env_last(const json_t *container)
 {
-    const json_t *found = NULL, *item;
+    go_env e = {NULL, NULL};
+    const json_t *item;
     size_t i;
     json_array_foreach(json_object_get(container, "env"), i, item)
     {
         const char *n = json_string_value(json_object_get(item, "name"));
-        if (n != NULL && strcmp(n, var) == 0)
-            found = item;
+        if (n != NULL && strcmp(n, "GOMEMLIMIT") == 0)
+            e.gomemlimit = item;
+        else if (n != NULL && strcmp(n, "GOGC") == 0)
+            e.gogc = item;
     }
-    return found;
+    return e;
 }
 
 /* A quantity as JSON string or integer; false when absent or invalid. */
@@ -52,12 +60,10 @@ typedef struct {
     char text[40];   /* as shown in the advice */
 } gml_value;
 
-static gml_value effective_gml(const json_t *container, const char *name, bool have_limit,
-                               int64_t limit)
+static gml_value effective_gml(const json_t *e, const char *name, bool have_limit, int64_t limit)
 {
     gml_value g;
     memset(&g, 0, sizeof g);
-    const json_t *e = env_last(container, "GOMEMLIMIT");
     if (e == NULL)
         return g;
     const json_t *from = json_object_get(e, "valueFrom");
@@ -88,9 +94,8 @@ static gml_value effective_gml(const json_t *container, const char *name, bool h
 }
 
 /* GOGC as Go reads it: -1 off, 0.. the percentage, 100 when unset or not understood. */
-static long effective_gogc(const json_t *container, bool *literal)
+static long effective_gogc(const json_t *e, bool *literal)
 {
-    const json_t *e = env_last(container, "GOGC");
     const char *v = json_string_value(json_object_get(e, "value"));
     const json_t *from = json_object_get(e, "valueFrom");
     *literal = false;
@@ -127,10 +132,11 @@ void gmw_advice_container(gmw_warnings *w, const json_t *container, uint32_t rat
     if (have_limit && !json_is_string(limit_json))
         snprintf(limit_text, sizeof limit_text, "%" JSON_INTEGER_FORMAT,
                  json_integer_value(limit_json));
-    gml_value g = effective_gml(container, name, have_limit, limit);
-    long gogc = effective_gogc(container, &literal);
-    gmw_sanitize(gogc_text, sizeof gogc_text,
-                 json_string_value(json_object_get(env_last(container, "GOGC"), "value")), 12);
+    go_env env = env_last(container);
+    gml_value g = effective_gml(env.gomemlimit, name, have_limit, limit);
+    long gogc = effective_gogc(env.gogc, &literal);
+    gmw_sanitize(gogc_text, sizeof gogc_text, json_string_value(json_object_get(env.gogc, "value")),
+                 12);
 
     /* near-limit */
     if (g.set && !g.unknown && have_limit && g.bytes != INT64_MAX && limit > 0) {

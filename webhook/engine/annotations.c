@@ -4,6 +4,7 @@
 #include "annotations.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "k8sname.h"
@@ -351,7 +352,7 @@ void gmw_annotations_parse(const json_t *annotations, gmw_annotations *out)
     const char *key;
     json_t *jv;
 
-    memset(out, 0, sizeof *out);
+    memset(out, 0, offsetof(gmw_annotations, containers)); /* not the tables (see .h) */
     gmw_ann_values_init(&out->pod);
     if (!json_is_object(annotations))
         return;

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "advice.h"
@@ -31,27 +32,40 @@
 
 typedef enum { KIND_CONTAINER, KIND_SIDECAR, KIND_INIT } container_kind;
 
+/* The scalars come first: engine_ctx_init zeroes them; the buffers after `ann` are strings
+ * (emptied) and annotation tables (valid up to their counts), never cleared whole. */
 typedef struct {
     const gmw_config *cfg;
     const json_t *pod;
+    json_t *disposable_pod; /* pod, when the caller lets the engine change it (else NULL) */
     gmw_pod_result *res;
-    gmw_annotations ann;
     gmw_warnings warnings;
     json_t *own_status; /* parsed existing gomemlimit.io/status (owned) or NULL */
     json_t *new_status; /* the status being built (owned) */
-    char audit_injected[AUDIT_MAX];
-    char audit_unchanged[AUDIT_MAX];
-    char audit_skipped[AUDIT_MAX];
     bool pod_resources; /* spec.resources set: container requests left alone */
     bool pod_resources_warned;
     bool shim_used;
     bool oom;
     json_t *advised; /* container name -> ratio (x 10000) of the webhook's GOMEMLIMIT, or 0 */
-    /* malformedGOMEMLIMIT: deny: the items of the denial ("container ...; use ...") */
-    char malformed_denial[GMW_DENIAL_MESSAGE_MAX];
     size_t malformed_denied;
     gmw_warnings malformed_warnings; /* the same items as warnings */
+    /* buffers: */
+    gmw_annotations ann;
+    char audit_injected[AUDIT_MAX];
+    char audit_unchanged[AUDIT_MAX];
+    char audit_skipped[AUDIT_MAX];
+    /* malformedGOMEMLIMIT: deny: the items of the denial ("container ...; use ...") */
+    char malformed_denial[GMW_DENIAL_MESSAGE_MAX];
 } engine_ctx;
+
+/* A context as calloc would give it, without clearing its 30 KB of buffers. */
+static void engine_ctx_init(engine_ctx *c)
+{
+    memset(c, 0, offsetof(engine_ctx, ann));
+    memset(&c->ann, 0, offsetof(gmw_annotations, containers));
+    c->audit_injected[0] = c->audit_unchanged[0] = c->audit_skipped[0] = '\0';
+    c->malformed_denial[0] = '\0';
+}
 
 /* Append "item" to a comma-separated list capped at AUDIT_MAX (silently truncated). */
 static void list_append(char *list, const char *item)
@@ -957,7 +971,10 @@ static void advise(engine_ctx *c, const json_t *spec)
     char err[128];
     if (json_object_size(c->advised) == 0)
         return;
-    json_t *after = ops_touch_env_and_resources_only(c->res->patch)
+    /* A disposable pod takes the ops itself: nothing after this step reads the containers'
+     * env or resources (shim delivery, status and issues read other members). */
+    json_t *after = c->disposable_pod != NULL ? json_incref(c->disposable_pod)
+                    : ops_touch_env_and_resources_only(c->res->patch)
                         ? advice_view(spec)
                         : json_pack("{s:o}", "spec", json_deep_copy(spec));
     if (after == NULL) {
@@ -1196,13 +1213,14 @@ static void decide(engine_ctx *c, const char *ns)
     deny_malformed(c, spec);
 }
 
-int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
-                          gmw_pod_result *res)
+static int mutate(const gmw_config *cfg, const json_t *pod, json_t *disposable_pod, const char *ns,
+                  gmw_pod_result *res)
 {
     engine_ctx *c = NULL;
     int rc = -ENOMEM;
 
-    memset(res, 0, sizeof *res);
+    memset(res, 0, offsetof(gmw_pod_result, message)); /* not the buffers */
+    res->message[0] = '\0';
     res->allowed = true;
     res->code = 200;
     res->patch = json_array();
@@ -1210,11 +1228,13 @@ int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *
     if (res->patch == NULL || res->audit == NULL)
         goto fail;
 
-    c = calloc(1, sizeof *c); /* large (annotations tables): keep it off the stack */
+    c = malloc(sizeof *c); /* large (annotations tables): keep it off the stack */
     if (c == NULL)
         goto fail;
+    engine_ctx_init(c);
     c->cfg = cfg;
     c->pod = pod;
+    c->disposable_pod = disposable_pod;
     c->res = res;
     gmw_warnings_init(&c->warnings);
     gmw_warnings_init(&c->malformed_warnings);
@@ -1250,6 +1270,18 @@ fail:
         free(c);
     }
     return rc;
+}
+
+int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
+                          gmw_pod_result *res)
+{
+    return mutate(cfg, pod, NULL, ns, res);
+}
+
+int gmw_engine_mutate_disposable_pod(const gmw_config *cfg, json_t *pod, const char *ns,
+                                     gmw_pod_result *res)
+{
+    return mutate(cfg, pod, pod, ns, res);
 }
 
 void gmw_pod_result_free(gmw_pod_result *res)

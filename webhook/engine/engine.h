@@ -32,16 +32,17 @@ typedef struct {
 } gmw_container_outcome;
 
 typedef struct {
-    bool allowed; /* false only for invalid annotations with invalidAnnotations: deny */
-    int code;     /* 200, or 400 when denied */
-    /* denial message: "gomemlimit: " and every invalid annotation (key, sanitized value, an
-     * accepted example) joined by "; ". Sized for GMW_ANN_MAX_ISSUES whole items of at
-     * most ~270 characters plus "and N more ..."; never cut mid-item. */
-    char message[GMW_DENIAL_MESSAGE_MAX];
+    bool allowed;     /* false only for invalid annotations with invalidAnnotations: deny */
+    int code;         /* 200, or 400 when denied */
     json_t *patch;    /* owned: JSON array of ops (empty when nothing changes) */
     json_t *warnings; /* owned: JSON array of strings, each <= 120 chars, ASCII, no controls */
     json_t *audit;    /* owned: JSON object of auditAnnotations (keys without '/') */
     size_t container_count; /* total containers looked at (may exceed the array) */
+    /* denial message: "gomemlimit: " and every invalid annotation (key, sanitized value, an
+     * accepted example) joined by "; ". Sized for GMW_ANN_MAX_ISSUES whole items of at
+     * most ~270 characters plus "and N more ..."; never cut mid-item. */
+    char message[GMW_DENIAL_MESSAGE_MAX];
+    /* valid up to min(container_count, GMW_MAX_CONTAINER_OUTCOMES) entries */
     gmw_container_outcome containers[GMW_MAX_CONTAINER_OUTCOMES];
 } gmw_pod_result;
 
@@ -54,6 +55,15 @@ typedef struct {
  */
 GMW_MUST_CHECK int gmw_engine_mutate_pod(const gmw_config *cfg, const json_t *pod, const char *ns,
                                          gmw_pod_result *res);
+
+/*
+ * gmw_engine_mutate_pod for a pod the caller discards afterwards (the admission path, which
+ * parsed it for this one decision): the same result, but the containers' env and resources
+ * in `pod` are left as the patch makes them, so the pitfall advice is judged on the pod
+ * itself instead of on a copy (advice.h). Read nothing of pod's containers afterwards.
+ */
+GMW_MUST_CHECK int gmw_engine_mutate_disposable_pod(const gmw_config *cfg, json_t *pod,
+                                                    const char *ns, gmw_pod_result *res);
 
 /* Release the JSON owned by *res (safe on a zeroed or already-freed result). */
 void gmw_pod_result_free(gmw_pod_result *res);

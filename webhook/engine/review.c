@@ -129,9 +129,34 @@ typedef struct {
     const char *api_version; /* admission.k8s.io/v1 or v1beta1 */
     const json_t *request;
     const json_t *uid;
-    const json_t *object; /* request.object, may be NULL */
-    const char *ns;       /* request.namespace, else the object's; may be NULL */
+    json_t *object; /* request.object, may be NULL (the engine may change it) */
+    const char *ns; /* request.namespace, else the object's; may be NULL */
 } review_request;
+
+/*
+ * What the engine never reads of a review, left out of the tree (jsonload.h): about half
+ * the bytes of a typical Pod review (managedFields alone is often a fifth), and most of its
+ * objects. Still read and validated; the answer cannot depend on it. Only names nothing
+ * in webhook/ looks up belong here: the volumes, volumeMounts, command and resizePolicy
+ * the shim delivery reads, env and resources, names and annotations all stay.
+ */
+static const gmw_json_prune prune_container[] = {{"livenessProbe", NULL}, {"readinessProbe", NULL},
+                                                 {"startupProbe", NULL},  {"ports", NULL},
+                                                 {"lifecycle", NULL},     {NULL, NULL}};
+static const gmw_json_prune prune_containers[] = {{GMW_JSON_PRUNE_EACH, prune_container},
+                                                  {NULL, NULL}};
+static const gmw_json_prune prune_spec[] = {{"containers", prune_containers},
+                                            {"initContainers", prune_containers},
+                                            {"tolerations", NULL},
+                                            {"affinity", NULL},
+                                            {NULL, NULL}};
+static const gmw_json_prune prune_metadata[] = {
+    {"managedFields", NULL}, {"ownerReferences", NULL}, {NULL, NULL}};
+static const gmw_json_prune prune_object[] = {
+    {"metadata", prune_metadata}, {"spec", prune_spec}, {NULL, NULL}};
+static const gmw_json_prune prune_request[] = {
+    {"userInfo", NULL}, {"object", prune_object}, {"oldObject", prune_object}, {NULL, NULL}};
+static const gmw_json_prune prune_review[] = {{"request", prune_request}, {NULL, NULL}};
 
 /* Parse the body as JSON. Returns 0, -EINVAL with the reason in err, or -ENOMEM. */
 static int parse_body(const char *body, size_t len, json_t **root, char *err, size_t errcap)
@@ -139,7 +164,8 @@ static int parse_body(const char *body, size_t len, json_t **root, char *err, si
     json_error_t jerr;
     char text[160];
 
-    *root = gmw_json_loadb(body, len, &jerr); /* = json_loadb(body, len, 0, &jerr), faster */
+    /* = json_loadb(body, len, 0, &jerr) without what the engine never reads, faster */
+    *root = gmw_json_loadb_pruned(body, len, prune_review, &jerr);
     if (*root != NULL)
         return 0;
     /* jansson: out of memory, or no error text at all (its buffers failed first) */
@@ -231,7 +257,7 @@ static int decide(const gmw_config *cfg, const review_request *rq, gmw_pod_resul
         res->code = 200;
         return 0;
     }
-    int rc = gmw_engine_mutate_pod(cfg, rq->object, rq->ns, res);
+    int rc = gmw_engine_mutate_disposable_pod(cfg, rq->object, rq->ns, res);
     if (rc != 0)
         return rc;
     outcome->decision = !res->allowed                     ? GMW_DECISION_DENIED
@@ -265,8 +291,10 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
     gmw_pod_result res;
     review_request rq;
 
-    /* everything but the per-container tables (kilobytes, filled only up to the count) */
-    memset(&res, 0, offsetof(gmw_pod_result, containers));
+    /* everything but the message and per-container tables (kilobytes, filled only up to the
+     * count) */
+    memset(&res, 0, offsetof(gmw_pod_result, message));
+    res.message[0] = '\0';
     memset(&rq, 0, sizeof rq);
     memset(outcome, 0, offsetof(gmw_review_outcome, containers));
     outcome->decision = GMW_DECISION_IGNORED;
@@ -287,9 +315,10 @@ int gmw_review_handle(const gmw_config *cfg, const char *body, size_t len, char 
         rc = write_response(&rq, &res, response, response_len);
     if (rc == -ENOMEM && errcap > 0)
         snprintf(err, errcap, "out of memory");
-    gmw_pod_result_free(&res);
-    if (!gmw_jarena_active()) /* else the arena drops the whole tree at once, below */
+    if (!gmw_jarena_active()) { /* else the arena drops these trees at once, below */
+        gmw_pod_result_free(&res);
         json_decref(root);
+    }
     gmw_jarena_end();
     return rc;
 }

@@ -170,6 +170,75 @@ static void put_string(char *out, size_t cap, size_t *o, const char *s, size_t r
     put(out, cap, o, "\"");
 }
 
+/* n as decimal into buf (>= 21 bytes): what "%lld" writes, without printf (one line is
+ * written per admission). */
+static void format_int(char *buf, long long n)
+{
+    char digits[24];
+    size_t k = 0;
+    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+    do {
+        digits[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    size_t o = 0;
+    if (n < 0)
+        buf[o++] = '-';
+    while (k > 0)
+        buf[o++] = digits[--k];
+    buf[o] = '\0';
+}
+
+static char *put_digits(char *p, int value, int width)
+{
+    for (int i = width - 1; i >= 0; i--, value /= 10)
+        p[i] = (char)('0' + value % 10);
+    return p + width;
+}
+
+/*
+ * '{"time":"YYYY-MM-DDTHH:MM:SS.mmmZ","level":"' into buf (>= 64 bytes). The calendar part
+ * is computed once per second per thread (gmtime_r), the rest by hand.
+ */
+static void format_time(char *buf, int64_t unix_ms)
+{
+    static _Thread_local int64_t cached_secs = INT64_MIN;
+    static _Thread_local char cached[24]; /* "YYYY-MM-DDTHH:MM:SS" */
+    int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
+    int ms = (int)(unix_ms - secs * 1000);
+    if (secs != cached_secs) {
+        time_t t = (time_t)secs;
+        struct tm tm;
+        if (gmtime_r(&t, &tm) == NULL)
+            memset(&tm, 0, sizeof tm);
+        char *p = cached;
+        int year = tm.tm_year + 1900;
+        p = put_digits(p, year < 0 ? 0 : year % 10000, 4);
+        *p++ = '-';
+        p = put_digits(p, tm.tm_mon + 1, 2);
+        *p++ = '-';
+        p = put_digits(p, tm.tm_mday, 2);
+        *p++ = 'T';
+        p = put_digits(p, tm.tm_hour, 2);
+        *p++ = ':';
+        p = put_digits(p, tm.tm_min, 2);
+        *p++ = ':';
+        p = put_digits(p, tm.tm_sec, 2);
+        *p = '\0';
+        cached_secs = secs;
+    }
+    static const char head[] = "{\"time\":\"", tail[] = "Z\",\"level\":\"";
+    char *p = buf;
+    memcpy(p, head, sizeof head - 1);
+    p += sizeof head - 1;
+    size_t n = strlen(cached);
+    memcpy(p, cached, n);
+    p += n;
+    *p++ = '.';
+    p = put_digits(p, ms, 3);
+    memcpy(p, tail, sizeof tail); /* with its NUL */
+}
+
 size_t gmw_log_format(char *out, size_t cap, int64_t unix_ms, gmw_log_level level, const char *msg,
                       const gmw_log_field *fields, size_t n)
 {
@@ -177,14 +246,8 @@ size_t gmw_log_format(char *out, size_t cap, int64_t unix_ms, gmw_log_level leve
     const size_t reserve = 3;
     size_t o = 0;
     out[0] = '\0';
-    time_t secs = (time_t)(unix_ms / 1000);
-    struct tm tm;
-    char ts[128];
-    if (gmtime_r(&secs, &tm) == NULL)
-        memset(&tm, 0, sizeof tm);
-    snprintf(ts, sizeof ts, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\",\"level\":\"",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(unix_ms % 1000));
+    char ts[64];
+    format_time(ts, unix_ms);
     put(out, cap - reserve, &o, ts);
     put(out, cap - reserve, &o, level_name(level));
     put(out, cap - reserve, &o, "\",\"msg\":");
@@ -205,7 +268,7 @@ size_t gmw_log_format(char *out, size_t cap, int64_t unix_ms, gmw_log_level leve
                 put_string(out, cap, &o, f->s, reserve);
             break;
         case GMW_LF_INT:
-            snprintf(num, sizeof num, "%lld", (long long)f->i);
+            format_int(num, (long long)f->i);
             put(out, cap - reserve, &o, num);
             break;
         case GMW_LF_NUM:

@@ -17,6 +17,7 @@
 
 #include <microhttpd.h>
 
+#include "acceptor.h"
 #include "dynbuf.h"
 #include "listen_socket.h"
 #include "log.h"
@@ -44,9 +45,11 @@ typedef struct conn_state {
 
 struct gmw_server {
     struct MHD_Daemon *daemon;
-    int listen_fd;       /* ours to close only when owns_listen_fd */
-    bool owns_listen_fd; /* MHD closes a given socket at stop unless it was quiesced */
-    bool listening;      /* main thread only: MHD still accepts on listen_fd */
+    int listen_fd;          /* ours: libmicrohttpd never sees it */
+    gmw_acceptor *acceptor; /* accepts on listen_fd and hands connections to the daemon */
+    bool listening;         /* main thread only: the acceptor runs */
+    unsigned connection_limit;
+    atomic_int open_conns; /* connections libmicrohttpd has started and not yet closed */
     uint16_t port;
     unsigned idle_timeout_s;   /* the connection timeout between requests */
     unsigned header_timeout_s; /* the timeout until a connection's first request headers */
@@ -167,6 +170,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 {
     gmw_server *srv = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        atomic_fetch_add(&srv->open_conns, 1);
         atomic_store(&srv->last_event_ms, monotonic_ms());
         /* Runs after libmicrohttpd linked the connection into its timeout list. */
         if (srv->header_timeout_s != srv->idle_timeout_s)
@@ -194,6 +198,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         return;
     }
     /* MHD_CONNECTION_NOTIFY_CLOSED (before the socket is closed) */
+    atomic_fetch_sub(&srv->open_conns, 1);
     conn_state *cs = *socket_context;
     if (cs == NULL) {
         atomic_fetch_sub(&srv->untracked, 1);
@@ -719,19 +724,35 @@ static struct MHD_Daemon *start_daemon(gmw_server *srv, const gmw_server_options
 {
     unsigned threads = opt->threads < 1 ? 1 : opt->threads;
     unsigned limit = opt->connection_limit < threads ? threads : opt->connection_limit;
-    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* No listening socket: the acceptor hands every connection over (acceptor.h). */
+    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+                     MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
     /* Options are passed as varargs: 0.9.75 does not accept the certificate callback
      * inside MHD_OPTION_ARRAY. A pool size of 1 means no pool, so it is always given.
      * A per-IP limit of 0 means none. */
+    srv->connection_limit = limit;
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd, MHD_OPTION_HTTPS_CERT_CALLBACK2,
-        gmw_tlsstore_retrieve, MHD_OPTION_HTTPS_PRIORITIES, GMW_TLS_PRIORITIES,
-        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        MHD_OPTION_HTTPS_CERT_CALLBACK2, gmw_tlsstore_retrieve, MHD_OPTION_HTTPS_PRIORITIES,
+        GMW_TLS_PRIORITIES, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         opt->per_ip_connection_limit, MHD_OPTION_CONNECTION_TIMEOUT, opt->idle_timeout_s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_URI_LOG_CALLBACK,
         on_request_line, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
+}
+
+/* The acceptor's callbacks: libmicrohttpd places the connection on a worker with room (by
+ * descriptor number) or closes it; full while connectionLimit connections are open. */
+static void hand_to_daemon(void *ctx, int fd, const struct sockaddr *addr, socklen_t len)
+{
+    gmw_server *srv = ctx;
+    (void)MHD_add_connection(srv->daemon, fd, addr, len); /* closes fd when it fails */
+}
+
+static bool daemon_full(void *ctx)
+{
+    gmw_server *srv = ctx;
+    return (unsigned)atomic_load(&srv->open_conns) >= srv->connection_limit;
 }
 
 int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_server **out,
@@ -744,7 +765,6 @@ int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_s
         return -ENOMEM;
     }
     srv->listen_fd = -1;
-    srv->owns_listen_fd = true;
     srv->metrics = opt->metrics;
     srv->idle_timeout_s = opt->idle_timeout_s;
     srv->header_timeout_s =
@@ -753,6 +773,7 @@ int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_s
     atomic_init(&srv->in_flight, 0);
     atomic_init(&srv->last_event_ms, monotonic_ms());
     atomic_init(&srv->untracked, 0);
+    atomic_init(&srv->open_conns, 0);
     pthread_mutex_init(&srv->conns_lock, NULL);
     pthread_mutex_init(&srv->cfg_lock, NULL);
     rc = gmw_server_set_config(srv, cfg);
@@ -764,8 +785,6 @@ int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_s
     rc = gmw_listen_socket_open(opt->listen, &srv->listen_fd, &srv->port, err, errcap);
     if (rc != 0)
         goto fail;
-    /* From here MHD owns the socket (it closes it on stop, maybe on failure too). */
-    srv->owns_listen_fd = false;
     srv->daemon = start_daemon(srv, opt);
     if (srv->daemon == NULL) {
         snprintf(err, errcap, "libmicrohttpd failed to start on %s (see the log above)",
@@ -773,11 +792,18 @@ int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_s
         rc = -EIO;
         goto fail;
     }
+    rc = gmw_acceptor_start(srv->listen_fd, hand_to_daemon, daemon_full, srv, &srv->acceptor);
+    if (rc != 0) {
+        snprintf(err, errcap, "could not start the accepting thread: %s", strerror(-rc));
+        goto fail;
+    }
     srv->listening = true;
     *out = srv;
     return 0;
 fail:
-    if (srv->listen_fd != -1 && srv->owns_listen_fd)
+    if (srv->daemon != NULL)
+        MHD_stop_daemon(srv->daemon);
+    if (srv->listen_fd != -1)
         close(srv->listen_fd);
     snap_release(srv->cfg);
     pthread_mutex_destroy(&srv->cfg_lock);
@@ -840,20 +866,16 @@ static bool server_quiet(gmw_server *srv)
 }
 
 /*
- * Stop listening: libmicrohttpd stops accepting, the connections already waiting in
- * the backlog are accepted here and handed to it, then the socket refuses new ones
- * (shutdown, not close: libmicrohttpd's threads may still hold the descriptor).
+ * Stop listening: the acceptor stops, the connections already waiting in the backlog are
+ * accepted here and handed to libmicrohttpd (whatever its connection limit), then the
+ * socket refuses new ones (shutdown; it is closed when the server stops).
  */
 static void stop_listening(gmw_server *srv)
 {
     srv->listening = false;
-    MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
-    if (fd == MHD_INVALID_SOCKET) {
-        gmw_log(GMW_LOG_WARN, "could not stop accepting connections");
-        return;
-    }
-    srv->owns_listen_fd = true; /* ours now: closed after the daemon stopped */
-    srv->listen_fd = fd;
+    gmw_acceptor_stop(srv->acceptor);
+    srv->acceptor = NULL;
+    int fd = srv->listen_fd;
     int handed = 0;
     for (;;) {
         struct sockaddr_storage addr;
@@ -906,9 +928,10 @@ void gmw_server_stop(gmw_server *srv)
 {
     if (srv == NULL)
         return;
+    gmw_acceptor_stop(srv->acceptor); /* before the daemon it hands connections to */
     if (srv->daemon != NULL)
         MHD_stop_daemon(srv->daemon);
-    if (srv->listen_fd != -1 && srv->owns_listen_fd)
+    if (srv->listen_fd != -1)
         close(srv->listen_fd);
     snap_release(srv->cfg);
     pthread_mutex_destroy(&srv->cfg_lock);

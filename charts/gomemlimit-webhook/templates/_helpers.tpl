@@ -204,7 +204,14 @@ labels. See docs/install.md "Who reaches the webhook".
 
 {{/*
 namespaceSelector, objectSelector and matchConditions of one entry. Called with
-(dict "root" $ "entry" .); rendered at column 0, include with nindent 4.
+(dict "root" $ "entry" . "target" "pods"|"workloads"); rendered at column 0, include with
+nindent 4.
+  pods:      objectSelector = the entry's gomemlimit.io/inject requirement + webhook.objectSelector,
+             matchConditions = webhook.matchConditions.
+  workloads: no objectSelector (for a workload the apiserver would match it against the
+             workload's own labels); the same requirements are checked on the pod template's
+             labels by a CEL matchCondition (gmw.templateLabelsCondition), followed by
+             webhook.matchConditions.
 */}}
 {{- define "gmw.webhookSelectors" -}}
 {{- $userObj := .root.Values.webhook.objectSelector | default dict -}}
@@ -218,6 +225,23 @@ namespaceSelector:
     {{- with .root.Values.webhook.namespaceSelectorExpressions }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+{{- if eq .target "workloads" }}
+{{- $reserved := include "gmw.templateLabelsConditionName" . }}
+{{- range .root.Values.webhook.matchConditions | default list }}
+{{- if eq (toString .name) $reserved }}
+{{- fail (printf "webhook.matchConditions: the name %q is the chart's own condition in the workload webhook; choose another" $reserved) }}
+{{- end }}
+{{- end }}
+matchConditions:
+  # The Pod webhook's objectSelector, applied to the labels the Pods will have (the pod
+  # template's), not to the workload's own labels.
+  - name: {{ include "gmw.templateLabelsConditionName" . }}
+    expression: |-
+      {{- include "gmw.templateLabelsCondition" . | nindent 6 }}
+  {{- with .root.Values.webhook.matchConditions }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- else }}
 objectSelector:
   {{- with $userObj.matchLabels }}
   matchLabels:
@@ -231,5 +255,71 @@ objectSelector:
 {{- with .root.Values.webhook.matchConditions }}
 matchConditions:
   {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Name of the chart's own matchCondition in the workload webhook. */}}
+{{- define "gmw.templateLabelsConditionName" -}}gomemlimit-pod-template-labels{{- end }}
+
+{{/*
+CEL: true when the labels of the workload's pod template (the labels its Pods get) satisfy
+the same LabelSelector the Pod webhook's objectSelector holds: the entry's
+gomemlimit.io/inject requirement, then webhook.objectSelector's matchLabels and
+matchExpressions. The template is object.spec.jobTemplate.spec.template for a CronJob (the
+only kind with spec.jobTemplate) and object.spec.template for the others. Every step is
+guarded with has(), and a null object (DELETE) or a missing template, metadata or labels map
+counts as "no labels", as for a Pod without labels: the expression never errors on a valid
+object (an error would skip the webhook under failurePolicy Ignore). The labels map is bound
+once with a one-element list and all() (matchConditions have no variables).
+Called with the same dict as gmw.webhookSelectors.
+*/}}
+{{- define "gmw.templateLabelsCondition" -}}
+{{- $userObj := .root.Values.webhook.objectSelector | default dict -}}
+{{- $reqs := list .entry.pod }}
+{{- range $k, $v := $userObj.matchLabels | default dict }}
+{{- $reqs = append $reqs (dict "key" $k "operator" "In" "values" (list (toString $v))) }}
+{{- end }}
+{{- range $userObj.matchExpressions | default list }}
+{{- $reqs = append $reqs . }}
+{{- end }}
+{{- $clauses := list }}
+{{- range $reqs }}
+{{- $clauses = append $clauses (include "gmw.celLabelRequirement" .) }}
+{{- end -}}
+[
+  object == null || !has(object.spec) ? {} :
+  has(object.spec.jobTemplate) ?
+    (has(object.spec.jobTemplate.spec) && has(object.spec.jobTemplate.spec.template) &&
+     has(object.spec.jobTemplate.spec.template.metadata) &&
+     has(object.spec.jobTemplate.spec.template.metadata.labels) ?
+       object.spec.jobTemplate.spec.template.metadata.labels : {}) :
+    (has(object.spec.template) && has(object.spec.template.metadata) &&
+     has(object.spec.template.metadata.labels) ?
+       object.spec.template.metadata.labels : {})
+].all(labels,
+  {{ join " &&\n  " $clauses }})
+{{- end }}
+
+{{/*
+One LabelSelector requirement {key, operator, values} as CEL over the map `labels`, with
+LabelSelector semantics: In = the key is present and its value listed; NotIn = absent or not
+listed; Exists / DoesNotExist. Keys and values are JSON-quoted (a JSON string is a CEL string
+literal). An unknown operator fails the render (the apiserver would refuse it too).
+*/}}
+{{- define "gmw.celLabelRequirement" -}}
+{{- $k := toJson (toString .key) }}
+{{- $vals := list }}
+{{- range .values | default list }}{{ $vals = append $vals (toString .) }}{{ end }}
+{{- if eq .operator "In" -}}
+({{ $k }} in labels && labels[{{ $k }}] in {{ toJson $vals }})
+{{- else if eq .operator "NotIn" -}}
+(!({{ $k }} in labels) || !(labels[{{ $k }}] in {{ toJson $vals }}))
+{{- else if eq .operator "Exists" -}}
+({{ $k }} in labels)
+{{- else if eq .operator "DoesNotExist" -}}
+!({{ $k }} in labels)
+{{- else }}
+{{- fail (printf "webhook.objectSelector: operator %q is not one of In, NotIn, Exists, DoesNotExist" (toString .operator)) }}
 {{- end }}
 {{- end }}

@@ -7,6 +7,8 @@
  * line and column), else a static description of the difference. When the scanner alone
  * (gmw_json_scan) accepts, jansson must accept it and build the same tree. And for every
  * tree jansson builds, gmw_json_write must write what json_dumps(JSON_COMPACT) writes.
+ * The same holds for gmw_json_loadb_pruned against jansson's tree with the pruned members
+ * deleted (gmw_jsonload_diff_pruned).
  */
 #ifndef GMW_JSONLOAD_DIFF_H
 #define GMW_JSONLOAD_DIFF_H
@@ -43,6 +45,66 @@ static int gmw_same_text(const json_t *v)
     return same;
 }
 
+/*
+ * The pruned loader against jansson with the same members deleted by hand. The sample trie
+ * drops root member "a", member "c" of every element of root member "b", and member "d"
+ * of every element of a root array; oracle_prune deletes exactly these, written out
+ * instead of walking a trie (a member named "[]" is an ordinary member).
+ */
+static const gmw_json_prune gmw_sample_c[] = {{"c", NULL}, {NULL, NULL}};
+static const gmw_json_prune gmw_sample_b[] = {{GMW_JSON_PRUNE_EACH, gmw_sample_c}, {NULL, NULL}};
+static const gmw_json_prune gmw_sample_d[] = {{"d", NULL}, {NULL, NULL}};
+static const gmw_json_prune gmw_sample_prune[] = {
+    {"a", NULL}, {"b", gmw_sample_b}, {GMW_JSON_PRUNE_EACH, gmw_sample_d}, {NULL, NULL}};
+
+static void gmw_oracle_prune(json_t *root)
+{
+    size_t i;
+    json_t *el;
+    if (json_is_object(root)) {
+        json_object_del(root, "a");
+        json_array_foreach(json_object_get(root, "b"), i, el)
+        {
+            if (json_is_object(el))
+                json_object_del(el, "c");
+        }
+    }
+    if (json_is_array(root)) {
+        json_array_foreach(root, i, el)
+        {
+            if (json_is_object(el))
+                json_object_del(el, "d");
+        }
+    }
+}
+
+static const char *gmw_jsonload_diff_pruned(const char *buf, size_t len)
+{
+    json_error_t e1, e2;
+    const char *why = NULL;
+    int oom = 0;
+    json_t *want = json_loadb(buf, len, 0, &e1);
+    gmw_oracle_prune(want);
+    json_t *got = gmw_json_loadb_pruned(buf, len, gmw_sample_prune, &e2);
+    json_t *scan = gmw_json_scan_pruned(buf, len, gmw_sample_prune, &oom);
+    if ((want == NULL) != (got == NULL))
+        why = want == NULL ? "pruned: jansson rejects, gmw_json_loadb_pruned accepts"
+                           : "pruned: jansson accepts, gmw_json_loadb_pruned rejects";
+    else if (want != NULL && !gmw_same_tree(want, got))
+        why = "pruned: accepted with different trees";
+    else if (want == NULL &&
+             (strcmp(e1.text, e2.text) != 0 || e1.line != e2.line || e1.column != e2.column))
+        why = "pruned: rejected with a different error";
+    else if (scan != NULL && want == NULL)
+        why = "pruned: the scanner accepts what jansson rejects";
+    else if (scan != NULL && !gmw_same_tree(want, scan))
+        why = "pruned: the scanner builds a different tree";
+    json_decref(want);
+    json_decref(got);
+    json_decref(scan);
+    return why;
+}
+
 static const char *gmw_jsonload_diff(const char *buf, size_t len)
 {
     json_error_t e1, e2;
@@ -68,7 +130,7 @@ static const char *gmw_jsonload_diff(const char *buf, size_t len)
     json_decref(want);
     json_decref(got);
     json_decref(scan);
-    return why;
+    return why != NULL ? why : gmw_jsonload_diff_pruned(buf, len);
 }
 
 #endif

@@ -270,6 +270,57 @@ static void test_writer_matches_jansson(void **state)
     json_decref(bad);
 }
 
+/* The pruned loader (the sample trie of jsonload_diff.h) against jansson + deletion: dropped
+ * members are still validated (a bad byte inside one rejects the body with jansson's error)
+ * and the scanner itself, not the fallback, builds the trees of the valid ones. */
+static void test_pruned_agrees_with_jansson(void **state)
+{
+    (void)state;
+    static const char *const valid[] = {
+        "{\"a\":{\"x\":[1,2.5,true,null,\"s\\n\\u00e9\"]},\"k\":1}",
+        "{\"b\":[{\"c\":1,\"e\":2},{\"e\":3},4,{\"c\":{\"deep\":[[[]]]}}]}",
+        "{\"a\":1,\"k\":2,\"a\":3}",          /* a duplicated dropped member */
+        "{\"b\":{\"c\":1},\"[]\":{\"d\":1}}", /* "b" not an array, "[]" a member */
+        "[{\"d\":1,\"e\":2},{\"d\":[1,{}]},\"x\"]",
+        "{\"k\":{\"a\":1,\"b\":[{\"c\":1}]}}", /* only from the root */
+        "{\"a\":\"\\ud83d\\ude00 long \\\" escaped\"}",
+    };
+    static const char *const invalid[] = {
+        "{\"a\":[1,}",      "{\"a\":{\"x\" 1}}", "{\"a\":\"\\x\"}",     "{\"a\":01}",
+        "{\"a\":tru}",      "{\"a\":[1 2]}",     "{\"b\":[{\"c\":-}]}", "[{\"d\":\"\x01\"}]",
+        "{\"a\":\"\xc3\"}", "{\"a\":1}x",
+    };
+    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
+        int oom = 1;
+        json_t *t = gmw_json_scan_pruned(valid[i], strlen(valid[i]), gmw_sample_prune, &oom);
+        if (t == NULL)
+            fail_msg("the scanner declined: %s", valid[i]);
+        json_decref(t);
+        const char *why = gmw_jsonload_diff_pruned(valid[i], strlen(valid[i]));
+        if (why != NULL)
+            fail_msg("%s: %s", why, valid[i]);
+    }
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+        json_error_t e;
+        assert_null(gmw_json_loadb_pruned(invalid[i], strlen(invalid[i]), gmw_sample_prune, &e));
+        const char *why = gmw_jsonload_diff_pruned(invalid[i], strlen(invalid[i]));
+        if (why != NULL)
+            fail_msg("%s: %s", why, invalid[i]);
+    }
+    /* a depth bomb inside a dropped member: declined by the scanner, rejected by jansson */
+    char bomb[2 * 3000 + 16];
+    size_t o = 0;
+    o += (size_t)snprintf(bomb, sizeof bomb, "{\"a\":");
+    for (int i = 0; i < 3000; i++)
+        bomb[o++] = '[';
+    for (int i = 0; i < 3000; i++)
+        bomb[o++] = ']';
+    bomb[o++] = '}';
+    const char *why = gmw_jsonload_diff_pruned(bomb, o);
+    if (why != NULL)
+        fail_msg("%s: the depth bomb", why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_long_strings),
         cmocka_unit_test(test_fixture_reviews),
         cmocka_unit_test(test_writer_matches_jansson),
+        cmocka_unit_test(test_pruned_agrees_with_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,9 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <limits.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -104,6 +106,38 @@ static void test_format_null_and_levels(void **state)
     json_decref(j);
 }
 
+/* Times and integers are formatted by hand: against gmtime_r + snprintf (the oracle) over a
+ * spread of times (the per-second cache included: the same second twice, then back) and
+ * the integer extremes. */
+static void test_format_times_and_integers(void **state)
+{
+    (void)state;
+    static const int64_t times[] = {1764102662123LL, 1764102662999LL, 1764102663000LL, 0,
+                                    951782400001LL,  4102444799999LL, 1764102662123LL};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        char line[256], want[64];
+        gmw_log_format(line, sizeof line, times[i], GMW_LOG_INFO, "t", NULL, 0);
+        time_t secs = (time_t)(times[i] / 1000);
+        struct tm tm;
+        assert_non_null(gmtime_r(&secs, &tm));
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)(times[i] % 1000));
+        json_t *j = parse_line(line);
+        assert_string_equal(json_string_value(json_object_get(j, "time")), want);
+        json_decref(j);
+    }
+    static const long long ints[] = {0, 7, -1, 10, -10, 1234567890123LL, LLONG_MAX, LLONG_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        char line[256], want[64];
+        gmw_log_field f[1] = {GMW_LOG_INT("n", ints[i])};
+        gmw_log_format(line, sizeof line, 0, GMW_LOG_INFO, "t", f, 1);
+        snprintf(want, sizeof want, "\"n\":%lld}", ints[i]);
+        if (strstr(line, want) == NULL)
+            fail_msg("%s does not hold %s", line, want);
+    }
+}
+
 static void test_format_truncates_long_values(void **state)
 {
     (void)state;
@@ -150,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_escape_truncation_never_splits),
         cmocka_unit_test(test_format_fields),
         cmocka_unit_test(test_format_null_and_levels),
+        cmocka_unit_test(test_format_times_and_integers),
         cmocka_unit_test(test_format_truncates_long_values),
         cmocka_unit_test(test_level_parse_and_threshold),
     };
