@@ -79,7 +79,7 @@ static int connect_client(uint16_t port, uint16_t *local_port)
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    struct sockaddr_in me;
+    struct sockaddr_in me = {0};
     socklen_t len = sizeof me;
     assert_int_equal(getsockname(fd, (struct sockaddr *)&me, &len), 0);
     *local_port = ntohs(me.sin_port);
