@@ -441,6 +441,19 @@ static void apply_request_policy(engine_ctx *c, const char *name, const json_t *
     snprintf(change, change_cap, GMW_MSG_REQUEST_CHANGE, text, newtext);
 }
 
+/* {"name": name, "value": value}, as json_pack("{s:s,s:s}") builds it (and checks UTF-8),
+ * without parsing a format per entry; NULL when out of memory or not UTF-8. */
+static json_t *env_entry(const char *name, const char *value)
+{
+    json_t *e = json_object();
+    if (e == NULL || json_object_set_new_nocheck(e, "name", json_string(name)) != 0 ||
+        json_object_set_new_nocheck(e, "value", json_string(value)) != 0) {
+        json_decref(e);
+        return NULL;
+    }
+    return e;
+}
+
 /*
  * Set env var `var` to `value` in the container at cpath: replace the value when the
  * entry is the webhook's own, add it when the entry is empty ("add" also replaces an
@@ -461,8 +474,7 @@ static void env_set(engine_ctx *c, const char *cpath, json_t **pending, const en
     }
     if (*pending == NULL)
         *pending = json_array();
-    if (*pending == NULL ||
-        json_array_append_new(*pending, json_pack("{s:s,s:s}", "name", var, "value", value)) != 0)
+    if (*pending == NULL || json_array_append_new(*pending, env_entry(var, value)) != 0)
         c->oom = true;
 }
 

@@ -30,6 +30,8 @@ static int warnings_contains(const json_t *list, const char *text)
     return 0;
 }
 
+static void add_clean(gmw_warnings *w, const char *clean);
+
 void gmw_warnings_add(gmw_warnings *w, const char *fmt, ...)
 {
     char raw[512];
@@ -42,6 +44,13 @@ void gmw_warnings_add(gmw_warnings *w, const char *fmt, ...)
     if (len <= 0)
         return;
     gmw_sanitize(clean, sizeof clean, raw, GMW_WARNING_MAX);
+    add_clean(w, clean);
+}
+
+/* Append `clean` (sanitized already: printable ASCII, at most GMW_WARNING_MAX characters)
+ * unless it is empty, already listed, or over the count (then counted as dropped). */
+static void add_clean(gmw_warnings *w, const char *clean)
+{
     if (clean[0] == '\0')
         return;
     if (w->list == NULL) {
@@ -57,7 +66,8 @@ void gmw_warnings_add(gmw_warnings *w, const char *fmt, ...)
         w->dropped++;
         return;
     }
-    if (json_array_append_new(w->list, json_string(clean)) != 0)
+    /* gmw_sanitize leaves printable ASCII only: valid UTF-8 without jansson's check */
+    if (json_array_append_new(w->list, json_stringn_nocheck(clean, strlen(clean))) != 0)
         w->oom = 1;
 }
 
@@ -75,7 +85,7 @@ void gmw_warnings_prepend(gmw_warnings *w, gmw_warnings *front)
     front->oom = 0;
     json_array_foreach(rest, i, text)
     {
-        gmw_warnings_add(w, "%s", json_string_value(text));
+        add_clean(w, json_string_value(text)); /* as gmw_warnings_add left it */
     }
     json_decref(rest);
 }
