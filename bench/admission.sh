@@ -13,7 +13,9 @@
 #   ceiling  bench/peers/ceiling (libmicrohttpd + GnuTLS, same TLS settings, reads the body,
 #            answers a fixed JSON)
 # Throughput: GMW_BENCH_ROUNDS (3) interleaved rounds of `wrk -t2 -c16 -d GMW_BENCH_SECONDS (5)`
-# (keep-alive, TLS) per server; medians of req/s, p50/p99/p99.9; peak RSS (VmHWM) per server.
+# (keep-alive, TLS) per server; medians of req/s, p50/p99/p99.9; peak RSS (VmHWM) per server;
+# the server's own CPU time per request (user + system from /proc/PID/stat over the rounds:
+# req/s alone on shared CPUs cannot tell the server's cost from the client's).
 # Latency: h2load --h1 -c16 --rps (GMW_BENCH_RATE/16 per client, total 3200/s) for
 # GMW_BENCH_RATE_SECONDS (15), per-request --log-file -> p50/p99 per server.
 # GMW_BENCH_BASELINE=PATH adds a fourth server, "base": another gomemlimit-webhook binary
@@ -103,11 +105,15 @@ fi
 
 echo "review $review ($(wc -c <"$review") bytes); $(nproc) CPUs: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "throughput: $rounds interleaved round(s) x ${secs}s of wrk -t2 -c16 (TLS, keep-alive) per server"
+# CPU seconds (user + system) a server process has used so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for r in $(seq "$rounds"); do
   for s in "${servers[@]}"; do
+    t0=$(cpu_ticks "${pid[$s]}")
     GMW_BENCH_BODY=$review wrk -t2 -c16 -d"${secs}s" --latency -s bench/post.lua \
       "https://127.0.0.1:${port[$s]}" >"$work/wrk.$s.$r" 2>&1 || {
       echo "admission.sh: wrk failed against $s" >&2; cat "$work/wrk.$s.$r" >&2; exit 1; }
+    echo "BENCH cputicks $(( $(cpu_ticks "${pid[$s]}") - t0 ))" >>"$work/wrk.$s.$r"
   done
 done
 for s in "${servers[@]}"; do
@@ -124,4 +130,4 @@ done
 for s in "${servers[@]}"; do
   grep -o '^VmHWM:.*' "/proc/${pid[$s]}/status" | awk '{print $2}' >"$work/rss.$s"
 done
-python3 bench/report.py table "$work" "$rounds" "${servers[@]}"
+python3 bench/report.py table "$work" "$rounds" "$(getconf CLK_TCK)" "${servers[@]}"

@@ -6,8 +6,9 @@ report.py check REVIEW OURS GO CEILING
     review's uid with allowed=true; ours and go carry a JSON Patch (base64) that decodes to
     the same list of operations (the Go peer is the independent implementation here), and
     applying neither is attempted (tests/ do that with python3-jsonpatch).
-report.py table WORKDIR ROUNDS SERVER...
-    Read wrk.<server>.<round> (BENCH lines of bench/post.lua), rss.<server> (kB) and
+report.py table WORKDIR ROUNDS CLK_TCK SERVER...
+    Read wrk.<server>.<round> (BENCH lines of bench/post.lua, and "BENCH cputicks N": the
+    server's CPU ticks during the round), rss.<server> (kB) and
     h2.<server> (h2load --log-file) from WORKDIR and print the tables; fails when any
     request was not 2xx or hit a socket error (never on timings).
 """
@@ -86,22 +87,26 @@ def ms(us):
     return "%.2f ms" % (us / 1000.0)
 
 
-def table(work, rounds, servers):
+def table(work, rounds, clk_tck, servers):
     rows = {}
     for s in servers:
         rs = [wrk_round(os.path.join(work, "wrk.%s.%d" % (s, r))) for r in range(1, rounds + 1)]
         med = {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50", "p99", "p99.9")}
+        reqs = sum(r["requests"] for r in rs)
+        med["cpu_us"] = (sum(r.get("cputicks", 0) for r in rs) / clk_tck * 1e6 / reqs
+                         if reqs else 0.0)
         rss = int(open(os.path.join(work, "rss." + s)).read().strip() or 0)
         n, h50, h99 = h2_latency(os.path.join(work, "h2." + s))
         rows[s] = (med, rss, n, h50, h99, [r["rps"] for r in rs])
     print()
-    print("| server | req/s (median) | p50 | p99 | p99.9 | peak RSS | rounds req/s |")
-    print("|---|---|---|---|---|---|---|")
+    print("| server | req/s (median) | p50 | p99 | p99.9 | peak RSS | server CPU/request "
+          "| rounds req/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for s in servers:
         med, rss, _, _, _, all_rps = rows[s]
-        print("| %s | %.0f | %s | %s | %s | %.1f MiB | %s |"
+        print("| %s | %.0f | %s | %s | %s | %.1f MiB | %.1f us | %s |"
               % (s, med["rps"], ms(med["p50"]), ms(med["p99"]), ms(med["p99.9"]), rss / 1024.0,
-                 " ".join("%.0f" % x for x in all_rps)))
+                 med["cpu_us"], " ".join("%.0f" % x for x in all_rps)))
     print()
     print("| server (fixed rate) | requests | p50 | p99 |")
     print("|---|---|---|---|")
@@ -114,8 +119,10 @@ def table(work, rounds, servers):
         for other in ("go", "ceiling", "base"):
             if other in rows:
                 r = rows[other]
-                print("ours/%s: throughput %.2fx; fixed-rate p50 %.2fx, p99 %.2fx"
-                      % (other, o[0]["rps"] / r[0]["rps"], o[3] / r[3], o[4] / r[4]))
+                cpu = o[0]["cpu_us"] / r[0]["cpu_us"] if r[0]["cpu_us"] else float("nan")
+                print("ours/%s: throughput %.2fx; fixed-rate p50 %.2fx, p99 %.2fx; "
+                      "server CPU per request %.2fx"
+                      % (other, o[0]["rps"] / r[0]["rps"], o[3] / r[3], o[4] / r[4], cpu))
     log = os.path.join(work, "ours.log")
     if os.path.exists(log):
         lines = sum(1 for line in open(log, encoding="utf-8", errors="replace")
@@ -126,8 +133,8 @@ def table(work, rounds, servers):
 def main():
     if len(sys.argv) == 6 and sys.argv[1] == "check":
         check(*sys.argv[2:6])
-    elif len(sys.argv) >= 4 and sys.argv[1] == "table":
-        table(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
+    elif len(sys.argv) >= 5 and sys.argv[1] == "table":
+        table(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:])
     else:
         fail("usage: report.py check REVIEW OURS GO CEILING | table WORK ROUNDS SERVER...")
 
