@@ -285,6 +285,27 @@ def test_metrics_count_the_route_not_pods():
     s.wait_log(lambda r: r.get("msg") == "admission" and r.get("route") == "/validate")
 
 
+def test_readme_dry_run_example_is_the_real_answer():
+    """README.md shows "the real answer of our server" to examples/deployment-dry-run-review.json
+    and the kubectl warnings it becomes: both must stay what the server answers."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    with open(os.path.join(root, "examples", "deployment-dry-run-review.json")) as f:
+        doc = json.load(f)
+    with open(os.path.join(root, "README.md")) as f:
+        readme = f.read()
+    shown_answer = None
+    for line in readme.splitlines():
+        if line.startswith('{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"') \
+                and doc["request"]["uid"] in line:
+            shown_answer = json.loads(line)
+    assert shown_answer is not None, "README.md no longer shows the dry-run answer"
+    status, body, rc = server("default").curl("/validate", data=json.dumps(doc))
+    assert rc == 0 and status == 200, (status, body)
+    assert json.loads(body) == shown_answer, f"README shows {shown_answer}, the server says {body}"
+    for w in shown_answer["response"]["warnings"]:
+        assert f"Warning: {w}\n" in readme, f"README's kubectl output lacks: {w}"
+
+
 if __name__ == "__main__":
     try:
         run_tests([test_every_kind_operation_and_mode, test_user_value_and_advice_in_preview,
@@ -292,7 +313,8 @@ if __name__ == "__main__":
                    test_update_with_unchanged_template_not_denied, test_v1beta1_envelope,
                    test_not_a_workload_or_subresource_is_silent,
                    test_many_containers_stay_within_the_apiserver_budget,
-                   test_metrics_count_the_route_not_pods])
+                   test_metrics_count_the_route_not_pods,
+                   test_readme_dry_run_example_is_the_real_answer])
     finally:
         for srv in SERVERS.values():
             srv.kill()
