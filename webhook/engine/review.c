@@ -161,7 +161,7 @@ static const gmw_json_prune prune_review[] = {{"request", prune_request}, {NULL,
 /* Parse the body as JSON. Returns 0, -EINVAL with the reason in err, or -ENOMEM. */
 static int parse_body(const char *body, size_t len, json_t **root, char *err, size_t errcap)
 {
-    json_error_t jerr;
+    json_error_t jerr = {0}; /* jansson may fail before it fills it (out of memory) */
     char text[160];
 
     /* = json_loadb(body, len, 0, &jerr) without what the engine never reads, faster */

@@ -88,7 +88,7 @@ fail:
 int gmw_validate_handle(const gmw_config *cfg, const char *body, size_t len, char **response,
                         size_t *response_len, gmw_review_outcome *outcome, char *err, size_t errcap)
 {
-    json_error_t jerr;
+    json_error_t jerr = {0}; /* jansson may fail before it fills it (out of memory) */
     json_t *root = NULL, *out = NULL, *resp = NULL;
     gmw_preview_result pv;
     int rc = -ENOMEM; /* until the input is known bad (-EINVAL) or all went well (0) */

@@ -92,7 +92,7 @@ int gmw_json_parse_stream(const char *buf, size_t len, const char *name, json_t 
     }
     pos = gmw_manifest_skip_blank(buf, len, pos);
     while (pos < len) {
-        json_error_t jerr;
+        json_error_t jerr = {0}; /* jansson may fail before it fills it (out of memory) */
         json_t *doc = json_loadb(buf + pos, len - pos,
                                  JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
         if (doc == NULL) {
