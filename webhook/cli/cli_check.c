@@ -101,48 +101,39 @@ static void check_object(check_run *run, const json_t *obj, size_t docno, unsign
 
 /* A List's items; items of a typed list (PodList) may lack their kind. */
 // NOLINTNEXTLINE(misc-no-recursion): lists nest at most CHECK_MAX_LIST_DEPTH deep
-static void check_list(check_run *run, const json_t *items, const char *list_kind, size_t docno,
+static void check_list(check_run *run, const json_t *items, const char *item_kind, size_t docno,
                        unsigned depth)
 {
-    char item_kind[128];
-    size_t n = strlen(list_kind), i;
+    size_t i;
     const json_t *item;
-    snprintf(item_kind, sizeof item_kind, "%.*s", (int)(n - 4), list_kind);
     json_array_foreach(items, i, item)
     {
-        if (json_is_object(item) && json_object_get(item, "kind") == NULL && item_kind[0]) {
-            json_t *copy = json_copy((json_t *)item);
-            if (copy == NULL || json_object_set_new(copy, "kind", json_string(item_kind)) != 0) {
-                json_decref(copy);
-                run->failed++;
-                continue;
-            }
-            check_object(run, copy, docno, depth + 1);
-            json_decref(copy);
-        } else {
-            check_object(run, item, docno, depth + 1);
+        json_t *obj = gmw_cli_list_item(item, item_kind);
+        if (obj == NULL) {
+            run->failed++;
+            continue;
         }
+        check_object(run, obj, docno, depth + 1);
+        json_decref(obj);
     }
 }
 
 // NOLINTNEXTLINE(misc-no-recursion): lists nest at most CHECK_MAX_LIST_DEPTH deep
 static void check_object(check_run *run, const json_t *obj, size_t docno, unsigned depth)
 {
-    char label[384];
-    const char *kind = json_string_value(json_object_get(obj, "kind"));
-    const json_t *items = json_object_get(obj, "items");
-    size_t klen = kind != NULL ? strlen(kind) : 0;
+    char label[384], item_kind[128];
+    const json_t *items = gmw_cli_list_items(obj, item_kind, sizeof item_kind);
     gmw_preview_result pv;
 
     gmw_cli_object_label(obj, docno, label, sizeof label);
-    if (json_is_array(items) && klen >= 4 && strcmp(kind + klen - 4, "List") == 0) {
+    if (items != NULL) {
         if (depth >= CHECK_MAX_LIST_DEPTH) {
             fprintf(stderr, "Error: %s: lists nested more than %d deep\n", label,
                     CHECK_MAX_LIST_DEPTH);
             run->failed++;
             return;
         }
-        check_list(run, items, kind, docno, depth);
+        check_list(run, items, item_kind, docno, depth);
         return;
     }
     if (gmw_preview_object(run->cfg, obj, run->ns, &pv) != 0) {

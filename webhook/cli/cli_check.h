@@ -24,6 +24,20 @@
 void gmw_cli_object_label(const json_t *obj, size_t docno, char *buf, size_t cap);
 
 /*
+ * When obj is a Kubernetes list (a kind ending in "List": List, PodList, ...; with an
+ * "items" array), its items (borrowed), and in item_kind the kind its items have when they
+ * omit it ("Pod" for a PodList, "" for List); else NULL. (cli_docs.c)
+ */
+json_t *gmw_cli_list_items(const json_t *obj, char *item_kind, size_t cap);
+
+/*
+ * A list item ready to be handled as an object: a new reference to item itself, or to a
+ * shallow copy with "kind" set to item_kind when item is an object that omits its kind and
+ * item_kind is not empty. NULL when out of memory. (cli_docs.c)
+ */
+json_t *gmw_cli_list_item(const json_t *item, const char *item_kind);
+
+/*
  * Parse buf[0..len) as a manifest stream (manifest.h; `shown` names the input) whose every
  * document is a Kubernetes object (a mapping). Returns 0 with *docs a new reference (and
  * *format when format is non-NULL), or -1 after printing the reason on stderr.

@@ -24,6 +24,29 @@ void gmw_cli_object_label(const json_t *obj, size_t docno, char *buf, size_t cap
         snprintf(buf, cap, "%s (document %zu)", k, docno);
 }
 
+json_t *gmw_cli_list_items(const json_t *obj, char *item_kind, size_t cap)
+{
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    json_t *items = json_object_get(obj, "items");
+    size_t n = kind != NULL ? strlen(kind) : 0;
+    if (!json_is_array(items) || n < 4 || strcmp(kind + n - 4, "List") != 0)
+        return NULL;
+    snprintf(item_kind, cap, "%.*s", (int)(n - 4), kind);
+    return items;
+}
+
+json_t *gmw_cli_list_item(const json_t *item, const char *item_kind)
+{
+    if (!json_is_object(item) || json_object_get(item, "kind") != NULL || item_kind[0] == '\0')
+        return json_incref((json_t *)item);
+    json_t *copy = json_copy((json_t *)item);
+    if (copy == NULL || json_object_set_new(copy, "kind", json_string(item_kind)) != 0) {
+        json_decref(copy);
+        return NULL;
+    }
+    return copy;
+}
+
 int gmw_cli_parse_documents(const char *buf, size_t len, const char *shown,
                             gmw_manifest_format *format, json_t **docs)
 {

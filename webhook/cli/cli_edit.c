@@ -56,28 +56,22 @@ static void edit_object(edit_run *run, const json_t *obj, const char *prefix, js
 
 /* A List: each item with prefix/items/i; a typed list's items may lack their kind. */
 // NOLINTNEXTLINE(misc-no-recursion): lists nest at most EDIT_MAX_LIST_DEPTH deep
-static void edit_list(edit_run *run, const json_t *items, const char *list_kind, const char *prefix,
+static void edit_list(edit_run *run, const json_t *items, const char *item_kind, const char *prefix,
                       json_t *out, size_t docno, unsigned depth)
 {
-    char item_kind[128], p[1024];
-    size_t n = strlen(list_kind), i;
+    char p[1024];
+    size_t i;
     const json_t *item;
-    snprintf(item_kind, sizeof item_kind, "%.*s", (int)(n - 4), list_kind);
     json_array_foreach(items, i, item)
     {
         snprintf(p, sizeof p, "%s/items/%zu", prefix, i);
-        if (json_is_object(item) && json_object_get(item, "kind") == NULL && item_kind[0]) {
-            json_t *copy = json_copy((json_t *)item);
-            if (copy == NULL || json_object_set_new(copy, "kind", json_string(item_kind)) != 0) {
-                json_decref(copy);
-                run->failed++;
-                continue;
-            }
-            edit_object(run, copy, p, out, docno, depth + 1);
-            json_decref(copy);
-        } else {
-            edit_object(run, item, p, out, docno, depth + 1);
+        json_t *obj = gmw_cli_list_item(item, item_kind);
+        if (obj == NULL) {
+            run->failed++;
+            continue;
         }
+        edit_object(run, obj, p, out, docno, depth + 1);
+        json_decref(obj);
     }
 }
 
@@ -85,24 +79,22 @@ static void edit_list(edit_run *run, const json_t *items, const char *list_kind,
 static void edit_object(edit_run *run, const json_t *obj, const char *prefix, json_t *out,
                         size_t docno, unsigned depth)
 {
-    char label[384], where_ptr[64];
-    const char *kind = json_string_value(json_object_get(obj, "kind"));
-    const json_t *items = json_object_get(obj, "items");
-    size_t klen = kind != NULL ? strlen(kind) : 0;
+    char label[384], where_ptr[64], item_kind[128];
+    const json_t *items = gmw_cli_list_items(obj, item_kind, sizeof item_kind);
     json_t *tmpl = NULL, *podlike = NULL, *decided = NULL;
     const char *where = NULL;
     gmw_pod_result pr;
 
     memset(&pr, 0, sizeof pr);
     gmw_cli_object_label(obj, docno, label, sizeof label);
-    if (json_is_array(items) && klen >= 4 && strcmp(kind + klen - 4, "List") == 0) {
+    if (items != NULL) {
         if (depth >= EDIT_MAX_LIST_DEPTH) {
             fprintf(stderr, "Error: %s: lists nested more than %d deep\n", label,
                     EDIT_MAX_LIST_DEPTH);
             run->failed++;
             return;
         }
-        edit_list(run, items, kind, prefix, out, docno, depth);
+        edit_list(run, items, item_kind, prefix, out, docno, depth);
         return;
     }
     gmw_object_class cls = gmw_workload_classify(obj, &tmpl, &where);

@@ -177,34 +177,6 @@ typedef struct {
     size_t failed;
 } mutate_run;
 
-/* "Kind/name" for messages: metadata.name, else generateName + "*", else the document. */
-static void object_label(const json_t *obj, size_t docno, char *buf, size_t cap)
-{
-    const char *kind = json_string_value(json_object_get(obj, "kind"));
-    const json_t *meta = json_object_get(obj, "metadata");
-    const char *name = json_string_value(json_object_get(meta, "name"));
-    const char *gen = json_string_value(json_object_get(meta, "generateName"));
-
-    if (kind == NULL)
-        kind = "<no kind>";
-    if (name != NULL && name[0] != '\0')
-        snprintf(buf, cap, "%s/%s", kind, name);
-    else if (gen != NULL && gen[0] != '\0')
-        snprintf(buf, cap, "%s/%s*", kind, gen);
-    else
-        snprintf(buf, cap, "%s (document %zu)", kind, docno);
-}
-
-/* Does `kind` name a list ("List", "PodList", ...)? *item_kind gets "Pod" or "". */
-static bool list_kind(const char *kind, char *item_kind, size_t cap)
-{
-    size_t n = kind == NULL ? 0 : strlen(kind);
-    if (n < 4 || strcmp(kind + n - 4, "List") != 0)
-        return false;
-    snprintf(item_kind, cap, "%.*s", (int)(n - 4), kind);
-    return true;
-}
-
 static void process_object(mutate_run *run, json_t *parent, size_t index, size_t docno,
                            unsigned depth);
 
@@ -245,16 +217,15 @@ static void process_object(mutate_run *run, json_t *parent, size_t index, size_t
     char label[384];
     char item_kind[128];
     gmw_workload_result res;
-    json_t *items = json_object_get(obj, "items");
+    json_t *items = gmw_cli_list_items(obj, item_kind, sizeof(item_kind));
 
-    object_label(obj, docno, label, sizeof(label));
+    gmw_cli_object_label(obj, docno, label, sizeof(label));
     if (!json_is_object(obj)) {
         fprintf(stderr, "Error: document %zu: a list item is not an object\n", docno);
         run->failed++;
         return;
     }
-    if (json_is_array(items) &&
-        list_kind(json_string_value(json_object_get(obj, "kind")), item_kind, sizeof(item_kind))) {
+    if (items != NULL) {
         if (depth >= MUTATE_MAX_LIST_DEPTH) {
             fprintf(stderr, "Error: %s: lists nested more than %d deep\n", label,
                     MUTATE_MAX_LIST_DEPTH);
