@@ -298,6 +298,26 @@ static int after_member(scanner *s, unsigned char close)
     return -1;
 }
 
+/*
+ * A member's key at s->p and the ':' after it (whitespace around skipped), as scan_string
+ * gives it (kbuf holds KEY_BUF bytes; *heap, when set, is the caller's to free). False to
+ * decline (then *heap is NULL).
+ */
+static inline bool scan_key(scanner *s, char *kbuf, const char **key, size_t *klen, char **heap)
+{
+    if (s->p >= s->end || *s->p != '"' || !scan_string(s, kbuf, KEY_BUF, key, klen, heap))
+        return false;
+    skip_ws(s);
+    if (s->p >= s->end || *s->p != ':') {
+        free(*heap);
+        *heap = NULL;
+        return false;
+    }
+    s->p++;
+    skip_ws(s);
+    return true;
+}
+
 /* The node of list `prune` named key[0..len), or NULL. */
 static const gmw_json_prune *prune_find(const gmw_json_prune *prune, const char *key, size_t len)
 {
@@ -325,16 +345,8 @@ static json_t *scan_object(scanner *s, const gmw_json_prune *prune)
         char kbuf[KEY_BUF], *heap = NULL;
         const char *key;
         size_t klen;
-        if (s->p >= s->end || *s->p != '"' ||
-            !scan_string(s, kbuf, sizeof kbuf, &key, &klen, &heap))
+        if (!scan_key(s, kbuf, &key, &klen, &heap))
             goto fail;
-        skip_ws(s);
-        if (s->p >= s->end || *s->p != ':') {
-            free(heap);
-            goto fail;
-        }
-        s->p++;
-        skip_ws(s);
         const gmw_json_prune *node = prune != NULL ? prune_find(prune, key, klen) : NULL;
         if (node != NULL && strcmp(node->key, GMW_JSON_PRUNE_EACH) == 0)
             node = NULL; /* a member named "[]" is a member, not every element */
@@ -342,24 +354,18 @@ static json_t *scan_object(scanner *s, const gmw_json_prune *prune)
             free(heap);
             if (!skip_value(s))
                 goto fail;
-            int next = after_member(s, (unsigned char)'}');
-            if (next > 0)
-                continue;
-            if (next == 0)
-                return obj;
-            goto fail;
-        }
-        json_t *v = scan_value(s, node != NULL ? node->children : NULL);
-        if (v == NULL) {
+        } else {
+            json_t *v = scan_value(s, node != NULL ? node->children : NULL);
+            /* the call jansson's parser makes: a duplicate keeps its place, takes the new
+             * value */
+            int rc = v != NULL ? json_object_setn_new_nocheck(obj, key, klen, v) : -1;
             free(heap);
-            goto fail;
-        }
-        /* the call jansson's parser makes: a duplicate keeps its place, takes the new value */
-        int rc = json_object_setn_new_nocheck(obj, key, klen, v);
-        free(heap);
-        if (rc != 0) {
-            s->oom = true;
-            goto fail;
+            if (v == NULL)
+                goto fail;
+            if (rc != 0) {
+                s->oom = true;
+                goto fail;
+            }
         }
         int next = after_member(s, (unsigned char)'}');
         if (next > 0)
@@ -429,15 +435,9 @@ static bool skip_container(scanner *s)
             char kbuf[KEY_BUF], *heap = NULL;
             const char *key;
             size_t klen;
-            if (s->p >= s->end || *s->p != '"' ||
-                !scan_string(s, kbuf, sizeof kbuf, &key, &klen, &heap))
+            if (!scan_key(s, kbuf, &key, &klen, &heap))
                 return false;
             free(heap);
-            skip_ws(s);
-            if (s->p >= s->end || *s->p != ':')
-                return false;
-            s->p++;
-            skip_ws(s);
         }
         if (!skip_value(s))
             return false;
