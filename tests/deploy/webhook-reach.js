@@ -164,6 +164,16 @@ function render(args, namespace) {
     return renderKind(args, namespace, "MutatingWebhookConfiguration");
 }
 
+// Every entry of a rendered configuration judged for one row by reachFn(entry, row) ->
+// {hit, error}: the names of the entries it reaches and the CEL errors met on the way.
+function judgeEntries(config, row, reachFn) {
+    const results = config.webhooks.map((h) => ({ name: h.name, ...reachFn(h, row) }));
+    return {
+        hits: results.filter((r) => r.hit).map((r) => r.name),
+        errors: results.filter((r) => r.error).map((r) => `${r.name}: ${r.error}`),
+    };
+}
+
 function main() {
     if (process.argv.length !== 3) die("usage: webhook-reach.js TABLE.json");
     const table = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
@@ -175,9 +185,7 @@ function main() {
             const want = row.expect[variant];
             let hits, errors = [];
             try {
-                const results = mwc.webhooks.map((h) => ({ name: h.name, ...reaches(h, row) }));
-                hits = results.filter((r) => r.hit).map((r) => r.name);
-                errors = results.filter((r) => r.error).map((r) => `${r.name}: ${r.error}`);
+                ({ hits, errors } = judgeEntries(mwc, row, reaches));
             } catch (e) {
                 console.log(`FAIL ${variant}: ${row.name}: ${e.message}`);
                 failures++;
@@ -200,5 +208,5 @@ function main() {
     process.exit(failures ? 1 : 0);
 }
 
-module.exports = { reaches, selectorMatches, ruleMatches, matchConditionsPass, evalCondition, toCel, renderKind, die };
+module.exports = { reaches, judgeEntries, selectorMatches, ruleMatches, matchConditionsPass, evalCondition, toCel, renderKind, die };
 if (require.main === module) main();

@@ -28,7 +28,7 @@
 // Output: one line per check; exit 0 when all agree, 1 otherwise, 2 on bad input.
 "use strict";
 const fs = require("fs");
-const { reaches, selectorMatches, ruleMatches, matchConditionsPass, evalCondition, toCel, renderKind, die } =
+const { reaches, judgeEntries, selectorMatches, ruleMatches, matchConditionsPass, evalCondition, toCel, renderKind, die } =
     require("./webhook-reach.js");
 
 // kind -> [apiVersion group, resource]
@@ -148,9 +148,7 @@ function main() {
             const want = row.expect[variant];
             let hits, errors;
             try {
-                const results = vwc.webhooks.map((h) => ({ name: h.name, ...workloadReaches(h, row) }));
-                hits = results.filter((r) => r.hit).map((r) => r.name);
-                errors = results.filter((r) => r.error).map((r) => `${r.name}: ${r.error}`);
+                ({ hits, errors } = judgeEntries(vwc, row, workloadReaches));
             } catch (e) {
                 console.log(`FAIL ${variant}: ${row.name}: ${e.message}`);
                 failures++;
