@@ -46,14 +46,7 @@ SYNTAX_VARS = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h", 
 TEST_VARS = {"$__rate_interval": "5m", "$namespace": "apps", "$workload": "api-7d9c", "$container": "app"}
 KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool",
             "offset", "inf", "nan"}
-failures = []
-
-
-def check(cond, msg):
-    print(("  ok   " if cond else "  FAIL ") + msg, flush=True)
-    if not cond:
-        failures.append(msg)
-    return cond
+from checks import check, finish  # noqa: E402
 
 
 def fill(expr, values):
@@ -229,8 +222,7 @@ def main():
         check(r.returncode != 0, "without the workload filter the expected results do not hold")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{'FAILED: ' + str(len(failures)) if failures else 'all passed'}")
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":

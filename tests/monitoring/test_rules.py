@@ -128,14 +128,7 @@ MUTATIONS = [
      "excluded namespaces must stay silent"),
 ]
 
-failures = []
-
-
-def check(cond, msg):
-    print(("  ok   " if cond else "  FAIL ") + msg, flush=True)
-    if not cond:
-        failures.append(msg)
-    return cond
+from checks import check, finish  # noqa: E402
 
 
 def render(*sets):
@@ -316,8 +309,7 @@ def main():
         check(r.returncode == 0 and "PrometheusRule" not in r.stdout, "no PrometheusRule by default")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{'FAILED: ' + str(len(failures)) if failures else 'all passed'}")
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":
