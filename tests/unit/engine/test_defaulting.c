@@ -17,15 +17,7 @@
 #include "defaulting.h"
 
 #include "failing_alloc.h"
-
-static json_t *load(const char *text)
-{
-    json_error_t jerr;
-    json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-    if (v == NULL)
-        fail_msg("bad test JSON: %s: %s", jerr.text, text);
-    return v;
-}
+#include "test_json.h"
 
 static const struct {
     const char *in, *want;
@@ -72,7 +64,7 @@ static void test_cases(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        json_t *spec = load(cases[i].in), *want = load(cases[i].want);
+        json_t *spec = gmw_test_json(cases[i].in), *want = gmw_test_json(cases[i].want);
         assert_int_equal(gmw_apply_pod_defaults(spec), 0);
         if (!json_equal(spec, want)) {
             char *got = json_dumps(spec, JSON_COMPACT);
@@ -100,10 +92,10 @@ static void test_not_an_object(void **state)
 static void test_out_of_memory(void **state)
 {
     (void)state;
-    json_t *want = load(cases[3].want);
+    json_t *want = gmw_test_json(cases[3].want);
     int ok = 0;
     for (long budget = 0; budget < 64 && !ok; budget++) {
-        json_t *spec = load(cases[3].in);
+        json_t *spec = gmw_test_json(cases[3].in);
         gmw_test_fail_allocs_after(budget);
         int rc = gmw_apply_pod_defaults(spec);
         gmw_test_fail_allocs_after(-1);

@@ -18,15 +18,7 @@
 #include "workload.h"
 
 #include "failing_alloc.h"
-
-static json_t *load(const char *text)
-{
-    json_error_t jerr;
-    json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-    if (v == NULL)
-        fail_msg("bad test JSON: %s: %s", jerr.text, text);
-    return v;
-}
+#include "test_json.h"
 
 #define CONTAINER_512                                                                              \
     "{\"name\":\"app\",\"image\":\"example/"                                                       \
@@ -94,7 +86,7 @@ static void test_request_defaulting_per_resource(void **state)
                  "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
                  "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"x\",\"resources\":%s}]}}",
                  cases[i].resources);
-        json_t *obj = load(text);
+        json_t *obj = gmw_test_json(text);
         gmw_workload_result res;
         assert_int_equal(gmw_workload_mutate(&cfg, obj, NULL, &res), 0);
         assert_true(res.changed);
@@ -177,7 +169,7 @@ static void test_classify(void **state)
         {"[1]", GMW_OBJECT_OTHER, NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        json_t *obj = load(cases[i].json);
+        json_t *obj = gmw_test_json(cases[i].json);
         json_t *tmpl = (json_t *)1;
         const char *where = "x";
         gmw_object_class got = gmw_workload_classify(obj, &tmpl, &where);
@@ -196,16 +188,18 @@ static void test_classify(void **state)
 static void test_classify_finds_the_template(void **state)
 {
     (void)state;
-    json_t *obj = load("{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"spec\":{\"schedule\":"
-                       "\"* * * * *\",\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":"
-                       "{\"containers\":[]}}}}}}");
+    json_t *obj =
+        gmw_test_json("{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"spec\":{\"schedule\":"
+                      "\"* * * * *\",\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":"
+                      "{\"containers\":[]}}}}}}");
     json_t *tmpl = NULL;
     assert_int_equal(gmw_workload_classify(obj, &tmpl, NULL), GMW_OBJECT_WORKLOAD);
     json_t *job_spec =
         json_object_get(json_object_get(json_object_get(obj, "spec"), "jobTemplate"), "spec");
     assert_true(tmpl == json_object_get(job_spec, "template"));
     json_decref(obj);
-    obj = load("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{\"template\":7}}");
+    obj = gmw_test_json(
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{\"template\":7}}");
     tmpl = (json_t *)1;
     assert_int_equal(gmw_workload_classify(obj, &tmpl, NULL), GMW_OBJECT_WORKLOAD);
     assert_null(tmpl);
@@ -217,8 +211,9 @@ static void test_pod_is_mutated_in_place(void **state)
     (void)state;
     gmw_config cfg = defaults();
     gmw_workload_result res;
-    json_t *pod = load("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\","
-                       "\"namespace\":\"prod\"},\"spec\":" POD_SPEC "}");
+    json_t *pod =
+        gmw_test_json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\","
+                      "\"namespace\":\"prod\"},\"spec\":" POD_SPEC "}");
     assert_int_equal(mutate(&cfg, &pod, NULL, &res), 0);
     assert_int_equal(res.cls, GMW_OBJECT_POD);
     assert_true(res.changed);
@@ -270,7 +265,7 @@ static void test_each_workload_kind(void **state)
     gmw_config cfg = defaults();
     for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
         gmw_workload_result res;
-        json_t *obj = load(docs[i]);
+        json_t *obj = gmw_test_json(docs[i]);
         json_t *orig = json_deep_copy(obj);
         json_t *tmpl = NULL;
         assert_int_equal(gmw_workload_classify(obj, &tmpl, NULL), GMW_OBJECT_WORKLOAD);
@@ -302,9 +297,10 @@ static void test_denied_leaves_the_object_alone(void **state)
     (void)state;
     gmw_config cfg = defaults();
     gmw_workload_result res;
-    json_t *obj = load("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":"
-                       "\"d\"},\"spec\":{\"template\":{\"metadata\":{\"annotations\":{"
-                       "\"gomemlimit.io/ratio\":\"1.5\"}},\"spec\":" POD_SPEC "}}}");
+    json_t *obj =
+        gmw_test_json("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":"
+                      "\"d\"},\"spec\":{\"template\":{\"metadata\":{\"annotations\":{"
+                      "\"gomemlimit.io/ratio\":\"1.5\"}},\"spec\":" POD_SPEC "}}}");
     json_t *orig = json_deep_copy(obj);
     assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_true(res.denied);
@@ -338,7 +334,7 @@ static void test_namespace_choice(void **state)
         "}";
 
     /* metadata.namespace excluded: no change, a warning */
-    json_t *obj = load(pod_in_kube_system);
+    json_t *obj = gmw_test_json(pod_in_kube_system);
     assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_false(res.changed);
     assert_true(json_array_size(res.warnings) >= 1);
@@ -350,7 +346,7 @@ static void test_namespace_choice(void **state)
     json_decref(obj);
 
     /* --namespace excluded */
-    obj = load(pod_without_ns);
+    obj = gmw_test_json(pod_without_ns);
     assert_int_equal(mutate(&cfg, &obj, "kube-public", &res), 0);
     assert_false(res.changed);
     gmw_workload_result_free(&res);
@@ -371,7 +367,8 @@ static void test_passthrough_and_missing_template(void **state)
     (void)state;
     gmw_config cfg = defaults();
     gmw_workload_result res;
-    json_t *obj = load("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"k\":\"v\"}}");
+    json_t *obj =
+        gmw_test_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"k\":\"v\"}}");
     json_t *orig = json_deep_copy(obj);
     assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_int_equal(res.cls, GMW_OBJECT_OTHER);
@@ -382,7 +379,7 @@ static void test_passthrough_and_missing_template(void **state)
     json_decref(orig);
     json_decref(obj);
 
-    obj = load("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{}}");
+    obj = gmw_test_json("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"spec\":{}}");
     assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_false(res.changed);
     assert_int_equal(json_array_size(res.warnings), 1);
@@ -396,8 +393,9 @@ static void test_pod_without_limits_is_unchanged_with_warning(void **state)
     (void)state;
     gmw_config cfg = defaults();
     gmw_workload_result res;
-    json_t *obj = load("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
-                       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}");
+    json_t *obj =
+        gmw_test_json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+                      "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}");
     json_t *orig = json_deep_copy(obj);
     assert_int_equal(mutate(&cfg, &obj, NULL, &res), 0);
     assert_true(json_array_size(res.warnings) >= 1);
@@ -430,14 +428,14 @@ static void test_out_of_memory_sweep(void **state)
         "\"annotations\":{\"x\":\"y\"}},\"spec\":" POD_SPEC "}",
     };
     for (size_t n = 0; n < sizeof(inputs) / sizeof(inputs[0]); n++) {
-        json_t *want = load(inputs[n]);
+        json_t *want = gmw_test_json(inputs[n]);
         assert_int_equal(mutate(&cfg, &want, NULL, &res), 0);
         assert_true(res.changed);
         gmw_workload_result_free(&res);
         bool succeeded = false;
         for (long budget = 0; budget < 5000 && !succeeded; budget++) {
-            json_t *orig = load(inputs[n]);
-            json_t *obj = load(inputs[n]);
+            json_t *orig = gmw_test_json(inputs[n]);
+            json_t *obj = gmw_test_json(inputs[n]);
             gmw_test_fail_allocs_after(budget);
             int rc = gmw_workload_mutate(&cfg, obj, NULL, &res);
             gmw_test_fail_allocs_after(-1);
