@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "advice.h"
+#include "test_json.h"
 
 typedef struct {
     const char *container; /* JSON with ' for " */
@@ -114,27 +115,13 @@ static const advice_case cases[] = {
     {"{'name':'a','env':{'GOGC':'1'},'resources':{'limits':'x'}}", 0, {NULL}},
 };
 
-static json_t *load(const char *text)
-{
-    char buf[1024];
-    size_t n = strlen(text);
-    assert_true(n < sizeof buf);
-    for (size_t i = 0; i <= n; i++)
-        buf[i] = text[i] == '\'' ? '"' : text[i];
-    json_error_t jerr;
-    json_t *v = json_loads(buf, 0, &jerr);
-    if (v == NULL)
-        fail_msg("bad test JSON: %s: %s", jerr.text, buf);
-    return v;
-}
-
 static void test_cases(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gmw_warnings w;
         gmw_warnings_init(&w);
-        json_t *ct = load(cases[i].container);
+        json_t *ct = gmw_test_json_sq(cases[i].container);
         gmw_advice_container(&w, ct, cases[i].ratio_e4);
         json_t *got = gmw_warnings_take(&w);
         size_t nwant = 0;

@@ -18,24 +18,10 @@
 
 #include "engine.h"
 #include "shim_delivery.h"
+#include "test_json.h"
 
 static gmw_config cfg;
 static gmw_pod_result res;
-
-static json_t *J(const char *text)
-{
-    size_t n = strlen(text);
-    char *buf = malloc(n + 1);
-    assert_non_null(buf);
-    for (size_t i = 0; i <= n; i++)
-        buf[i] = text[i] == '\'' ? '"' : text[i];
-    json_error_t err;
-    json_t *v = json_loads(buf, JSON_DECODE_ANY, &err);
-    if (v == NULL)
-        fail_msg("bad test JSON: %s: %s", err.text, buf);
-    free(buf);
-    return v;
-}
 
 static int setup(void **state)
 {
@@ -56,7 +42,7 @@ static int teardown(void **state)
 static void run_ns(const char *pod, const char *ns)
 {
     gmw_pod_result_free(&res);
-    json_t *p = J(pod);
+    json_t *p = gmw_test_json_sq(pod);
     assert_int_equal(gmw_engine_mutate_pod(&cfg, p, ns, &res), 0);
     json_decref(p);
     assert_non_null(res.patch);
@@ -81,7 +67,7 @@ static void run(const char *pod)
 
 static void assert_patch(const char *expected)
 {
-    json_t *want = J(expected);
+    json_t *want = gmw_test_json_sq(expected);
     if (!json_equal(want, res.patch)) {
         char *got = json_dumps(res.patch, JSON_COMPACT);
         char *exp = json_dumps(want, JSON_COMPACT);

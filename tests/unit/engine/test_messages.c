@@ -32,6 +32,7 @@
 #include "preview.h"
 #include "warnings.h"
 #include "workload.h"
+#include "test_json.h"
 
 #define NAME "payments-api-server1" /* 20 characters */
 #define NAME63 "payments-api-server-with-a-very-long-name-for-the-dns-label-max"
@@ -348,21 +349,6 @@ static void test_syntax_and_range_differ(void **state)
 
 static gmw_config cfg;
 
-static json_t *J(const char *text)
-{
-    size_t n = strlen(text);
-    char *b = malloc(n + 1);
-    assert_non_null(b);
-    for (size_t i = 0; i <= n; i++)
-        b[i] = text[i] == '\'' ? '"' : text[i];
-    json_error_t err;
-    json_t *v = json_loads(b, JSON_DECODE_ANY, &err);
-    if (v == NULL)
-        fail_msg("bad test JSON: %s: %s", err.text, b);
-    free(b);
-    return v;
-}
-
 static void list_contains(const json_t *warnings, const char *want)
 {
     size_t i;
@@ -381,7 +367,7 @@ static void list_contains(const json_t *warnings, const char *want)
 static void expect_ns(const char *pod, const char *ns, const char *want)
 {
     gmw_pod_result res;
-    json_t *p = J(pod);
+    json_t *p = gmw_test_json_sq(pod);
     assert_int_equal(gmw_engine_mutate_pod(&cfg, p, ns, &res), 0);
     list_contains(res.warnings, want);
     gmw_pod_result_free(&res);
@@ -397,7 +383,7 @@ static void expect(const char *pod, const char *want)
 static void expect_denial(const char *pod, const char *message, const char *warning)
 {
     gmw_pod_result res;
-    json_t *p = J(pod);
+    json_t *p = gmw_test_json_sq(pod);
     assert_int_equal(gmw_engine_mutate_pod(&cfg, p, "default", &res), 0);
     assert_false(res.allowed);
     assert_string_equal(res.message, message);
@@ -651,7 +637,7 @@ static void test_engine_advice(void **state)
 static void preview(const char *obj, const char *want)
 {
     gmw_preview_result pv;
-    json_t *o = J(obj);
+    json_t *o = gmw_test_json_sq(obj);
     assert_int_equal(gmw_preview_object(&cfg, o, NULL, &pv), 0);
     list_contains(pv.warnings, want);
     gmw_preview_result_free(&pv);
@@ -683,7 +669,7 @@ static void test_preview_and_mutate(void **state)
                       "'spec':{'jobTemplate':{'spec':{}}}}";
     preview(job, F(GMW_MSG_PREVIEW_NO_TEMPLATE, "spec.jobTemplate.spec.template"));
     gmw_workload_result wr;
-    json_t *o = J(job);
+    json_t *o = gmw_test_json_sq(job);
     assert_int_equal(gmw_workload_mutate(&cfg, o, NULL, &wr), 0);
     list_contains(wr.warnings, F(GMW_MSG_WORKLOAD_NO_TEMPLATE, "spec.jobTemplate.spec.template"));
     gmw_workload_result_free(&wr);
