@@ -46,7 +46,7 @@ GMW_MUST_CHECK int gmw_acceptor_start(int listen_fd, gmw_acceptor_hand_fn hand,
  */
 void gmw_acceptor_stop(gmw_acceptor *acc);
 
-/* Connections handed over so far (for tests and the shutdown log). */
+/* Connections handed over so far (for tests). */
 unsigned long gmw_acceptor_handed(const gmw_acceptor *acc);
 
 #endif

@@ -720,17 +720,23 @@ static void tune_allocator(void)
 #endif
 }
 
+/* The connection limit in effect: at least one connection per worker thread. */
+static unsigned effective_connection_limit(const gmw_server_options *opt)
+{
+    unsigned threads = opt->threads < 1 ? 1 : opt->threads;
+    return opt->connection_limit < threads ? threads : opt->connection_limit;
+}
+
 static struct MHD_Daemon *start_daemon(gmw_server *srv, const gmw_server_options *opt)
 {
     unsigned threads = opt->threads < 1 ? 1 : opt->threads;
-    unsigned limit = opt->connection_limit < threads ? threads : opt->connection_limit;
+    unsigned limit = srv->connection_limit;
     /* No listening socket: the acceptor hands every connection over (acceptor.h). */
     unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
                      MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
     /* Options are passed as varargs: 0.9.75 does not accept the certificate callback
      * inside MHD_OPTION_ARRAY. A pool size of 1 means no pool, so it is always given.
      * A per-IP limit of 0 means none. */
-    srv->connection_limit = limit;
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_HTTPS_CERT_CALLBACK2, gmw_tlsstore_retrieve, MHD_OPTION_HTTPS_PRIORITIES,
@@ -785,6 +791,7 @@ int gmw_server_start(const gmw_server_options *opt, const gmw_config *cfg, gmw_s
     rc = gmw_listen_socket_open(opt->listen, &srv->listen_fd, &srv->port, err, errcap);
     if (rc != 0)
         goto fail;
+    srv->connection_limit = effective_connection_limit(opt);
     srv->daemon = start_daemon(srv, opt);
     if (srv->daemon == NULL) {
         snprintf(err, errcap, "libmicrohttpd failed to start on %s (see the log above)",
